@@ -1,0 +1,134 @@
+/**
+ * The reply items the decoder yields. One item per protocol unit: a text
+ * `VALUE` block, an `END`, a `STAT` line, a status word, a meta reply. Callers
+ * (the client's per-request handlers) assemble multi-item responses such as
+ * `get` (VALUE* END) or `stats` (STAT* END), because only they know which
+ * request a reply belongs to.
+ */
+
+/** Return flags of a meta reply (`HD`/`VA`/`EN`/`NS`/`EX`/`NF` …), parsed. */
+export interface MetaReplyFlags {
+  /** `O<token>`: the opaque copied back from the request. */
+  opaque?: string;
+  /** `c<n>`: CAS unique. */
+  cas?: bigint;
+  /** `f<n>`: client flags (32-bit unsigned). */
+  flags?: number;
+  /** `t<n>`: remaining TTL in seconds, -1 for none. */
+  ttl?: number;
+  /** `s<n>`: item size. */
+  size?: number;
+  /** `k<key>`: the key (still base64 when `base64` is true). */
+  key?: string;
+  /** `b`: the returned key is base64. */
+  base64?: boolean;
+  /** `h0`/`h1`: whether the item had been fetched before. */
+  hit?: boolean;
+  /** `l<n>`: seconds since last access. */
+  lastAccess?: number;
+  /** `W`: this client won the right to recache. */
+  win?: boolean;
+  /** `X`: the item is stale. */
+  stale?: boolean;
+  /** `Z`: a win token was already handed out to another client. */
+  winSent?: boolean;
+}
+
+/** Text protocol `VALUE <key> <flags> <bytes> [<cas>]` + data block. */
+export interface ValueReply {
+  type: 'VALUE';
+  key: string;
+  flags: number;
+  /** The data block: a zero-copy view when it arrived in one chunk. */
+  value: Buffer;
+  /** Present for `gets`/`gats`. */
+  cas?: bigint;
+}
+
+/** Text protocol `STAT <name> <value>`. */
+export interface StatReply {
+  type: 'STAT';
+  name: string;
+  value: string;
+}
+
+/** `lru_crawler metadump` line: `key=<urlencoded> exp=… la=… cas=… fetch=… cls=… size=…`. */
+export interface MetadumpReply {
+  type: 'METADUMP';
+  /** The key, URL-decoded. */
+  key: string;
+  /** Every `name=value` field of the line, raw (including `key`). */
+  fields: Record<string, string>;
+}
+
+/** Text protocol status words that carry nothing else. */
+export interface StatusReply {
+  type:
+    | 'END'
+    | 'STORED'
+    | 'NOT_STORED'
+    | 'EXISTS'
+    | 'NOT_FOUND'
+    | 'DELETED'
+    | 'TOUCHED'
+    | 'OK'
+    | 'ERROR'
+    | 'RESET';
+}
+
+/** Reply of `incr`/`decr`: the new value. */
+export interface NumberReply {
+  type: 'NUMBER';
+  value: bigint;
+}
+
+/** `VERSION <string>`. */
+export interface VersionReply {
+  type: 'VERSION';
+  version: string;
+}
+
+/** `CLIENT_ERROR <message>` or `SERVER_ERROR <message>`. */
+export interface ErrorReply {
+  type: 'CLIENT_ERROR' | 'SERVER_ERROR';
+  message: string;
+}
+
+/** Meta replies without a data block. `MN` never has flags. */
+export interface MetaStatusReply extends MetaReplyFlags {
+  type: 'HD' | 'EN' | 'NS' | 'EX' | 'NF' | 'MN';
+}
+
+/** Meta `VA <size> <flags>*` + data block. */
+export interface MetaValueReply extends MetaReplyFlags {
+  type: 'VA';
+  value: Buffer;
+}
+
+/** Meta debug `ME <key> <k>=<v>*`. */
+export interface MetaDebugReply {
+  type: 'ME';
+  key: string;
+  fields: Record<string, string>;
+}
+
+/** Everything the decoder can yield. Discriminate on `type`. */
+export type Reply =
+  | ValueReply
+  | StatReply
+  | MetadumpReply
+  | StatusReply
+  | NumberReply
+  | VersionReply
+  | ErrorReply
+  | MetaStatusReply
+  | MetaValueReply
+  | MetaDebugReply;
+
+/** Bounds that keep a hostile or broken peer from making the decoder allocate. */
+export interface DecoderLimits {
+  /** Longest reply line accepted, excluding the data block. Default 8192 bytes. */
+  maxLineLength?: number;
+  /** Largest data block accepted (VALUE/VA size). Default 128 MiB. */
+  maxValueLength?: number;
+}
