@@ -1,0 +1,204 @@
+/**
+ * Consistent hashing exactly as libmemcached 1.1.4 does it (and so pylibmc,
+ * PHP memcached and every other libmemcached binding): the continuum, the
+ * point labels, the float32 point counts and the lookup. Proven against
+ * shared/vectors/ketama.json; the README there lists the rules reproduced.
+ */
+import { MemkitError } from '@memkit/protocol';
+import { type KeyInput, md5, md5U32, oneAtATime } from './hash';
+import type { NodeLocator, ServerNode } from './locator';
+
+/**
+ * Which libmemcached configuration to reproduce.
+ * - `weighted`: `MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED` (pylibmc `ketama_weighted`),
+ *   the libketama-compatible ring: md5 key hash, 160 points per server scaled
+ *   by weight.
+ * - `ketama`: `MEMCACHED_BEHAVIOR_KETAMA` with libmemcached's default
+ *   one_at_a_time hash (pylibmc `ketama`).
+ * - `ketama_md5`: `MEMCACHED_BEHAVIOR_KETAMA` with `hash: md5`.
+ */
+export type KetamaMode = 'weighted' | 'ketama' | 'ketama_md5';
+
+/** Options of `KetamaLocator`. */
+export interface KetamaLocatorOptions {
+  /** Default `'weighted'`. */
+  mode?: KetamaMode;
+}
+
+/** One point of the continuum, as `KetamaLocator.continuum()` reports it. */
+export interface ContinuumPoint {
+  value: number;
+  node: ServerNode;
+}
+
+const DEFAULT_PORT = 11211;
+const POINTS_PER_SERVER = 100; // MEMCACHED_POINTS_PER_SERVER
+const POINTS_PER_SERVER_KETAMA = 160; // MEMCACHED_POINTS_PER_SERVER_KETAMA
+const POINTS_PER_HASH = 4; // one md5 digest gives four uint32 points
+// Owners are packed next to point values into one float64 sort key.
+const MAX_NODES = 0x10000;
+
+/**
+ * libmemcached's point label: `host-i` on the default port, `host:port-i`
+ * otherwise. `host` is used exactly as configured (no DNS, IPv6 without
+ * brackets). A unix socket is labelled by its path with port 0, which is how
+ * libmemcached stores socket servers (`/run/mc.sock:0-i`).
+ */
+export function ketamaLabel(node: ServerNode, index: number): string {
+  const host = node.socketPath ?? node.host;
+  const port = node.socketPath === undefined ? node.port : 0;
+  return port === DEFAULT_PORT ? `${host}-${index}` : `${host}:${port}-${index}`;
+}
+
+/**
+ * Points a server gets in the weighted scheme. libmemcached computes
+ * `floor(pct * 160 / 4 * N + 1e-10F) * 4` in C `float`; rounding each step
+ * to binary32 matters (weights 1,6,6,6,6 give 28 points, not 32).
+ */
+export function weightedPointCount(weight: number, totalWeight: number, liveServers: number): number {
+  const pct = Math.fround(Math.fround(weight) / Math.fround(totalWeight));
+  let x = Math.fround(pct * POINTS_PER_SERVER_KETAMA);
+  x = Math.fround(x / 4);
+  x = Math.fround(x * Math.fround(liveServers));
+  x = Math.fround(x + Math.fround(1e-10));
+  return Math.floor(x) * POINTS_PER_HASH;
+}
+
+/**
+ * libmemcached's ketama continuum as a `NodeLocator`. `rebuild(live)`
+ * recomputes the ring from the live servers only, as libmemcached's
+ * auto-eject does, so a dead server's keys spread over the others and come
+ * back when it does.
+ *
+ * Lookup is a binary search over a `Uint32Array` of sorted point values with
+ * a parallel owner array: the only per-key work is the key hash.
+ */
+export class KetamaLocator implements NodeLocator {
+  /** The configuration reproduced. */
+  readonly mode: KetamaMode;
+  readonly #keyHash: (key: KeyInput) => number;
+  readonly #rank = new Map<string, number>();
+  #weightedPoints: boolean;
+  #nodes: ServerNode[] = [];
+  #values = new Uint32Array(0);
+  #owners = new Uint16Array(0);
+
+  /**
+   * @param nodes the configured servers, in configuration order (ties between
+   *   equal point values go to the server configured first, as in libmemcached).
+   * @throws MemkitError `ERR_INVALID_ARGUMENT` when a weight is not an integer >= 1.
+   */
+  constructor(nodes: readonly ServerNode[], options: KetamaLocatorOptions = {}) {
+    this.mode = options.mode ?? 'weighted';
+    if (this.mode !== 'weighted' && this.mode !== 'ketama' && this.mode !== 'ketama_md5') {
+      throw new MemkitError('ERR_INVALID_ARGUMENT', `ketama: unknown mode ${String(this.mode)}`);
+    }
+    this.#keyHash = this.mode === 'ketama' ? oneAtATime : md5U32;
+    this.#weightedPoints = this.mode === 'weighted';
+    nodes.forEach((n, i) => {
+      if (!this.#rank.has(n.address)) this.#rank.set(n.address, i);
+    });
+    this.rebuild(nodes);
+  }
+
+  /** Whether points are laid out by weight (md5, 160 per server) rather than 100 per server. */
+  get weightedPoints(): boolean {
+    return this.#weightedPoints;
+  }
+
+  /** The server owning `key`: the first point >= the key hash, wrapping round. */
+  locate(key: KeyInput): ServerNode | undefined {
+    const nodes = this.#nodes;
+    if (nodes.length <= 1) return nodes[0]; // libmemcached skips hashing for one server
+    const values = this.#values;
+    const hash = this.#keyHash(key);
+    let lo = 0;
+    let hi = values.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (values[mid]! < hash) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === values.length) lo = 0;
+    return nodes[this.#owners[lo]!];
+  }
+
+  /**
+   * Recomputes the continuum over `liveNodes`. Weights are shared out among
+   * live servers only. Like libmemcached, once any server with weight > 1 has
+   * been seen the weighted point scheme stays on (the key hash of the mode is
+   * kept).
+   * @throws MemkitError `ERR_INVALID_ARGUMENT` when a weight is not an integer >= 1.
+   */
+  rebuild(liveNodes: readonly ServerNode[]): void {
+    const seen = new Set<string>();
+    const live: ServerNode[] = [];
+    for (const node of liveNodes) {
+      if (!Number.isInteger(node.weight) || node.weight < 1) {
+        throw new MemkitError(
+          'ERR_INVALID_ARGUMENT',
+          `ketama: weight of ${node.address} must be an integer >= 1, got ${node.weight}`,
+        );
+      }
+      if (seen.has(node.address)) continue;
+      seen.add(node.address);
+      live.push(node);
+      if (node.weight > 1) this.#weightedPoints = true;
+    }
+    if (live.length > MAX_NODES) {
+      throw new MemkitError(
+        'ERR_INVALID_ARGUMENT',
+        `ketama: at most ${MAX_NODES} servers, got ${live.length}`,
+      );
+    }
+    const rank = (n: ServerNode): number => this.#rank.get(n.address) ?? Number.MAX_SAFE_INTEGER;
+    // Array.prototype.sort is stable: unconfigured servers keep the given order.
+    live.sort((a, b) => rank(a) - rank(b));
+    this.#buildContinuum(live);
+  }
+
+  #buildContinuum(live: ServerNode[]): void {
+    let totalWeight = 0;
+    for (const n of live) totalWeight += n.weight;
+    const counts = live.map((n) =>
+      this.#weightedPoints ? weightedPointCount(n.weight, totalWeight, live.length) : POINTS_PER_SERVER,
+    );
+    const total = counts.reduce((a, b) => a + b, 0);
+    // value * 2^16 + owner stays below 2^48, exact in a float64, so one numeric
+    // typed-array sort orders points by (value, server rank) like libmemcached.
+    const keys = new Float64Array(total);
+    let k = 0;
+    live.forEach((node, owner) => {
+      const count = counts[owner]!;
+      if (this.#weightedPoints) {
+        for (let i = 0; i < count / POINTS_PER_HASH; i++) {
+          const digest = md5(ketamaLabel(node, i));
+          for (let j = 0; j < POINTS_PER_HASH; j++)
+            keys[k++] = digest.readUInt32LE(j * 4) * MAX_NODES + owner;
+        }
+      } else {
+        for (let i = 0; i < count; i++) keys[k++] = this.#keyHash(ketamaLabel(node, i)) * MAX_NODES + owner;
+      }
+    });
+    keys.sort();
+    const values = new Uint32Array(total);
+    const owners = new Uint16Array(total);
+    for (let i = 0; i < total; i++) {
+      const key = keys[i]!;
+      owners[i] = key % MAX_NODES;
+      values[i] = (key - owners[i]!) / MAX_NODES;
+    }
+    this.#nodes = live;
+    this.#values = values;
+    this.#owners = owners;
+  }
+
+  /** The sorted continuum (a copy, for diagnostics and tests; allocates). */
+  continuum(): ContinuumPoint[] {
+    const points: ContinuumPoint[] = [];
+    for (let i = 0; i < this.#values.length; i++) {
+      points.push({ value: this.#values[i]!, node: this.#nodes[this.#owners[i]!]! });
+    }
+    return points;
+  }
+}

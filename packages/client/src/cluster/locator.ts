@@ -1,0 +1,28 @@
+/**
+ * The cluster's key-to-server contract (STYLE.md rule 5): a `ServerNode` is a
+ * configured server and a `NodeLocator` maps keys onto the live ones. Hashing
+ * lives in the locators (`ketama.ts`, `modula.ts`); deciding which servers are
+ * live (failover policy) lives elsewhere and is fed in through `rebuild`.
+ */
+
+/** A server in the cluster. `address` is its identity: 'host:port' or a unix socket path. */
+export interface ServerNode {
+  /** Identity of the server: `host:port` (`[v6]:port`) or the unix socket path. */
+  address: string;
+  /** Host exactly as configured (not resolved): ketama point labels are built from it. */
+  host: string;
+  /** TCP port; 0 for a unix socket (as libmemcached stores it). */
+  port: number;
+  /** Relative share of keys. */
+  weight: number;
+  /** Set when the server is reached through a unix socket. */
+  socketPath?: string;
+}
+
+/** Maps keys to servers (STYLE.md rule 5). */
+export interface NodeLocator {
+  /** The server for this key (UTF-8 bytes of a string key, after prefixing); undefined when no live server. */
+  locate(key: string | Uint8Array): ServerNode | undefined;
+  /** Called with the currently live servers whenever liveness changes. */
+  rebuild(liveNodes: readonly ServerNode[]): void;
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { crc32, crc32Portable, md5U32, oneAtATime } from '../src/cluster/hash';
+import { cmemcacheHash } from '../src/cluster/modula';
+import { hex, type KetamaVectors, loadVectors, type ModulaVectors } from './helpers/vectors';
+
+const ketama = loadVectors<KetamaVectors>('ketama.json');
+const modula = loadVectors<ModulaVectors>('modula-python-memcached.json');
+
+/** one_at_a_time reading bytes as unsigned char: the mistake the vectors warn about. */
+function oneAtATimeUnsigned(bytes: Uint8Array): number {
+  let v = 0;
+  for (const b of bytes) {
+    v = (v + b) >>> 0;
+    v = (v + (v << 10)) >>> 0;
+    v = (v ^ (v >>> 6)) >>> 0;
+  }
+  v = (v + (v << 3)) >>> 0;
+  v = (v ^ (v >>> 11)) >>> 0;
+  return (v + (v << 15)) >>> 0;
+}
+
+describe('libhashkit hashes (ketama.json keys)', () => {
+  it('has keys to check', () => {
+    expect(ketama.keys.length).toBeGreaterThanOrEqual(100);
+  });
+
+  it('md5 LE uint32 matches for every key, as bytes and as a string', () => {
+    for (const k of ketama.keys) {
+      expect(md5U32(hex(k.hex)), `key ${JSON.stringify(k.text)}`).toBe(k.md5_u32);
+      expect(md5U32(k.text), `key ${JSON.stringify(k.text)}`).toBe(k.md5_u32);
+    }
+  });
+
+  it('one_at_a_time (signed char) matches for every key, as bytes and as a string', () => {
+    for (const k of ketama.keys) {
+      expect(oneAtATime(hex(k.hex)), `key ${JSON.stringify(k.text)}`).toBe(k.one_at_a_time_u32);
+      expect(oneAtATime(k.text), `key ${JSON.stringify(k.text)}`).toBe(k.one_at_a_time_u32);
+    }
+  });
+
+  it('sign extension is what makes the non-ASCII keys agree', () => {
+    const affected = ketama.keys.filter((k) => oneAtATimeUnsigned(hex(k.hex)) !== k.one_at_a_time_u32);
+    expect(affected.length).toBe(ketama.one_at_a_time_sign_extension_affected_keys);
+    for (const k of affected) expect(hex(k.hex).some((b) => b >= 0x80)).toBe(true);
+  });
+});
+
+describe('python-memcached hashes (modula-python-memcached.json keys)', () => {
+  it('cmemcache_hash matches hash[] of every case', () => {
+    for (const c of modula.cases) {
+      expect(c.hash.length).toBe(modula.keys.length);
+      modula.keys.forEach((k, i) => {
+        expect(cmemcacheHash(hex(k.hex)), `case ${c.name} key ${JSON.stringify(k.text)}`).toBe(c.hash[i]);
+        expect(cmemcacheHash(k.text), `case ${c.name} key ${JSON.stringify(k.text)}`).toBe(c.hash[i]);
+      });
+    }
+  });
+
+  it('crc32 (native and portable) matches the old server hash function', () => {
+    const old = modula.old_server_hash_function;
+    modula.keys.forEach((k, i) => {
+      expect(crc32(hex(k.hex)), `key ${JSON.stringify(k.text)}`).toBe(old.hash[i]);
+      expect(crc32Portable(hex(k.hex)), `key ${JSON.stringify(k.text)}`).toBe(old.hash[i]);
+      expect(crc32Portable(k.text), `key ${JSON.stringify(k.text)}`).toBe(old.hash[i]);
+    });
+  });
+
+  it('cmemcache_hash is never 0', () => {
+    // crc32('') is 0, so its top bits are 0 too: python-memcached maps that to 1.
+    expect(crc32('')).toBe(0);
+    expect(cmemcacheHash('')).toBe(1);
+  });
+});
