@@ -3,5 +3,12 @@
  * Encoders return what to write; the decoder consumes what was read. No
  * sockets, timers or streams.
  */
+
+export * from './decoder';
+export * from './encode-meta';
+export * from './encode-text';
 export * from './errors';
+export * from './keys';
 export * from './replies';
+export * from './ttl';
+// export * from './request';

@@ -1,0 +1,349 @@
+/**
+ * Parses one reply line (without its CRLF) into a `Reply`. Framing, data
+ * blocks and chunk boundaries belong to the decoder; this module only knows
+ * what a single line means. For `VALUE`/`VA` headers it returns the reply
+ * with an empty `value` and reports the data block size in `frame.size`.
+ */
+import { Buffer } from 'node:buffer';
+import { parseSignedInt, parseU64, parseUint, U32_MAX } from './bytes';
+import { ProtocolError } from './errors';
+import { describeBytes } from './preview';
+import type {
+  ErrorReply,
+  MetaDebugReply,
+  MetadumpReply,
+  MetaStatusReply,
+  MetaValueReply,
+  Reply,
+  StatReply,
+  StatusReply,
+  ValueReply,
+} from './replies';
+
+/** Out-parameters of `parseLine`. */
+export interface LineFrame {
+  /** Data block size announced by the line, or -1 when no block follows. */
+  size: number;
+  /** Largest block size accepted. */
+  readonly maxValueLength: number;
+}
+
+const SP = 0x20;
+const EMPTY = Buffer.alloc(0);
+
+type StatusType = StatusReply['type'];
+
+// Status replies carry nothing but their type, so one frozen object each is shared.
+const STATUS: Readonly<Record<StatusType, StatusReply>> = Object.freeze({
+  END: Object.freeze({ type: 'END' }),
+  STORED: Object.freeze({ type: 'STORED' }),
+  NOT_STORED: Object.freeze({ type: 'NOT_STORED' }),
+  EXISTS: Object.freeze({ type: 'EXISTS' }),
+  NOT_FOUND: Object.freeze({ type: 'NOT_FOUND' }),
+  DELETED: Object.freeze({ type: 'DELETED' }),
+  TOUCHED: Object.freeze({ type: 'TOUCHED' }),
+  OK: Object.freeze({ type: 'OK' }),
+  ERROR: Object.freeze({ type: 'ERROR' }),
+  RESET: Object.freeze({ type: 'RESET' }),
+});
+
+/** Replies of `lru_crawler` that refuse the request; surfaced as `SERVER_ERROR <line>`. */
+const CRAWLER_REFUSALS = new Set(['BUSY', 'BADCLASS', 'NOTSTARTED']);
+
+function fail(what: string, buf: Buffer, start: number, end: number): never {
+  throw new ProtocolError(`${what} in reply line ${describeBytes(buf, start, end)}`);
+}
+
+/** End of the space-delimited token starting at `p`. */
+function tokenEnd(buf: Buffer, p: number, end: number): number {
+  while (p < end && buf[p] !== SP) p++;
+  return p;
+}
+
+/** The text of `buf[start, end)`: keys and messages are UTF-8 on the wire. */
+function text(buf: Buffer, start: number, end: number): string {
+  return buf.toString('utf8', start, end);
+}
+
+/** Validates and records a data block size announced by a header. */
+function blockSize(buf: Buffer, start: number, end: number, line0: number, frame: LineFrame): void {
+  const size = parseUint(buf, start, end);
+  if (size < 0) fail('malformed data block size', buf, line0, end);
+  if (size > frame.maxValueLength) {
+    fail(`data block size ${size} > maxValueLength ${frame.maxValueLength}`, buf, line0, end);
+  }
+  frame.size = size;
+}
+
+/** `VALUE <key> <flags> <bytes>[ <cas>]`; `p` points after `VALUE `. */
+function parseValue(buf: Buffer, line0: number, p: number, end: number, frame: LineFrame): ValueReply {
+  const keyEnd = tokenEnd(buf, p, end);
+  if (keyEnd === p || keyEnd === end) fail('malformed VALUE', buf, line0, end);
+  const key = text(buf, p, keyEnd);
+  const flagsStart = keyEnd + 1;
+  const flagsEnd = tokenEnd(buf, flagsStart, end);
+  const flags = parseUint(buf, flagsStart, flagsEnd);
+  if (flags < 0 || flags > U32_MAX || flagsEnd === end) fail('malformed VALUE flags', buf, line0, end);
+  const sizeStart = flagsEnd + 1;
+  const sizeEnd = tokenEnd(buf, sizeStart, end);
+  blockSize(buf, sizeStart, sizeEnd, line0, frame);
+  if (sizeEnd === end) return { type: 'VALUE', key, flags, value: EMPTY };
+  const cas = parseU64(buf, sizeEnd + 1, end);
+  if (cas < 0n) fail('malformed VALUE cas', buf, line0, end);
+  return { type: 'VALUE', key, flags, value: EMPTY, cas };
+}
+
+/**
+ * Meta return flags from `p` to `end` into `out`. Unknown flags are ignored
+ * (newer servers may add some); a known numeric flag that does not parse is
+ * a protocol error.
+ */
+function parseMetaFlags(
+  buf: Buffer,
+  line0: number,
+  p: number,
+  end: number,
+  out: MetaStatusReply | MetaValueReply,
+): void {
+  while (p < end) {
+    if (buf[p] === SP) {
+      p++;
+      continue;
+    }
+    const te = tokenEnd(buf, p, end);
+    const a = p + 1;
+    switch (buf[p]) {
+      case 0x4f /* O */:
+        out.opaque = buf.toString('latin1', a, te);
+        break;
+      case 0x6b /* k */:
+        out.key = text(buf, a, te);
+        break;
+      case 0x63 /* c */:
+        {
+          const cas = parseU64(buf, a, te);
+          if (cas < 0n) fail('malformed meta flag c', buf, line0, end);
+          out.cas = cas;
+          break;
+        }
+      case 0x66 /* f */:
+        {
+          const flags = parseUint(buf, a, te);
+          if (flags < 0 || flags > U32_MAX) fail('malformed meta flag f', buf, line0, end);
+          out.flags = flags;
+          break;
+        }
+      case 0x74 /* t */:
+        {
+          const ttl = parseSignedInt(buf, a, te);
+          if (Number.isNaN(ttl)) fail('malformed meta flag t', buf, line0, end);
+          out.ttl = ttl;
+          break;
+        }
+      case 0x73 /* s */:
+        {
+          const size = parseUint(buf, a, te);
+          if (size < 0) fail('malformed meta flag s', buf, line0, end);
+          out.size = size;
+          break;
+        }
+      case 0x6c /* l */:
+        {
+          const la = parseUint(buf, a, te);
+          if (la < 0) fail('malformed meta flag l', buf, line0, end);
+          out.lastAccess = la;
+          break;
+        }
+      case 0x68 /* h */:
+        if (te !== a + 1 || (buf[a] !== 0x30 && buf[a] !== 0x31))
+          fail('malformed meta flag h', buf, line0, end);
+        out.hit = buf[a] === 0x31;
+        break;
+      case 0x62 /* b */:
+        out.base64 = true;
+        break;
+      case 0x57 /* W */:
+        out.win = true;
+        break;
+      case 0x58 /* X */:
+        out.stale = true;
+        break;
+      case 0x5a /* Z */:
+        out.winSent = true;
+        break;
+      default:
+        break;
+    }
+    p = te;
+  }
+}
+
+/** `name=value` tokens from `p` to `end` (ME and metadump lines). */
+function parseFields(buf: Buffer, p: number, end: number): Record<string, string> {
+  const fields: Record<string, string> = {};
+  while (p < end) {
+    if (buf[p] === SP) {
+      p++;
+      continue;
+    }
+    const te = tokenEnd(buf, p, end);
+    let eq = p;
+    while (eq < te && buf[eq] !== 0x3d) eq++;
+    const name = buf.toString('latin1', p, eq);
+    fields[name] = eq < te ? text(buf, eq + 1, te) : '';
+    p = te;
+  }
+  return fields;
+}
+
+const PERCENT_ESCAPES = /^(?:[^%]|%[0-9A-Fa-f]{2})*$/;
+
+/**
+ * URL-decodes a metadump key. Keys stored through base64 meta commands may be
+ * any bytes, so a well-formed escape sequence that is not UTF-8 is decoded
+ * with U+FFFD replacements (the raw form stays in `fields.key`) instead of
+ * failing; only a malformed escape is a protocol error.
+ */
+function decodeDumpKey(raw: string, buf: Buffer, line0: number, end: number): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    if (!PERCENT_ESCAPES.test(raw)) fail('malformed URL escape in metadump key', buf, line0, end);
+    const bytes: number[] = [];
+    for (let i = 0; i < raw.length; i++) {
+      if (raw.charCodeAt(i) === 0x25) {
+        bytes.push(Number.parseInt(raw.slice(i + 1, i + 3), 16));
+        i += 2;
+      } else {
+        for (const b of Buffer.from(raw[i]!, 'utf8')) bytes.push(b);
+      }
+    }
+    return Buffer.from(bytes).toString('utf8');
+  }
+}
+
+function isMetadump(buf: Buffer, s: number, end: number): boolean {
+  return end - s >= 4 && buf[s] === 0x6b && buf[s + 1] === 0x65 && buf[s + 2] === 0x79 && buf[s + 3] === 0x3d;
+}
+
+/** Lines whose meaning depends on a word longer than two characters. */
+function parseWordLine(buf: Buffer, s: number, end: number, we: number): Reply {
+  const word = buf.toString('latin1', s, we);
+  const rest = we < end ? we + 1 : end;
+  switch (word) {
+    case 'END':
+    case 'STORED':
+    case 'NOT_STORED':
+    case 'EXISTS':
+    case 'NOT_FOUND':
+    case 'DELETED':
+    case 'TOUCHED':
+    case 'OK':
+    case 'RESET':
+      if (we !== end) break;
+      return STATUS[word];
+    case 'ERROR':
+      // memcached sends a bare ERROR for unknown commands, but some paths add a reason.
+      return STATUS.ERROR;
+    case 'CLIENT_ERROR':
+    case 'SERVER_ERROR':
+      return { type: word, message: text(buf, rest, end) } satisfies ErrorReply;
+    case 'VERSION':
+      return { type: 'VERSION', version: text(buf, rest, end) };
+    case 'STAT': {
+      const ne = tokenEnd(buf, rest, end);
+      if (ne === rest) break;
+      const stat: StatReply = {
+        type: 'STAT',
+        name: text(buf, rest, ne),
+        value: text(buf, ne < end ? ne + 1 : end, end),
+      };
+      return stat;
+    }
+    default:
+      if (CRAWLER_REFUSALS.has(word)) return { type: 'SERVER_ERROR', message: text(buf, s, end) };
+      if (isMetadump(buf, s, end)) {
+        const fields = parseFields(buf, s, end);
+        const dump: MetadumpReply = {
+          type: 'METADUMP',
+          key: decodeDumpKey(fields.key!, buf, s, end),
+          fields,
+        };
+        return dump;
+      }
+      if (s < end && buf[s]! >= 0x30 && buf[s]! <= 0x39) {
+        // incr/decr: the new value, which memcached may pad with trailing spaces.
+        let de = s;
+        while (de < end && buf[de] !== SP) de++;
+        let pad = de;
+        while (pad < end && buf[pad] === SP) pad++;
+        const value = parseU64(buf, s, de);
+        if (value >= 0n && pad === end) return { type: 'NUMBER', value };
+        fail('malformed number', buf, s, end);
+      }
+  }
+  return fail('unknown reply', buf, s, end);
+}
+
+/** Two-letter meta return codes. */
+function parseMetaLine(buf: Buffer, s: number, end: number): Reply {
+  const c0 = buf[s]!;
+  const c1 = buf[s + 1]!;
+  let type: MetaStatusReply['type'];
+  if (c0 === 0x48 && c1 === 0x44) type = 'HD';
+  else if (c0 === 0x45 && c1 === 0x4e) type = 'EN';
+  else if (c0 === 0x4e && c1 === 0x53) type = 'NS';
+  else if (c0 === 0x45 && c1 === 0x58) type = 'EX';
+  else if (c0 === 0x4e && c1 === 0x46) type = 'NF';
+  else if (c0 === 0x4d && c1 === 0x4e) type = 'MN';
+  else if (c0 === 0x56 && c1 === 0x41) {
+    // VA without a size token
+    return fail('malformed data block size', buf, s, end);
+  } else if (c0 === 0x4d && c1 === 0x45) {
+    const ks = s + 3;
+    const ke = tokenEnd(buf, ks, end);
+    if (ke === ks) fail('malformed ME', buf, s, end);
+    const me: MetaDebugReply = { type: 'ME', key: text(buf, ks, ke), fields: parseFields(buf, ke, end) };
+    return me;
+  } else {
+    return parseWordLine(buf, s, end, s + 2);
+  }
+  const reply: MetaStatusReply = { type };
+  parseMetaFlags(buf, s, s + 2, end, reply);
+  return reply;
+}
+
+/**
+ * Parses the line `buf[start, end)` (CRLF excluded). Sets `frame.size` to the
+ * data block size for `VALUE`/`VA`, else to -1. Throws `ProtocolError` for
+ * anything that is not a memcached reply.
+ */
+export function parseLine(buf: Buffer, start: number, end: number, frame: LineFrame): Reply {
+  frame.size = -1;
+  const len = end - start;
+  const c0 = buf[start];
+  // The hot replies of a get-heavy workload first: VALUE, END, VA.
+  if (c0 === 0x56 /* V */ && len > 3 && buf[start + 1] === 0x41) {
+    const c2 = buf[start + 2];
+    if (c2 === SP) {
+      const se = tokenEnd(buf, start + 3, end);
+      blockSize(buf, start + 3, se, start, frame);
+      const va: MetaValueReply = { type: 'VA', value: EMPTY };
+      parseMetaFlags(buf, start, se, end, va);
+      return va;
+    }
+    if (
+      c2 === 0x4c &&
+      len > 6 &&
+      buf[start + 3] === 0x55 &&
+      buf[start + 4] === 0x45 &&
+      buf[start + 5] === SP
+    ) {
+      return parseValue(buf, start, start + 6, end, frame);
+    }
+  } else if (c0 === 0x45 /* E */ && len === 3 && buf[start + 1] === 0x4e && buf[start + 2] === 0x44) {
+    return STATUS.END;
+  }
+  if (len === 2 || (len > 2 && buf[start + 2] === SP)) return parseMetaLine(buf, start, end);
+  return parseWordLine(buf, start, end, tokenEnd(buf, start, end));
+}
