@@ -1,1 +1,24 @@
-export {};
+/**
+ * @memkit/client: a fast, correct memcached client for Node.
+ */
+
+export { isMemkitError, MemkitError, type MemkitErrorCode } from '@memkit/protocol';
+export { Client } from './client';
+export { KetamaLocator } from './cluster/ketama';
+export type { NodeLocator, ServerNode } from './cluster/locator';
+export { ModulaLocator } from './cluster/modula';
+export type { GetOrSetOptions, Loader } from './commands/get-or-set';
+export type { MultiOptions } from './commands/multi';
+export type { CasResult } from './commands/retrieval';
+export type { SetOptions } from './commands/storage';
+export type { CommandMessage, ConnectionMessage } from './diagnostics';
+export type {
+  AuthOptions,
+  ClientOptions,
+  CommandOptions,
+  HashingName,
+  ServerSpec,
+  TlsOptions,
+} from './options';
+export * from './serialization/index';
+export { parseServer, parseServers } from './servers';

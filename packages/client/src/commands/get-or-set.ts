@@ -1,0 +1,158 @@
+/**
+ * `getOrSet`: read-through caching with stampede protection.
+ *
+ * Meta protocol: `mg … N<lockTtl> [R<staleTtl>]` lets memcached pick ONE
+ * winner among all clients (the `W` flag): on a miss it creates an empty
+ * placeholder and hands the win to the first caller; later callers see `Z`
+ * (someone else is loading) and wait, or get the current value when it is
+ * only stale (`X`) or still inside its refresh window (`R`). The winner runs
+ * the loader and stores with `C<cas>` so it never overwrites a newer value;
+ * if the loader fails, it deletes its own placeholder so others can retry.
+ * In-process callers for the same key also share one in-flight call.
+ *
+ * Text protocol: only the in-process sharing applies (the text protocol has
+ * no win tokens); documented in the README.
+ */
+import {
+  encodeMetaDelete,
+  encodeMetaGet,
+  encodeMetaSet,
+  type MetaValueReply,
+  toExptime,
+} from '@memkit/protocol';
+import type { Context } from '../context';
+import { MetaRawGetRequest, MetaStatusRequest, nextOpaque } from '../requests/meta';
+import { retrieve } from './retrieval';
+import { type SetOptions, serializeValue, store } from './storage';
+
+/** Options of `getOrSet`. */
+export interface GetOrSetOptions extends SetOptions {
+  /**
+   * Seconds before expiry during which ONE caller refreshes the value while
+   * everyone else keeps getting the current one (meta `R` flag). Default: off.
+   */
+  staleTtl?: number;
+  /** Seconds a winner has to load and store before another caller may win. Default 30. */
+  lockTtl?: number;
+  /** Longest time (ms) a caller waits for another caller's load before loading itself. Default 5000. */
+  waitTimeout?: number;
+}
+
+/** The loader: computes the value on a miss. */
+export type Loader<T> = () => T | Promise<T>;
+
+const inFlight = new WeakMap<Context, Map<string, Promise<unknown>>>();
+
+export function getOrSet<T>(
+  ctx: Context,
+  key: string,
+  loader: Loader<T>,
+  opts: GetOrSetOptions = {},
+): Promise<T> {
+  const wire = ctx.key(key);
+  let local = inFlight.get(ctx);
+  if (!local) {
+    local = new Map();
+    inFlight.set(ctx, local);
+  }
+  const existing = local.get(wire.wire);
+  if (existing) return existing as Promise<T>;
+  const p = (ctx.meta ? metaGetOrSet(ctx, key, loader, opts) : textGetOrSet(ctx, key, loader, opts)).finally(
+    () => local.delete(wire.wire),
+  );
+  local.set(wire.wire, p);
+  return p;
+}
+
+async function textGetOrSet<T>(
+  ctx: Context,
+  key: string,
+  loader: Loader<T>,
+  opts: GetOrSetOptions,
+): Promise<T> {
+  const hit = await retrieve(ctx, 'get', key, undefined, opts);
+  if (hit !== undefined) return hit as T;
+  const value = await loader();
+  await store(ctx, 'set', key, value, undefined, opts);
+  return value;
+}
+
+async function metaGetOrSet<T>(
+  ctx: Context,
+  key: string,
+  loader: Loader<T>,
+  opts: GetOrSetOptions,
+): Promise<T> {
+  const k = ctx.key(key);
+  const pool = ctx.cluster.poolFor(k.route);
+  const lockTtl = opts.lockTtl ?? 30;
+  const waitUntil = performance.now() + (opts.waitTimeout ?? 5000);
+  let delay = 5;
+  for (;;) {
+    const opaque = nextOpaque();
+    const line = encodeMetaGet(k.wire, {
+      value: true,
+      flags: true,
+      cas: true,
+      opaque,
+      base64: k.base64,
+      vivify: toExptime(lockTtl),
+      ...(opts.staleTtl ? { recache: Math.ceil(opts.staleTtl) } : {}),
+    });
+    const reply = await ctx.dispatch(pool, new MetaRawGetRequest('getOrSet', opaque, [line]), opts);
+    if (!reply) {
+      // Only a server without vivify support answers EN here: load without protection.
+      return loadAndStore(ctx, key, loader, undefined, opts);
+    }
+    if (reply.win) return loadAndStore(ctx, key, loader, reply, opts);
+    if (!isPlaceholder(reply)) return ctx.serializer.deserialize(reply.value, reply.flags ?? 0) as T;
+    // Another caller is loading: wait for its value, but never forever.
+    if (performance.now() + delay > waitUntil) return loader();
+    await sleep(delay);
+    delay = Math.min(delay * 2, 100);
+  }
+}
+
+/** The empty item memcached creates on a vivified miss (0 bytes, flags 0, win already handed out). */
+function isPlaceholder(r: MetaValueReply): boolean {
+  return r.value.length === 0 && (r.flags ?? 0) === 0 && r.winSent === true;
+}
+
+async function loadAndStore<T>(
+  ctx: Context,
+  key: string,
+  loader: Loader<T>,
+  won: MetaValueReply | undefined,
+  opts: GetOrSetOptions,
+): Promise<T> {
+  const k = ctx.key(key);
+  const pool = ctx.cluster.poolFor(k.route);
+  let value: T;
+  try {
+    value = await loader();
+  } catch (err) {
+    if (won?.cas !== undefined) {
+      // Release the win: delete our placeholder (only if still ours) so another caller can load.
+      const opaque = nextOpaque();
+      const line = encodeMetaDelete(k.wire, { cas: won.cas, opaque, base64: k.base64 });
+      await ctx.dispatch(pool, new MetaStatusRequest('getOrSet', opaque, [line]), opts).catch(() => false);
+    }
+    throw err;
+  }
+  const { bytes, flags } = serializeValue(ctx, value, key);
+  const opaque = nextOpaque();
+  const line = encodeMetaSet(k.wire, bytes, {
+    flags,
+    ttl: toExptime(opts.ttl ?? 0),
+    opaque,
+    base64: k.base64,
+    ...(won?.cas !== undefined ? { cas: won.cas } : {}),
+  });
+  // EX means someone stored a newer value meanwhile: ours is still a valid answer for this caller.
+  await ctx.dispatch(pool, new MetaStatusRequest('getOrSet', opaque, line), opts);
+  return value;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

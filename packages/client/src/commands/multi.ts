@@ -1,0 +1,197 @@
+/**
+ * Multi-key commands across the cluster: keys are grouped by server, each
+ * group goes out as one pipelined batch (meta: quiet commands + `mn`; text:
+ * multi-key `get` lines / consecutive storage commands), groups run in
+ * parallel, and results are merged. A failing server costs only its own
+ * keys: misses for getMulti, failed keys for setMulti/deleteMulti.
+ */
+import {
+  type Chunk,
+  encodeDelete,
+  encodeGet,
+  encodeMetaDelete,
+  encodeMetaGet,
+  encodeMetaSet,
+  encodeStore,
+  toExptime,
+} from '@memkit/protocol';
+import type { ServerPool } from '../connection/pool';
+import type { Context } from '../context';
+import type { WireKey } from '../keys';
+import type { CommandOptions } from '../options';
+import { MetaMultiGetRequest, MetaMultiStatusRequest } from '../requests/meta';
+import { TextGetRequest, TextStatusRequest } from '../requests/text';
+import { serializeValue } from './storage';
+
+/** Options of multi-key commands. */
+export interface MultiOptions extends CommandOptions {
+  /** Prefix for this call instead of the client's `keyPrefix` (python-memcached's `key_prefix` argument). */
+  keyPrefix?: string;
+}
+
+/** Text `get` lines carry at most this many keys, to stay far below server line limits. */
+const TEXT_KEYS_PER_LINE = 100;
+
+interface Group<K> {
+  pool: ServerPool;
+  items: Array<{ key: K; wire: WireKey; index: number }>;
+}
+
+/** Groups keys by server. Keys whose server is dead are collected in `failed`. */
+function group<K extends string | Uint8Array>(
+  ctx: Context,
+  keys: readonly K[],
+  prefix: string | undefined,
+): { groups: Group<K>[]; failed: number[]; firstError: unknown } {
+  const byPool = new Map<ServerPool, Group<K>>();
+  const failed: number[] = [];
+  let firstError: unknown;
+  keys.forEach((key, index) => {
+    const wire = ctx.key(key, prefix);
+    let pool: ServerPool;
+    try {
+      pool = ctx.cluster.poolFor(wire.route);
+    } catch (err) {
+      failed.push(index);
+      firstError ??= err;
+      return;
+    }
+    let g = byPool.get(pool);
+    if (!g) {
+      g = { pool, items: [] };
+      byPool.set(pool, g);
+    }
+    g.items.push({ key, wire, index });
+  });
+  return { groups: [...byPool.values()], failed, firstError };
+}
+
+/** getMulti: hits only, keyed by the caller's keys. */
+export async function getMulti<T>(
+  ctx: Context,
+  keys: readonly string[],
+  opts: MultiOptions | undefined,
+): Promise<Map<string, T>> {
+  const out = new Map<string, T>();
+  if (keys.length === 0) return out;
+  const { groups, failed, firstError } = group(ctx, keys, opts?.keyPrefix);
+  const settled = await Promise.allSettled(groups.map((g) => fetchGroup<T>(ctx, g, opts)));
+  let ok = 0;
+  let error: unknown = firstError;
+  settled.forEach((s, gi) => {
+    if (s.status === 'rejected') {
+      error ??= s.reason;
+      return;
+    }
+    ok++;
+    const items = groups[gi]!.items;
+    s.value.forEach((hit, i) => {
+      if (hit) out.set(items[i]!.key, hit.value);
+    });
+  });
+  // Partial failures become misses; a total failure is an error, not an empty result.
+  if (ok === 0 && (groups.length > 0 || failed.length > 0)) throw error;
+  return out;
+}
+
+function fetchGroup<T>(
+  ctx: Context,
+  g: Group<string>,
+  opts: CommandOptions | undefined,
+): Promise<Array<{ value: T; cas: bigint | undefined } | undefined>> {
+  if (ctx.meta) {
+    const lines: Chunk[] = g.items.map((it, i) =>
+      encodeMetaGet(it.wire.wire, {
+        value: true,
+        flags: true,
+        quiet: true,
+        opaque: i.toString(36),
+        base64: it.wire.base64,
+      }),
+    );
+    return ctx.dispatch(g.pool, new MetaMultiGetRequest<T>(lines, g.items.length, ctx.serializer), opts);
+  }
+  const wires = g.items.map((it) => it.wire.wire);
+  const lines: string[] = [];
+  for (let i = 0; i < wires.length; i += TEXT_KEYS_PER_LINE) {
+    lines.push(encodeGet('get', wires.slice(i, i + TEXT_KEYS_PER_LINE)));
+  }
+  return ctx.dispatch(g.pool, new TextGetRequest<T>('getMulti', lines, wires, ctx.serializer), opts);
+}
+
+/** setMulti: stores every entry; resolves with the keys that were NOT stored. */
+export async function setMulti(
+  ctx: Context,
+  entries: Iterable<readonly [string, unknown]>,
+  opts: (MultiOptions & { ttl?: number }) | undefined,
+): Promise<string[]> {
+  const list = [...entries];
+  const exptime = toExptime(opts?.ttl ?? 0);
+  const values = list.map(([key, value]) => serializeValue(ctx, value, key));
+  return runStatusBatches(
+    ctx,
+    list.map(([k]) => k),
+    opts,
+    'setMulti',
+    (it, i) => {
+      const v = values[it.index]!;
+      return ctx.meta
+        ? encodeMetaSet(it.wire.wire, v.bytes, {
+            flags: v.flags,
+            ttl: exptime,
+            quiet: true,
+            opaque: i.toString(36),
+            base64: it.wire.base64,
+          })
+        : encodeStore('set', it.wire.wire, v.bytes, v.flags, exptime);
+    },
+    { STORED: true, NOT_STORED: false },
+  );
+}
+
+/** deleteMulti: resolves with the keys that were not deleted (missing, or their server failed). */
+export function deleteMulti(
+  ctx: Context,
+  keys: readonly string[],
+  opts: MultiOptions | undefined,
+): Promise<string[]> {
+  return runStatusBatches(
+    ctx,
+    keys,
+    opts,
+    'deleteMulti',
+    (it, i) =>
+      ctx.meta
+        ? [encodeMetaDelete(it.wire.wire, { quiet: true, opaque: i.toString(36), base64: it.wire.base64 })]
+        : [encodeDelete(it.wire.wire)],
+    { DELETED: true, NOT_FOUND: false },
+  );
+}
+
+async function runStatusBatches(
+  ctx: Context,
+  keys: readonly string[],
+  opts: MultiOptions | undefined,
+  command: string,
+  encode: (item: Group<string>['items'][number], i: number) => Chunk[],
+  textMap: Record<string, boolean>,
+): Promise<string[]> {
+  if (keys.length === 0) return [];
+  const { groups, failed } = group(ctx, keys, opts?.keyPrefix);
+  const failedSet = new Set(failed);
+  const settled = await Promise.allSettled(
+    groups.map((g) => {
+      const chunks = g.items.flatMap((it, i) => encode(it, i));
+      if (ctx.meta)
+        return ctx.dispatch(g.pool, new MetaMultiStatusRequest(command, chunks, g.items.length), opts);
+      const req = new TextStatusRequest<boolean>(command, chunks, g.items.length, textMap);
+      return ctx.dispatch(g.pool, req, opts).then((r) => r.flatMap((okay, i) => (okay ? [] : [i])));
+    }),
+  );
+  settled.forEach((s, gi) => {
+    const items = groups[gi]!.items;
+    if (s.status === 'rejected') for (const it of items) failedSet.add(it.index);
+    else for (const i of s.value) failedSet.add(items[i]!.index);
+  });
+  return [...failedSet].sort((a, b) => a - b).map((i) => keys[i]!);
+}

@@ -1,0 +1,322 @@
+/**
+ * One socket to one server, with pipelining. Requests are queued in an
+ * outbox, written in batches (one write per tick), then wait in FIFO order
+ * for their replies. Safety rules (STYLE.md 8, 9):
+ * - a reply goes to the oldest unfinished written request, which checks it
+ *   (opaque tokens, expected reply words); anything unexplained destroys the
+ *   connection;
+ * - a deadline or abort before writing just removes the request; after
+ *   writing, the connection is destroyed, because its reply may still come;
+ * - when a connection dies, written requests fail, unwritten ones go back to
+ *   the owner to be sent elsewhere.
+ * One timer per connection serves every deadline (no per-request timers).
+ */
+import type net from 'node:net';
+import { encodeVersion, MemkitError, type Reply, ReplyDecoder } from '@memkit/protocol';
+import type { ServerNode } from '../cluster/locator';
+import type { AuthOptions } from '../options';
+import { AuthRequest, VersionRequest } from '../requests/admin';
+import type { Request } from './request';
+import { type OpenOptions, openSocket } from './socket';
+
+export interface ConnectionOptions extends OpenOptions {
+  auth: AuthOptions | undefined;
+  /** Largest data block accepted from the server. */
+  maxValueLength: number;
+}
+
+/** What a connection tells its owner. */
+export interface ConnectionOwner {
+  /** The connection is ready for traffic. */
+  onReady(conn: Connection): void;
+  /** A request completed with a reply: the server is healthy. */
+  onSuccess(conn: Connection): void;
+  /** The connection died; `unwritten` were never sent and may be sent elsewhere. */
+  onClose(conn: Connection, err: MemkitError, unwritten: Request[], reason: CloseReason): void;
+}
+
+type State = 'connecting' | 'ready' | 'closed';
+
+/** Why a connection closed: a failed connect, a command timeout, or anything else. */
+export type CloseReason = 'connect' | 'timeout' | 'other';
+
+export class Connection {
+  state: State = 'connecting';
+  private socket: net.Socket | undefined;
+  private readonly decoder: ReplyDecoder;
+  /** Written requests awaiting replies; `head` is the oldest. */
+  private inflight: Array<Request | undefined> = [];
+  private head = 0;
+  /** Requests not yet written. */
+  private outbox: Request[] = [];
+  private flushScheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+
+  constructor(
+    readonly node: ServerNode,
+    private readonly options: ConnectionOptions,
+    private readonly owner: ConnectionOwner,
+  ) {
+    this.decoder = new ReplyDecoder({ maxValueLength: options.maxValueLength });
+    void this.open();
+  }
+
+  /** Requests queued or awaiting replies. */
+  get pending(): number {
+    return this.inflight.length - this.head + this.outbox.length;
+  }
+
+  /** Queues a request; it is written with the next batch once connected. */
+  send(req: Request): void {
+    if (this.state === 'closed') {
+      req.reject(this.closedError());
+      return;
+    }
+    if (req.signal) {
+      if (req.signal.aborted) {
+        req.reject(abortError(this.node, req));
+        return;
+      }
+      req.onAbort = () => this.abort(req);
+      req.signal.addEventListener('abort', req.onAbort, { once: true });
+    }
+    this.outbox.push(req);
+    if (req.deadline < this.timerAt) this.armTimer(req.deadline);
+    if (this.state === 'ready') this.scheduleFlush();
+  }
+
+  /** Destroys the socket; every written request fails with `err`. */
+  destroy(err: MemkitError, reason: CloseReason = 'other'): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.socket?.destroy();
+    const inflight = this.inflight;
+    const head = this.head;
+    this.inflight = [];
+    this.head = 0;
+    for (let i = head; i < inflight.length; i++) inflight[i]?.reject(err);
+    const unwritten = this.outbox.filter((r) => !r.settled);
+    this.outbox = [];
+    this.owner.onClose(this, err, unwritten, reason);
+  }
+
+  private async open(): Promise<void> {
+    let socket: net.Socket;
+    try {
+      socket = await openSocket(this.node, this.options);
+      if (this.isClosed()) {
+        socket.destroy();
+        return;
+      }
+      this.socket = socket;
+      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+      socket.on('error', (err) => this.destroy(this.wrap('ERR_CONNECTION_CLOSED', err.message, err)));
+      socket.on('close', () => this.destroy(this.closedError()));
+      if (this.options.auth) await this.authenticate(this.options.auth);
+      if (this.isClosed()) return;
+    } catch (err) {
+      const e =
+        err instanceof MemkitError
+          ? err
+          : this.wrap('ERR_CONNECT', `${this.node.address}: ${String(err)}`, err);
+      this.destroy(e, 'connect');
+      return;
+    }
+    this.state = 'ready';
+    this.owner.onReady(this);
+    this.scheduleFlush();
+  }
+
+  /** Re-reads the state (TypeScript narrows `state` across awaits). */
+  private isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /**
+   * ASCII auth. Probes with `version` first: a server that answers it needs no
+   * auth, and must not receive the credentials (it would store them as an item).
+   */
+  private async authenticate(auth: AuthOptions): Promise<void> {
+    const probe = new VersionRequest(encodeVersion());
+    if (
+      await this.handshake(probe).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
+    if (this.isClosed()) throw this.closedError();
+    await this.handshake(new AuthRequest(auth));
+  }
+
+  private handshake<T>(req: Request<T>): Promise<T> {
+    req.deadline = performance.now() + this.options.connectTimeout;
+    this.armTimer(req.deadline);
+    this.writeNow([req]);
+    return req.promise;
+  }
+
+  private onData(chunk: Buffer): void {
+    try {
+      this.decoder.feed(chunk, this.onReply);
+    } catch (err) {
+      this.destroy(
+        err instanceof MemkitError
+          ? err
+          : this.wrap('ERR_PROTOCOL', `${this.node.address}: ${String(err)}`, err),
+      );
+    }
+  }
+
+  private readonly onReply = (reply: Reply): void => {
+    const req = this.inflight[this.head];
+    if (req === undefined) {
+      throw new MemkitError('ERR_PROTOCOL', `${this.node.address}: unsolicited reply ${reply.type}`, {
+        server: this.node.address,
+      });
+    }
+    // A request that settled early (aborted) still owns its replies; it ignores them.
+    if (!req.onReply(reply, this.node.address)) return;
+    this.inflight[this.head++] = undefined;
+    if (this.head === this.inflight.length) {
+      this.inflight.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.inflight.length) {
+      this.inflight = this.inflight.slice(this.head);
+      this.head = 0;
+    }
+    this.owner.onSuccess(this);
+  };
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.outbox.length === 0) return;
+    this.flushScheduled = true;
+    // Idle connection: write at the end of this microtask burst (low latency).
+    // Busy connection: wait for the next loop turn so many callers share one write.
+    if (this.inflight.length === this.head) queueMicrotask(this.flush);
+    else setImmediate(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (this.state !== 'ready' || this.outbox.length === 0) return;
+    const batch = this.outbox;
+    this.outbox = [];
+    this.writeNow(batch);
+  };
+
+  private writeNow(batch: Request[]): void {
+    const socket = this.socket;
+    if (!socket) return;
+    let text = '';
+    let corked = false;
+    for (const req of batch) {
+      if (req.settled) continue;
+      req.written = true;
+      this.inflight.push(req);
+      for (const chunk of req.chunks) {
+        if (typeof chunk === 'string') {
+          text += chunk;
+          continue;
+        }
+        if (!corked) {
+          socket.cork();
+          corked = true;
+        }
+        if (text) {
+          socket.write(text);
+          text = '';
+        }
+        socket.write(chunk);
+      }
+    }
+    if (text) socket.write(text);
+    if (corked) socket.uncork();
+  }
+
+  private abort(req: Request): void {
+    if (req.settled) return;
+    if (!req.written) {
+      req.reject(abortError(this.node, req));
+      return;
+    }
+    const err = abortError(this.node, req);
+    req.reject(err);
+    this.destroy(
+      this.wrap(
+        'ERR_CONNECTION_CLOSED',
+        `${this.node.address}: connection dropped after an aborted command`,
+        err,
+      ),
+    );
+  }
+
+  private armTimer(at: number): void {
+    if (at === Number.POSITIVE_INFINITY || at >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(this.onTimer, Math.max(0, at - performance.now()));
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.timerAt = Number.POSITIVE_INFINITY;
+    if (this.state === 'closed') return;
+    const now = performance.now();
+    let next = Number.POSITIVE_INFINITY;
+    // Unwritten requests simply leave the queue.
+    for (const req of this.outbox) {
+      if (req.settled) continue;
+      if (req.deadline <= now) req.reject(timeoutError(this.node, req));
+      else if (req.deadline < next) next = req.deadline;
+    }
+    let expired: Request | undefined;
+    for (let i = this.head; i < this.inflight.length; i++) {
+      const req = this.inflight[i];
+      if (!req || req.settled) continue;
+      if (req.deadline <= now) {
+        req.reject(timeoutError(this.node, req));
+        expired ??= req;
+      } else if (req.deadline < next) next = req.deadline;
+    }
+    if (expired) {
+      // Its reply may still arrive: this socket can never be trusted again.
+      this.destroy(
+        this.wrap(
+          'ERR_CONNECTION_CLOSED',
+          `${this.node.address}: connection dropped after ${expired.command} timed out`,
+          undefined,
+        ),
+        'timeout',
+      );
+      return;
+    }
+    this.armTimer(next);
+  };
+
+  private closedError(): MemkitError {
+    return this.wrap('ERR_CONNECTION_CLOSED', `${this.node.address}: connection closed`, undefined);
+  }
+
+  private wrap(code: MemkitError['code'], message: string, cause: unknown): MemkitError {
+    return new MemkitError(code, message, { cause, server: this.node.address });
+  }
+}
+
+function timeoutError(node: ServerNode, req: Request): MemkitError {
+  return new MemkitError('ERR_TIMEOUT', `${node.address} ${req.command}: timed out`, {
+    server: node.address,
+    command: req.command,
+  });
+}
+
+function abortError(node: ServerNode, req: Request): MemkitError {
+  return new MemkitError('ERR_ABORTED', `${node.address} ${req.command}: aborted`, {
+    cause: req.signal?.reason,
+    server: node.address,
+    command: req.command,
+  });
+}

@@ -1,0 +1,154 @@
+/**
+ * The connections to one server: up to `connectionsPerServer` pipelined
+ * sockets, created lazily, replaced when they die, with exponential backoff
+ * after connect failures (during backoff, commands fail fast instead of
+ * piling up). Counts consecutive failures (connect errors and timeouts) so
+ * the cluster can mark the server dead.
+ */
+import { EventEmitter } from 'node:events';
+import { MemkitError } from '@memkit/protocol';
+import type { ServerNode } from '../cluster/locator';
+import { publishConnection } from '../diagnostics';
+import type { ResolvedOptions } from '../options';
+import { type CloseReason, Connection, type ConnectionOwner } from './connection';
+import type { Request } from './request';
+
+/** Events: `connect` (address), `close` (address, error), `failure` (address, error, consecutive count). */
+export class ServerPool extends EventEmitter implements ConnectionOwner {
+  private readonly conns: Array<Connection | undefined>;
+  private next = 0;
+  /** Consecutive failures (connect errors, timeouts, dropped connections) since the last good reply. */
+  failures = 0;
+  private retryAt = 0;
+  private lastError: MemkitError | undefined;
+  private closed = false;
+
+  constructor(
+    readonly node: ServerNode,
+    private readonly options: ResolvedOptions,
+  ) {
+    super();
+    this.conns = new Array(options.connectionsPerServer);
+  }
+
+  /** Sends a request on one of this server's connections. */
+  send(req: Request): void {
+    if (this.closed) {
+      req.reject(new MemkitError('ERR_CLIENT_CLOSED', 'the client is closed', { server: this.node.address }));
+      return;
+    }
+    const conn = this.pick();
+    if (conn) conn.send(req);
+    else req.reject(this.backoffError());
+  }
+
+  /** True while connect attempts are suspended after failures. */
+  get inBackoff(): boolean {
+    return this.retryAt > performance.now() && !this.conns.some((c) => c?.state === 'ready');
+  }
+
+  /** Closes every connection; queued and in-flight requests fail with ERR_CLIENT_CLOSED. */
+  close(): void {
+    this.closed = true;
+    const err = new MemkitError('ERR_CLIENT_CLOSED', 'the client was closed', { server: this.node.address });
+    for (const c of this.conns) c?.destroy(err);
+    this.conns.fill(undefined);
+  }
+
+  /** Forgets past failures so the next send connects at once (used by the dead-server probe). */
+  resetBackoff(): void {
+    this.failures = 0;
+    this.retryAt = 0;
+  }
+
+  /** Drops every connection (e.g. when the server is marked dead). */
+  reset(err: MemkitError): void {
+    for (const c of this.conns) c?.destroy(err);
+  }
+
+  private pick(): Connection | undefined {
+    const n = this.conns.length;
+    if (n === 1) {
+      const c = this.conns[0];
+      if (c && c.state !== 'closed') return c;
+      return this.create(0);
+    }
+    // Least pending among live connections, creating missing ones first.
+    let best: Connection | undefined;
+    for (let k = 0; k < n; k++) {
+      const i = (this.next + k) % n;
+      let c = this.conns[i];
+      if (!c || c.state === 'closed') c = this.create(i);
+      if (!c) return undefined;
+      if (!best || c.pending < best.pending) best = c;
+    }
+    this.next = (this.next + 1) % n;
+    return best;
+  }
+
+  private create(i: number): Connection | undefined {
+    if (this.retryAt > performance.now()) return undefined;
+    const o = this.options;
+    const conn = new Connection(
+      this.node,
+      {
+        connectTimeout: o.connectTimeout,
+        keepAlive: o.keepAlive,
+        tls: o.tls,
+        auth: o.auth,
+        maxValueLength: Math.max(o.maxValueSize * 2, 32 * 1024 * 1024),
+      },
+      this,
+    );
+    this.conns[i] = conn;
+    return conn;
+  }
+
+  onReady(conn: Connection): void {
+    this.retryAt = 0;
+    publishConnection('connect', this.node.address);
+    this.emit('connect', this.node.address, conn);
+  }
+
+  onSuccess(): void {
+    this.failures = 0;
+  }
+
+  onClose(conn: Connection, err: MemkitError, unwritten: Request[], reason: CloseReason): void {
+    const failedConnect = reason === 'connect';
+    const i = this.conns.indexOf(conn);
+    if (i >= 0) this.conns[i] = undefined;
+    publishConnection(failedConnect ? 'error' : 'close', this.node.address, err);
+    if (this.closed) {
+      for (const r of unwritten) r.reject(err);
+      return;
+    }
+    const isFailure = reason !== 'other';
+    if (failedConnect) {
+      this.failures++;
+      this.lastError = err;
+      const delay = Math.min(
+        this.options.reconnectDelay * 2 ** Math.min(this.failures - 1, 16),
+        this.options.reconnectMaxDelay,
+      );
+      // Auth failures will not fix themselves quickly: back off at the maximum.
+      this.retryAt = performance.now() + (err.code === 'ERR_AUTH' ? this.options.reconnectMaxDelay : delay);
+      for (const r of unwritten) r.reject(err);
+    } else {
+      if (isFailure) this.failures++;
+      // Never written, so safe to send on a fresh connection.
+      for (const r of unwritten) this.send(r);
+    }
+    this.emit('close', this.node.address, err);
+    if (isFailure) this.emit('failure', this.node.address, err, this.failures);
+  }
+
+  private backoffError(): MemkitError {
+    const last = this.lastError;
+    return new MemkitError(
+      last?.code === 'ERR_AUTH' || last?.code === 'ERR_TLS' ? last.code : 'ERR_CONNECT',
+      `${this.node.address}: not connected (retrying after failures${last ? `: ${last.message}` : ''})`,
+      { server: this.node.address, cause: last },
+    );
+  }
+}

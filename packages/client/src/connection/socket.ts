@@ -1,0 +1,90 @@
+/**
+ * Opens the raw transport for a server: TCP (no-delay, keep-alive), a unix
+ * socket, or TLS with certificate verification on by default. Resolves once
+ * the transport is usable (TLS: after the handshake), rejects with a typed
+ * `ERR_CONNECT`/`ERR_TLS` error, and enforces the connect timeout.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { MemkitError } from '@memkit/protocol';
+import type { ServerNode } from '../cluster/locator';
+import type { TlsOptions } from '../options';
+
+export interface OpenOptions {
+  connectTimeout: number;
+  keepAlive: number;
+  tls: TlsOptions | undefined;
+}
+
+const TLS_ERROR_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'EPROTO',
+]);
+
+/** Opens a transport to `node`. The returned socket is connected and ready for bytes. */
+export function openSocket(node: ServerNode, o: OpenOptions): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket(node, o.tls);
+    const readyEvent = o.tls ? 'secureConnect' : 'connect';
+    const timer = setTimeout(() => {
+      fail(new MemkitError('ERR_CONNECT', `${node.address}: connect timed out after ${o.connectTimeout} ms`));
+    }, o.connectTimeout);
+    const onError = (err: NodeJS.ErrnoException) => fail(classify(node, err));
+    const onClose = () => fail(new MemkitError('ERR_CONNECT', `${node.address}: closed while connecting`));
+    function cleanup() {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+      socket.off(readyEvent, onReady);
+    }
+    function fail(err: MemkitError) {
+      cleanup();
+      socket.destroy();
+      reject(err);
+    }
+    function onReady() {
+      cleanup();
+      socket.setNoDelay(true);
+      if (o.keepAlive > 0) socket.setKeepAlive(true, o.keepAlive);
+      resolve(socket);
+    }
+    socket.once('error', onError);
+    socket.once('close', onClose);
+    socket.once(readyEvent, onReady);
+  });
+}
+
+function createSocket(node: ServerNode, t: TlsOptions | undefined): net.Socket {
+  if (!t) {
+    return node.socketPath
+      ? net.connect({ path: node.socketPath })
+      : net.connect({ host: node.host, port: node.port });
+  }
+  const servername = t.servername ?? (net.isIP(node.host) ? undefined : node.host);
+  return tls.connect({
+    ...(node.socketPath ? { path: node.socketPath } : { host: node.host, port: node.port }),
+    ca: t.ca,
+    cert: t.cert,
+    key: t.key,
+    servername,
+    rejectUnauthorized: t.rejectUnauthorized ?? true,
+    // A servername given for an IP host must still be what the certificate is checked against.
+    checkServerIdentity: (host, cert) => tls.checkServerIdentity(t.servername ?? host, cert),
+  });
+}
+
+function classify(node: ServerNode, err: NodeJS.ErrnoException): MemkitError {
+  const code = err.code ?? '';
+  const isTls = TLS_ERROR_CODES.has(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS');
+  return new MemkitError(isTls ? 'ERR_TLS' : 'ERR_CONNECT', `${node.address}: ${err.message}`, {
+    cause: err,
+    server: node.address,
+  });
+}

@@ -1,0 +1,40 @@
+/**
+ * What every command needs from the client: resolved options, the
+ * serializer, the cluster, and helpers to build keys and launch requests.
+ * Commands are plain functions over this context (one small module each),
+ * so `Client` stays a thin facade.
+ */
+
+import type { Cluster } from './cluster/cluster';
+import type { ServerPool } from './connection/pool';
+import type { Request } from './connection/request';
+import { traceCommand, tracingCommands } from './diagnostics';
+import { toWireKey, type WireKey } from './keys';
+import type { CommandOptions, ResolvedOptions } from './options';
+import type { Serializer } from './serialization/index';
+
+export class Context {
+  readonly meta: boolean;
+
+  constructor(
+    readonly options: ResolvedOptions,
+    readonly serializer: Serializer,
+    readonly cluster: Cluster,
+  ) {
+    this.meta = options.protocol === 'meta';
+  }
+
+  /** Wire key with the client prefix (or `prefix` when given). */
+  key(key: string | Uint8Array, prefix = this.options.keyPrefix): WireKey {
+    return toWireKey(key, prefix, this.meta);
+  }
+
+  /** Sets deadline and signal, sends, and returns the request's promise (traced when subscribed). */
+  dispatch<T>(pool: ServerPool, req: Request<T>, opts: CommandOptions | undefined): Promise<T> {
+    req.deadline = performance.now() + (opts?.timeout ?? this.options.timeout);
+    if (opts?.signal) req.signal = opts.signal;
+    pool.send(req);
+    if (tracingCommands()) return traceCommand(req.command, pool.node.address, req.keyCount, req.promise);
+    return req.promise;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * `node:diagnostics_channel` events, the way undici publishes them, so
+ * tracers and loggers can subscribe without memkit depending on them.
+ * Publishing costs nothing when nobody subscribes. Messages never contain
+ * values or credentials.
+ */
+import diagnostics from 'node:diagnostics_channel';
+
+/** Message of `memkit:command:start|end|error`. */
+export interface CommandMessage {
+  command: string;
+  /** Server address, when the command targets one server. */
+  server: string | undefined;
+  keyCount: number;
+  /** Milliseconds from start, on `end`/`error`. */
+  durationMs?: number;
+  error?: Error;
+}
+
+/** Message of `memkit:connection:connect|close|error` and `memkit:server:dead|alive`. */
+export interface ConnectionMessage {
+  server: string;
+  error?: Error;
+}
+
+export const channels = {
+  commandStart: diagnostics.channel('memkit:command:start'),
+  commandEnd: diagnostics.channel('memkit:command:end'),
+  commandError: diagnostics.channel('memkit:command:error'),
+  connect: diagnostics.channel('memkit:connection:connect'),
+  close: diagnostics.channel('memkit:connection:close'),
+  connectionError: diagnostics.channel('memkit:connection:error'),
+  serverDead: diagnostics.channel('memkit:server:dead'),
+  serverAlive: diagnostics.channel('memkit:server:alive'),
+};
+
+/** True when any command channel has a subscriber. */
+export function tracingCommands(): boolean {
+  return (
+    channels.commandStart.hasSubscribers ||
+    channels.commandEnd.hasSubscribers ||
+    channels.commandError.hasSubscribers
+  );
+}
+
+/** Wraps a command promise with start/end/error events. Call only when `tracingCommands()`. */
+export function traceCommand<T>(
+  command: string,
+  server: string | undefined,
+  keyCount: number,
+  promise: Promise<T>,
+): Promise<T> {
+  const start = performance.now();
+  channels.commandStart.publish({ command, server, keyCount } satisfies CommandMessage);
+  return promise.then(
+    (value) => {
+      const durationMs = performance.now() - start;
+      channels.commandEnd.publish({ command, server, keyCount, durationMs } satisfies CommandMessage);
+      return value;
+    },
+    (error: Error) => {
+      const durationMs = performance.now() - start;
+      channels.commandError.publish({
+        command,
+        server,
+        keyCount,
+        durationMs,
+        error,
+      } satisfies CommandMessage);
+      throw error;
+    },
+  );
+}
+
+/** Publishes a connection event. */
+export function publishConnection(kind: 'connect' | 'close' | 'error', server: string, error?: Error): void {
+  const ch =
+    kind === 'connect' ? channels.connect : kind === 'close' ? channels.close : channels.connectionError;
+  if (ch.hasSubscribers) ch.publish((error ? { server, error } : { server }) satisfies ConnectionMessage);
+}

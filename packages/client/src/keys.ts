@@ -1,0 +1,36 @@
+/**
+ * Turns a user key into its wire form: prefix applied, validated before
+ * anything is sent (STYLE.md rule 11). String keys must be valid text keys
+ * (1-250 UTF-8 bytes, no whitespace or control characters) in both
+ * protocols, so they name the same items python-memcached and pylibmc use.
+ * Binary keys (`Uint8Array`) are sent base64-encoded with the meta `b` flag.
+ */
+import { encodeBase64Key, KeyError, validateKey } from '@memkit/protocol';
+
+/** A key ready for the wire. */
+export interface WireKey {
+  /** The key token as written (base64 when `base64`). */
+  wire: string;
+  base64: boolean;
+  /** What cluster hashing sees: the full key (string) or its bytes. */
+  route: string | Uint8Array;
+}
+
+/** Builds the wire key for `key` with `prefix`. Throws `KeyError` (ERR_KEY_INVALID). */
+export function toWireKey(key: string | Uint8Array, prefix: string, meta: boolean): WireKey {
+  if (typeof key === 'string') {
+    const full = prefix === '' ? key : prefix + key;
+    validateKey(full);
+    return { wire: full, base64: false, route: full };
+  }
+  if (!(key instanceof Uint8Array)) {
+    throw new KeyError(`a key must be a string or a Uint8Array, got ${typeof key}`);
+  }
+  const bytes = prefix === '' ? key : Buffer.concat([Buffer.from(prefix, 'utf8'), key]);
+  if (!meta) {
+    throw new KeyError(
+      "binary keys need the meta protocol (protocol: 'meta'); the text protocol cannot carry them",
+    );
+  }
+  return { wire: encodeBase64Key(bytes), base64: true, route: bytes };
+}
