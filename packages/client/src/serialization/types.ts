@@ -1,0 +1,24 @@
+/**
+ * The serializer contract (STYLE.md rule 4): values are bytes + flags on the
+ * wire, and a `Serializer` converts between the two above the protocol, like
+ * pymemcache's serde. Compression is a wrapper (`withCompression`), not a
+ * branch in the commands.
+ */
+
+/** What goes on the wire for one value: the data block and the 32-bit client flags. */
+export interface SerializedValue {
+  bytes: Uint8Array;
+  flags: number;
+}
+
+/**
+ * Turns values into bytes + flags and back. `R` is what `deserialize`
+ * returns; it is `T` for every serializer except the raw one, which takes
+ * `{ bytes, flags }` and gives back `{ value, flags }`.
+ */
+export interface Serializer<T = unknown, R = T> {
+  /** Encodes a value; throws `MemkitError` `ERR_INVALID_ARGUMENT` for a value it cannot store. */
+  serialize(value: T): SerializedValue;
+  /** Decodes a stored value; throws `UnserializableError` (`ERR_UNSERIALIZABLE`) when it cannot. */
+  deserialize(bytes: Buffer, flags: number): R;
+}
