@@ -1,1 +1,27 @@
-export {};
+/**
+ * @memkit/testing: real memcached processes for integration tests (TCP, unix socket, TLS,
+ * auth; several at once; stop/kill/restart), raw-socket helpers to check server state without
+ * the client under test, and a fault-injecting TCP proxy for reliability tests.
+ */
+export { buildMemcachedArgs, type MemcachedArgsInput } from './memcached/args';
+export { startMemcachedCluster, stopAll } from './memcached/cluster';
+export {
+  type MemcachedAuth,
+  type MemcachedInstance,
+  type StartMemcachedOptions,
+  startMemcached,
+} from './memcached/instance';
+export {
+  type ConnectRawOptions,
+  connectRaw,
+  type RawCommandOptions,
+  type RawTarget,
+  rawCommand,
+  rawStats,
+  readReplies,
+} from './memcached/raw';
+export { countReplies } from './memcached/reply';
+export { getFreePort } from './ports';
+export { type FaultProxy, type FaultProxyOptions, startFaultProxy } from './proxy/fault-proxy';
+export { createPrng, type FaultProxyStats, type Faults, NO_FAULTS } from './proxy/faults';
+export { type GenerateTlsOptions, generateTlsMaterial, type TlsMaterial } from './tls';
