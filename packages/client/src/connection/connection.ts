@@ -5,8 +5,10 @@
  * - a reply goes to the oldest unfinished written request, which checks it
  *   (opaque tokens, expected reply words); anything unexplained destroys the
  *   connection;
- * - a deadline or abort before writing just removes the request; after
- *   writing, the connection is destroyed, because its reply may still come;
+ * - a deadline or abort before writing just removes the request; a deadline
+ *   after writing destroys the connection (the server may be stuck, and the
+ *   reply may still come); an abort after writing leaves the request in
+ *   place to swallow its reply;
  * - when a connection dies, written requests fail, unwritten ones go back to
  *   the owner to be sent elsewhere.
  * One timer per connection serves every deadline (no per-request timers).
@@ -237,21 +239,15 @@ export class Connection {
     if (corked) socket.uncork();
   }
 
+  /**
+   * Abort: the caller gets ERR_ABORTED at once. A written request keeps its
+   * slot in the FIFO and silently consumes its reply when it comes, so the
+   * reply can still never reach another caller, and one abort does not cost
+   * every other request pipelined on this socket. (Timeouts are different:
+   * a server that stopped answering gets its connection destroyed.)
+   */
   private abort(req: Request): void {
-    if (req.settled) return;
-    if (!req.written) {
-      req.reject(abortError(this.node, req));
-      return;
-    }
-    const err = abortError(this.node, req);
-    req.reject(err);
-    this.destroy(
-      this.wrap(
-        'ERR_CONNECTION_CLOSED',
-        `${this.node.address}: connection dropped after an aborted command`,
-        err,
-      ),
-    );
+    req.reject(abortError(this.node, req));
   }
 
   private armTimer(at: number): void {

@@ -82,6 +82,13 @@ export abstract class Request<T = unknown> {
           command: this.command,
         });
       case 'CLIENT_ERROR':
+        if (reply.message === 'unauthenticated') {
+          return new MemkitError(
+            'ERR_AUTH',
+            `${server} requires authentication: pass auth: { username, password } to the client`,
+            { server, command: this.command },
+          );
+        }
         return new MemkitError('ERR_CLIENT', `${server} ${this.command}: CLIENT_ERROR ${reply.message}`, {
           server,
           command: this.command,
