@@ -222,7 +222,12 @@ function decodeDumpKey(raw: string, buf: Buffer, line0: number, end: number): st
   }
 }
 
-function isMetadump(buf: Buffer, s: number, end: number): boolean {
+/**
+ * Whether `buf[s, end)` starts like an `lru_crawler metadump` line. memcached
+ * 1.6 ends those lines with a bare LF (only the final `END` has CRLF), so the
+ * decoder accepts a bare LF for them and for nothing else.
+ */
+export function isMetadump(buf: Buffer, s: number, end: number): boolean {
   return end - s >= 4 && buf[s] === 0x6b && buf[s + 1] === 0x65 && buf[s + 2] === 0x79 && buf[s + 3] === 0x3d;
 }
 
@@ -243,8 +248,8 @@ function parseWordLine(buf: Buffer, s: number, end: number, we: number): Reply {
       if (we !== end) break;
       return STATUS[word];
     case 'ERROR':
-      // memcached sends a bare ERROR for unknown commands, but some paths add a reason.
-      return STATUS.ERROR;
+      // A bare ERROR answers an unknown command; some paths of memcached 1.6 add a reason.
+      return we === end ? STATUS.ERROR : { type: 'ERROR', message: text(buf, rest, end) };
     case 'CLIENT_ERROR':
     case 'SERVER_ERROR':
       return { type: word, message: text(buf, rest, end) } satisfies ErrorReply;

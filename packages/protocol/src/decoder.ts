@@ -10,13 +10,14 @@
  * with the next chunk's first line. The decoder therefore holds on to the
  * chunks it was given: do not reuse or mutate them after `feed`.
  *
- * Lines must end with CRLF. memcached always sends CRLF, so a bare LF means
- * the stream is out of sync and is a protocol error, not something to
- * tolerate.
+ * Lines must end with CRLF: a bare LF means the stream is out of sync and is
+ * a protocol error. The one exception is `lru_crawler metadump` lines
+ * (`key=…`), which memcached 1.6 ends with a bare LF.
  */
 import { Buffer } from 'node:buffer';
-import { type LineFrame, parseLine } from './decode-line';
+import { isMetadump, type LineFrame, parseLine } from './decode-line';
 import { MemkitError, ProtocolError } from './errors';
+import { describeBytes } from './preview';
 import type { DecoderLimits, MetaValueReply, Reply, ValueReply } from './replies';
 
 /** Default `maxLineLength`: longest reply line, data blocks excluded. */
@@ -146,8 +147,12 @@ export class ReplyDecoder {
         this.tail = chunk.subarray(pos);
         return;
       }
-      if (lf === pos || chunk[lf - 1] !== CR) this.bareLf();
-      const reply = parseLine(chunk, pos, lf - 1, frame);
+      let lineEnd = lf - 1;
+      if (lf === pos || chunk[lineEnd] !== CR) {
+        if (!isMetadump(chunk, pos, lf)) this.bareLf(chunk, pos, lf);
+        lineEnd = lf;
+      }
+      const reply = parseLine(chunk, pos, lineEnd, frame);
       pos = lf + 1;
       const size = frame.size;
       if (size < 0) {
@@ -184,8 +189,12 @@ export class ReplyDecoder {
       }
       const line = Buffer.concat([tail, chunk.subarray(0, lf + 1)]);
       this.tail = null;
-      if (line[line.length - 2] !== CR) this.bareLf();
-      const reply = parseLine(line, 0, line.length - 2, this.frame);
+      let lineEnd = line.length - 2;
+      if (line[lineEnd] !== CR) {
+        if (!isMetadump(line, 0, lineEnd + 1)) this.bareLf(line, 0, lineEnd + 1);
+        lineEnd++;
+      }
+      const reply = parseLine(line, 0, lineEnd, this.frame);
       pos = lf + 1;
       const size = this.frame.size;
       if (size < 0) {
@@ -256,8 +265,8 @@ export class ReplyDecoder {
     throw new ProtocolError(`reply line longer than maxLineLength (${this.maxLineLength} bytes)`);
   }
 
-  private bareLf(): never {
-    throw new ProtocolError('reply line not terminated by CRLF (bare LF)');
+  private bareLf(buf: Buffer, start: number, end: number): never {
+    throw new ProtocolError(`reply line ${describeBytes(buf, start, end)} ends with a bare LF, not CRLF`);
   }
 
   private badBlockEnd(): never {

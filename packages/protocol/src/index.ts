@@ -11,4 +11,4 @@ export * from './errors';
 export * from './keys';
 export * from './replies';
 export * from './ttl';
-// export * from './request';
+export * from './request';

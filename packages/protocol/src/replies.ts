@@ -74,6 +74,11 @@ export interface StatusReply {
     | 'OK'
     | 'ERROR'
     | 'RESET';
+  /**
+   * Only on `ERROR`, when the server added a reason (memcached 1.6 sends e.g.
+   * `ERROR cannot pipeline other commands before metadump`).
+   */
+  message?: string;
 }
 
 /** Reply of `incr`/`decr`: the new value. */

@@ -1,0 +1,75 @@
+/**
+ * Numeric arguments read the way memcached 1.6 reads them (`safe_strtol`,
+ * `safe_strtoul`, `safe_strtoull` over C's `strto*`): leading whitespace and
+ * a sign are accepted, the number may be followed by whitespace and anything
+ * after it, out-of-range values fail, and the 32-bit variants silently
+ * truncate (so `4294967297` reads as 1). Matching these quirks is what makes
+ * memkit-server answer exactly like the real daemon.
+ */
+
+const INT64_MIN = -(1n << 63n);
+const INT64_MAX = (1n << 63n) - 1n;
+const UINT64_MAX = (1n << 64n) - 1n;
+
+/** C `isspace` in the "C" locale. */
+function isCSpace(code: number): boolean {
+  return code === 0x20 || (code >= 0x09 && code <= 0x0d);
+}
+
+interface Scanned {
+  negative: boolean;
+  /** Magnitude of the digits (unbounded). */
+  magnitude: bigint;
+  /** Whether at least one digit was read and the digits were followed by end or whitespace. */
+  ok: boolean;
+  /** Whether the text before the digits contained a minus sign. */
+  hasMinus: boolean;
+}
+
+function scan(token: string): Scanned {
+  let i = 0;
+  const n = token.length;
+  while (i < n && isCSpace(token.charCodeAt(i))) i++;
+  let negative = false;
+  if (i < n && (token[i] === '+' || token[i] === '-')) {
+    negative = token[i] === '-';
+    i++;
+  }
+  const start = i;
+  while (i < n) {
+    const c = token.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    i++;
+  }
+  if (i === start) return { negative, magnitude: 0n, ok: false, hasMinus: negative };
+  // Digit strings are short in practice; cap so hostile input cannot make BigInt work hard.
+  const digits = i - start > 40 ? '9'.repeat(41) : token.slice(start, i);
+  const ok = i === n || isCSpace(token.charCodeAt(i));
+  return { negative, magnitude: BigInt(digits), ok, hasMinus: negative };
+}
+
+/** `safe_strtoull`: an unsigned 64-bit number, or `undefined`. */
+export function parseU64(token: string): bigint | undefined {
+  const s = scan(token);
+  if (!s.ok || s.magnitude > UINT64_MAX) return undefined;
+  // strtoull negates in unsigned arithmetic; memcached rejects the result
+  // only when it looks negative as a signed number and a '-' was present.
+  const value = s.negative ? (UINT64_MAX + 1n - s.magnitude) & UINT64_MAX : s.magnitude;
+  if (value > INT64_MAX && s.hasMinus) return undefined;
+  return value;
+}
+
+/** `safe_strtoul`: like `parseU64`, then truncated to 32 bits as memcached does. */
+export function parseU32(token: string): number | undefined {
+  const v = parseU64(token);
+  return v === undefined ? undefined : Number(v & 0xffff_ffffn);
+}
+
+/** `safe_strtol`: a signed 64-bit number truncated to signed 32 bits, or `undefined`. */
+export function parseI32(token: string): number | undefined {
+  const s = scan(token);
+  if (!s.ok) return undefined;
+  const value = s.negative ? -s.magnitude : s.magnitude;
+  if (value < INT64_MIN || value > INT64_MAX) return undefined;
+  return Number(BigInt.asIntN(32, value));
+}

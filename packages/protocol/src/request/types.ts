@@ -1,0 +1,252 @@
+/**
+ * The request items the server-side `RequestDecoder` yields: one typed item
+ * per command (with its data block for storage commands), or a `BadRequest`
+ * carrying the exact error line memcached 1.6 would answer.
+ *
+ * Keys are `latin1` strings: one character per byte, so binary keys survive
+ * the round trip (`Buffer.from(key, 'latin1')` gives the bytes back).
+ * Exptimes are the raw signed 32-bit numbers the client sent; turning them
+ * into a deadline (relative vs absolute, negative = expired) needs a clock,
+ * so it is the server's job.
+ */
+import type { Buffer } from 'node:buffer';
+
+/** The classic storage commands. */
+export type StorageCommand = 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas';
+
+/** `set|add|replace|append|prepend <key> <flags> <exptime> <bytes> [noreply]` / `cas … <cas unique>` + data. */
+export interface StorageRequest {
+  type: 'storage';
+  command: StorageCommand;
+  key: string;
+  /** Client flags, 32-bit unsigned. */
+  flags: number;
+  /** Signed 32-bit exptime as sent. */
+  exptime: number;
+  /** The compare value of `cas`; `0n` for the other commands. */
+  cas: bigint;
+  noreply: boolean;
+  /** The data block: a zero-copy view into the fed chunk when it arrived whole. Copy it to keep it. */
+  value: Buffer;
+}
+
+/** `get|gets <key>*`, `gat|gats <exptime> <key>*` (and the ancient `bget`, reported as `get`). */
+export interface RetrievalRequest {
+  type: 'retrieval';
+  command: 'get' | 'gets' | 'gat' | 'gats';
+  keys: string[];
+  /** Signed 32-bit exptime of `gat`/`gats`; 0 for `get`/`gets`. */
+  exptime: number;
+}
+
+/** `delete <key> [0] [noreply]`. */
+export interface DeleteRequest {
+  type: 'delete';
+  key: string;
+  noreply: boolean;
+}
+
+/** `incr|decr <key> <delta> [noreply]`. */
+export interface ArithmeticRequest {
+  type: 'arithmetic';
+  command: 'incr' | 'decr';
+  key: string;
+  /** Unsigned 64-bit delta. */
+  delta: bigint;
+  noreply: boolean;
+}
+
+/** `touch <key> <exptime> [noreply]`. */
+export interface TouchRequest {
+  type: 'touch';
+  key: string;
+  exptime: number;
+  noreply: boolean;
+}
+
+/** `stats [args…]`: `args` is empty for the general statistics. */
+export interface StatsRequest {
+  type: 'stats';
+  args: string[];
+}
+
+/** `flush_all [delay] [noreply]`. */
+export interface FlushAllRequest {
+  type: 'flush_all';
+  /** Signed 32-bit delay in seconds; 0 (or negative) flushes now. */
+  delay: number;
+  noreply: boolean;
+}
+
+/** `verbosity <level> [noreply]`. */
+export interface VerbosityRequest {
+  type: 'verbosity';
+  level: number;
+  noreply: boolean;
+}
+
+/** `cache_memlimit <megabytes> [noreply]`. */
+export interface MemLimitRequest {
+  type: 'cache_memlimit';
+  megabytes: number;
+  noreply: boolean;
+}
+
+/** Commands that take no arguments the server cares about. */
+export interface SimpleRequest {
+  type: 'version' | 'quit' | 'mn' | 'shutdown';
+}
+
+/** `lru_crawler metadump <all|hash|id,id,…>`: dump every live item's metadata. */
+export interface MetadumpRequest {
+  type: 'metadump';
+  /** `all`/`hash` or the slab class ids asked for (1–63). */
+  classes: 'all' | 'hash' | number[];
+}
+
+/** `lru_crawler crawl|sleep|tocrawl|enable|disable …`: crawler tuning the server may simply acknowledge. */
+export interface LruCrawlerRequest {
+  type: 'lru_crawler';
+  action: 'crawl' | 'sleep' | 'tocrawl' | 'enable' | 'disable';
+}
+
+/** Known memcached admin commands memkit does not implement (`watch`, `slabs`, `lru`, …). */
+export interface UnsupportedRequest {
+  type: 'unsupported';
+  command: string;
+  noreply: boolean;
+}
+
+/**
+ * Meta flags, parsed. `tokens` keeps every flag token in request order
+ * because return flags (`k`, `c`, `t`, `O…`, …) are echoed in that order.
+ */
+export interface MetaFlags {
+  /** Every flag token as sent, e.g. `['v', 'Oab', 'T30']`. */
+  tokens: string[];
+  /** `b`: the key was base64 (already decoded into `key`). */
+  base64: boolean;
+  /** `q`: noreply semantics. */
+  quiet: boolean;
+  /** `v`: return the value. */
+  value: boolean;
+  /** `u`: do not bump the item in the LRU. */
+  noBump: boolean;
+  /** `I`: invalidate / mark stale. */
+  invalidate: boolean;
+  /** `O<token>`: the opaque (without the `O`). */
+  opaque?: string;
+  /** `T<n>`: new TTL (signed 32-bit, as sent). */
+  ttl?: number;
+  /** `N<n>`: vivify on miss with this TTL. */
+  vivifyTtl?: number;
+  /** `R<n>`: win the recache token when the remaining TTL is below this. */
+  recacheTtl?: number;
+  /** `F<n>`: client flags (32-bit unsigned). */
+  clientFlags?: number;
+  /** `C<n>`: compare CAS. */
+  compareCas?: bigint;
+  /** `M<c>`: mode switch character. */
+  mode?: string;
+  /** `J<n>`: `ma` initial value on vivify. */
+  initial?: bigint;
+  /** `D<n>`: `ma` delta. */
+  delta?: bigint;
+}
+
+/** `mg <key> <flags>*`. */
+export interface MetaGetRequest {
+  type: 'mg';
+  key: string;
+  flags: MetaFlags;
+}
+
+/** `ms <key> <datalen> <flags>*` + data block. */
+export interface MetaSetRequest {
+  type: 'ms';
+  key: string;
+  flags: MetaFlags;
+  /** The data block; a zero-copy view when it arrived whole. */
+  value: Buffer;
+}
+
+/** `md <key> <flags>*`. */
+export interface MetaDeleteRequest {
+  type: 'md';
+  key: string;
+  flags: MetaFlags;
+}
+
+/** `ma <key> <flags>*`. */
+export interface MetaArithmeticRequest {
+  type: 'ma';
+  key: string;
+  flags: MetaFlags;
+}
+
+/** `me <key> [b]`. */
+export interface MetaDebugRequest {
+  type: 'me';
+  key: string;
+  /** The key was sent base64-encoded (`b`) and has been decoded. */
+  base64: boolean;
+}
+
+/**
+ * A command memcached would refuse. `message` is the exact reply line
+ * (without CRLF); the decoder has already skipped whatever memcached skips
+ * (e.g. the data block of a too-large `set`).
+ */
+export interface BadRequest {
+  type: 'bad';
+  /** `ERROR`, `CLIENT_ERROR …` or `SERVER_ERROR …`. */
+  message: string;
+  /** memcached stays silent: the command carried `noreply` (classic commands only). */
+  noreply: boolean;
+  /**
+   * Set when a storage command's data block was too large. memcached then
+   * unlinks the existing item (for `set` and `ms`) and counts `store_too_large`.
+   */
+  tooLarge?: { command: StorageCommand | 'ms'; key: string };
+}
+
+/** Everything `RequestDecoder` yields. Discriminate on `type`. */
+export type Request =
+  | StorageRequest
+  | RetrievalRequest
+  | DeleteRequest
+  | ArithmeticRequest
+  | TouchRequest
+  | StatsRequest
+  | FlushAllRequest
+  | VerbosityRequest
+  | MemLimitRequest
+  | SimpleRequest
+  | MetadumpRequest
+  | LruCrawlerRequest
+  | UnsupportedRequest
+  | MetaGetRequest
+  | MetaSetRequest
+  | MetaDeleteRequest
+  | MetaArithmeticRequest
+  | MetaDebugRequest
+  | BadRequest;
+
+/** Bounds that keep a hostile client from making the decoder allocate. */
+export interface RequestDecoderLimits {
+  /**
+   * A partial command line longer than this (no newline yet) closes the
+   * connection, like memcached's 2048-byte rule. Default 2048.
+   */
+  maxLineLength?: number;
+  /**
+   * Largest data block read into memory; larger ones are answered with
+   * `SERVER_ERROR object too large for cache` and skipped. Default 1 MiB.
+   */
+  maxValueLength?: number;
+  /**
+   * `get`/`gets` lines may exceed `maxLineLength` (memcached allows big
+   * multigets) up to this many bytes. Default 1 MiB.
+   */
+  maxMultigetLength?: number;
+}
