@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { crc32, crc32Portable, md5U32, oneAtATime } from '../src/cluster/hash';
+import { MD5_ONE_BLOCK_MAX, md5U32OneBlock } from '../src/cluster/hash-md5';
 import { cmemcacheHash } from '../src/cluster/modula';
 import { hex, type KetamaVectors, loadVectors, type ModulaVectors } from './helpers/vectors';
 
@@ -69,5 +72,39 @@ describe('python-memcached hashes (modula-python-memcached.json keys)', () => {
     // crc32('') is 0, so its top bits are 0 too: python-memcached maps that to 1.
     expect(crc32('')).toBe(0);
     expect(cmemcacheHash('')).toBe(1);
+  });
+});
+
+describe('one-block md5 fast path', () => {
+  const reference = (data: string | Uint8Array) => createHash('md5').update(data).digest().readUInt32LE(0);
+
+  it('agrees with node:crypto at every length around the one-block limit', () => {
+    for (let n = 0; n <= 130; n++) {
+      const text = 'k'.repeat(n);
+      expect(md5U32(text), `length ${n}`).toBe(reference(text));
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 37 + n) & 0xff);
+      expect(md5U32(bytes), `length ${n}`).toBe(reference(bytes));
+      expect(md5U32OneBlock(text) >= 0, `length ${n}`).toBe(n <= MD5_ONE_BLOCK_MAX);
+    }
+  });
+
+  it('agrees with node:crypto for any string or bytes', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 80 }), (text) => {
+        expect(md5U32(text)).toBe(reference(text));
+      }),
+      { numRuns: 500 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => {
+        expect(md5U32(bytes)).toBe(reference(bytes));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('leaves non-ASCII strings to node:crypto (their UTF-8 length differs)', () => {
+    expect(md5U32OneBlock('h\u00e9llo')).toBe(-1);
+    expect(md5U32('h\u00e9llo')).toBe(reference('h\u00e9llo'));
   });
 });

@@ -7,6 +7,7 @@
  */
 import * as crypto from 'node:crypto';
 import * as zlib from 'node:zlib';
+import { md5U32OneBlock } from './hash-md5';
 
 /** A key as locators receive it: a string (hashed as UTF-8) or raw bytes. */
 export type KeyInput = string | Uint8Array;
@@ -28,7 +29,8 @@ export function md5(data: KeyInput): Buffer {
  * little-endian uint32 at digest bytes 0-3.
  */
 export function md5U32(data: KeyInput): number {
-  return md5(data).readUInt32LE(0);
+  const fast = md5U32OneBlock(data);
+  return fast >= 0 ? fast : md5(data).readUInt32LE(0);
 }
 
 /**
