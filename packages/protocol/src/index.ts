@@ -10,5 +10,5 @@ export * from './encode-text';
 export * from './errors';
 export * from './keys';
 export * from './replies';
-export * from './ttl';
 export * from './request';
+export * from './ttl';
