@@ -193,6 +193,15 @@ export class Client extends EventEmitter {
     return run(() => metadump(this.ctx, opts));
   }
 
+  /**
+   * The address of the server that holds `key` right now (after prefixing and
+   * failover), like python-memcached's `_get_server`. Throws ERR_SERVER_DEAD
+   * when no server can take it.
+   */
+  serverFor(key: string | Uint8Array): string {
+    return this.ctx.cluster.poolFor(this.ctx.key(key).route).node.address;
+  }
+
   /** Server addresses, in configuration order. */
   get servers(): string[] {
     return this.ctx.cluster.nodes.map((n) => n.address);

@@ -123,9 +123,10 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
       for (const r of unwritten) r.reject(err);
       return;
     }
-    const isFailure = reason !== 'other';
+    // Every close we did not ask for (connect failure, timeout, reset by the
+    // server, protocol error) counts towards marking the server dead.
+    this.failures++;
     if (failedConnect) {
-      this.failures++;
       this.lastError = err;
       const delay = Math.min(
         this.options.reconnectDelay * 2 ** Math.min(this.failures - 1, 16),
@@ -135,12 +136,11 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
       this.retryAt = performance.now() + (err.code === 'ERR_AUTH' ? this.options.reconnectMaxDelay : delay);
       for (const r of unwritten) r.reject(err);
     } else {
-      if (isFailure) this.failures++;
       // Never written, so safe to send on a fresh connection.
       for (const r of unwritten) this.send(r);
     }
     this.emit('close', this.node.address, err);
-    if (isFailure) this.emit('failure', this.node.address, err, this.failures);
+    this.emit('failure', this.node.address, err, this.failures);
   }
 
   private backoffError(): MemkitError {

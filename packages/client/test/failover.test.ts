@@ -1,0 +1,150 @@
+/**
+ * Failover with three real memcached servers: one dies (SIGKILL) or stalls
+ * (SIGSTOP) under load; calls fail only for its keys or move, nothing hangs,
+ * and it rejoins after deadRetry (flushed first with flushOnReconnect).
+ */
+import { type MemcachedInstance, startMemcachedCluster, stopAll } from '@memkit/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Client, type MemkitError } from '../src/index';
+
+let servers: MemcachedInstance[];
+
+beforeEach(async () => {
+  servers = await startMemcachedCluster(3);
+});
+afterEach(async () => {
+  for (const s of servers) s.kill('SIGCONT');
+  await stopAll(servers);
+});
+
+const keys = Array.from({ length: 300 }, (_, i) => `k${i}`);
+
+function waitFor(client: Client, event: string, ms: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no ${event} within ${ms} ms`)), ms);
+    client.once(event, (address: string) => {
+      clearTimeout(t);
+      resolve(address);
+    });
+  });
+}
+
+describe('failover: rehash', () => {
+  it('a killed server costs only its keys, then they move; it rejoins after deadRetry', async () => {
+    const timeout = 300;
+    const client = new Client({
+      servers: servers.map((s) => s.address),
+      timeout,
+      failureThreshold: 2,
+      deadRetry: 1,
+      reconnectDelay: 20,
+    });
+    try {
+      expect(await client.setMulti(keys.map((k) => [k, `v-${k}`] as const))).toEqual([]);
+      const victim = servers[1]!;
+      const victimKeys = new Set(keys.filter((k) => client.serverFor(k) === victim.address));
+      expect(victimKeys.size).toBeGreaterThan(30);
+      const dead = waitFor(client, 'server:dead', 5000);
+      victim.kill('SIGKILL');
+      // A running load: 6 rounds over every key; every call must settle in time.
+      const failedKeys = new Set<string>();
+      let slowest = 0;
+      for (let round = 0; round < 6; round++) {
+        await Promise.all(
+          keys.map(async (k) => {
+            const start = performance.now();
+            try {
+              const v = await client.get(k);
+              if (v !== undefined) expect(v).toBe(`v-${k}`);
+            } catch (err) {
+              expect(['ERR_CONNECTION_CLOSED', 'ERR_CONNECT', 'ERR_TIMEOUT', 'ERR_SERVER_DEAD']).toContain(
+                (err as MemkitError).code,
+              );
+              failedKeys.add(k);
+            }
+            slowest = Math.max(slowest, performance.now() - start);
+          }),
+        );
+      }
+      expect(await dead).toBe(victim.address);
+      for (const k of failedKeys) expect(victimKeys.has(k), `${k} failed but lives elsewhere`).toBe(true);
+      expect(slowest).toBeLessThan(timeout + 200);
+      // While dead, its keys are served by the others (rehash): sets and gets work.
+      for (const k of victimKeys) expect(client.serverFor(k)).not.toBe(victim.address);
+      expect(await client.set('k0', 'moved')).toBe(true);
+      const others = keys.filter((k) => !victimKeys.has(k));
+      expect((await client.getMulti(others)).size).toBe(others.length);
+      // Comes back: rejoins after deadRetry.
+      const alive = waitFor(client, 'server:alive', 5000);
+      await victim.restart();
+      expect(await alive).toBe(victim.address);
+      expect(client.serverFor([...victimKeys][0]!)).toBe(victim.address);
+      expect(await client.set('after', 1)).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('flushOnReconnect: a stalled server that comes back cannot serve values from before', async () => {
+    const make = (flushOnReconnect: boolean) =>
+      new Client({
+        servers: servers.map((s) => s.address),
+        timeout: 200,
+        failureThreshold: 1,
+        deadRetry: 1,
+        flushOnReconnect,
+      });
+    for (const flush of [false, true]) {
+      const client = make(flush);
+      try {
+        await client.flushAll();
+        const victim = servers[2]!;
+        const key = keys.find((k) => client.serverFor(k) === victim.address)!;
+        await client.set(key, 'old');
+        const dead = waitFor(client, 'server:dead', 3000);
+        victim.kill('SIGSTOP');
+        await expect(client.get(key)).rejects.toMatchObject({ code: 'ERR_TIMEOUT' });
+        await dead;
+        await client.set(key, 'new'); // stored on another server meanwhile
+        const alive = waitFor(client, 'server:alive', 5000);
+        victim.kill('SIGCONT');
+        await alive;
+        expect(client.serverFor(key)).toBe(victim.address);
+        // Without flushOnReconnect the old value resurfaces (python-memcached's caveat).
+        expect(await client.get(key)).toBe(flush ? undefined : 'old');
+      } finally {
+        await client.close();
+      }
+    }
+  });
+});
+
+describe('failover: error', () => {
+  it("keys of a dead server fail fast with ERR_SERVER_DEAD; multi-key calls keep the other servers' results", async () => {
+    const client = new Client({
+      servers: servers.map((s) => s.address),
+      timeout: 300,
+      failureThreshold: 1,
+      deadRetry: 30,
+      failover: 'error',
+    });
+    try {
+      await client.setMulti(keys.map((k) => [k, k] as const));
+      const victim = servers[0]!;
+      const victimKeys = keys.filter((k) => client.serverFor(k) === victim.address);
+      const dead = waitFor(client, 'server:dead', 3000);
+      victim.kill('SIGKILL');
+      await client.get(victimKeys[0]!).catch(() => undefined);
+      await dead;
+      const start = performance.now();
+      await expect(client.get(victimKeys[1]!)).rejects.toMatchObject({ code: 'ERR_SERVER_DEAD' });
+      expect(performance.now() - start).toBeLessThan(20);
+      const got = await client.getMulti(keys);
+      expect(got.size).toBe(keys.length - victimKeys.length);
+      const failed = await client.setMulti(keys.map((k) => [k, 'x'] as const));
+      expect(new Set(failed)).toEqual(new Set(victimKeys));
+    } finally {
+      await client.close();
+    }
+  });
+});
