@@ -1,4 +1,5 @@
 /** Small socket helpers shared by the tests: connect, collect bytes, wait for close/error. */
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 
 /** Connects to 127.0.0.1:port and resolves once connected. */
@@ -65,11 +66,15 @@ export async function waitFor(predicate: () => boolean, timeoutMs = 2000): Promi
   return true;
 }
 
-/** Whether a pid exists (signal 0 probes without signalling). */
+/**
+ * Whether a pid is a live process. A zombie counts as dead: an orphaned memcached is reparented
+ * to PID 1, which in a container may reap it late, and `kill(pid, 0)` succeeds on zombies.
+ */
 export function pidAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name: state is the first.
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }

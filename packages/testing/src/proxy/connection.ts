@@ -10,7 +10,8 @@ import { Pump } from './pump';
 /** What a connection needs from its proxy. */
 export interface ConnectionHost {
   readonly faults: Readonly<Faults>;
-  readonly stats: FaultProxyStats;
+  /** The live counters (the proxy's public `stats` is a snapshot of them). */
+  readonly counters: FaultProxyStats;
   random(): number;
   garbageBytes(): Buffer;
   closed(connection: ProxyConnection): void;
@@ -32,7 +33,7 @@ export class ProxyConnection {
     this.cutRemaining = host.faults.cutAfterBytes;
     this.upstream = connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
     client.setNoDelay(true);
-    const { stats, faults } = host;
+    const { counters: stats, faults } = host;
     this.toServer = new Pump(client, this.upstream, {
       ingest: (data) => {
         if (faults.latencyMs > 0) stats.faults.latency++;
@@ -105,7 +106,7 @@ export class ProxyConnection {
   }
 
   private ingestFromServer(chunk: Buffer): { data: Buffer; closeAfter: boolean } {
-    const { faults, stats } = this.host;
+    const { faults, counters: stats } = this.host;
     if (faults.latencyMs > 0) stats.faults.latency++;
     if (faults.stall) stats.faults.stall++;
     if (faults.slowReads) stats.faults.slowReads++;
@@ -131,7 +132,7 @@ export class ProxyConnection {
       return { data, closeAfter: false };
     }
     this.cutRemaining = null;
-    this.host.stats.faults.cut++;
+    this.host.counters.faults.cut++;
     return { data: data.subarray(0, remaining), closeAfter: true };
   }
 }

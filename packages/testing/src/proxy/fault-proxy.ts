@@ -53,7 +53,7 @@ class TcpFaultProxy implements FaultProxy, ConnectionHost {
   readonly host = '127.0.0.1';
   port = 0;
   readonly faults: Faults = { ...NO_FAULTS };
-  private readonly counters = emptyStats();
+  readonly counters = emptyStats();
   private readonly live = new Set<ProxyConnection>();
   private server: Server | undefined;
   private prng = createPrng(NO_FAULTS.seed);
