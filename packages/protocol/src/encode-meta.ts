@@ -131,6 +131,10 @@ export function encodeMetaGet(key: string, o: MetaGetOptions = {}): string {
   validateKey(key);
   let s = `mg ${key}`;
   if (o.base64 === true) s += ' b';
+  // Flags that change the item go first, so the return flags (t…) show their effect.
+  if (o.touch !== undefined) s += ` T${checkExptime(o.touch, 'touch')}`;
+  if (o.vivify !== undefined) s += ` N${checkExptime(o.vivify, 'vivify')}`;
+  if (o.recache !== undefined) s += ` R${checkCount(o.recache, 'recache')}`;
   if (o.value === true) s += ' v';
   if (o.flags === true) s += ' f';
   if (o.cas === true) s += ' c';
@@ -140,9 +144,6 @@ export function encodeMetaGet(key: string, o: MetaGetOptions = {}): string {
   if (o.hit === true) s += ' h';
   if (o.lastAccess === true) s += ' l';
   if (o.noBump === true) s += ' u';
-  if (o.touch !== undefined) s += ` T${checkExptime(o.touch, 'touch')}`;
-  if (o.vivify !== undefined) s += ` N${checkExptime(o.vivify, 'vivify')}`;
-  if (o.recache !== undefined) s += ` R${checkCount(o.recache, 'recache')}`;
   return s + tail(o);
 }
 

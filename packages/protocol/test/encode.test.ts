@@ -144,7 +144,7 @@ describe('meta encoders', () => {
         opaque: '1',
         quiet: true,
       }),
-    ).toBe('mg Zm9v b v f c t s k h l u T30 N60 R10 O1 q\r\n');
+    ).toBe('mg Zm9v b T30 N60 R10 v f c t s k h l u O1 q\r\n');
     expect(encodeMetaGet('foo', {})).toBe('mg foo\r\n');
   });
 
