@@ -1,0 +1,25 @@
+// Adapter: memkit (@memkit/client from this workspace; meta protocol,
+// pipelined, quiet-mode multi-get). Build it first: `pnpm --filter @memkit/client build`.
+import { createRequire } from 'node:module';
+import { Client } from '@memkit/client';
+
+const require = createRequire(import.meta.url);
+
+export const meta = {
+  name: 'memkit',
+  package: '@memkit/client',
+  version: require('@memkit/client/package.json').version,
+  protocol: 'meta',
+  options: 'library defaults (meta protocol, 1 connection per server, timeout 5s for c=512 on a busy 2-core box)',
+};
+
+export async function create(servers) {
+  const client = new Client({ servers, timeout: 5000 });
+  return {
+    get: (key) => client.get(key),
+    set: (key, value, ttl = 0) => client.set(key, value, { ttl }),
+    getMulti: (keys) => client.getMulti(keys),
+    delete: (key) => client.delete(key),
+    close: () => client.close(),
+  };
+}
