@@ -101,6 +101,14 @@ describe('startMemcached', () => {
     expect(await rawCommand(mc, 'version\r\n')).toMatch(/^VERSION /);
 
     await mc.stop();
+    // Queued in call order: the stop after a restart stops the restarted process.
+    const back = mc.restart();
+    const stoppedAgain = mc.stop();
+    await back;
+    const restartedPid = mc.pid;
+    await stoppedAgain;
+    expect(mc.running).toBe(false);
+    expect(pidAlive(restartedPid)).toBe(false);
     await mc.restart();
     expect(mc.running).toBe(true);
     expect(await rawCommand(mc, 'version\r\n')).toMatch(/^VERSION /);

@@ -167,8 +167,10 @@ class MemcachedServer implements MemcachedInstance {
   }
 
   restart(): Promise<void> {
+    // Cleared now, not when the op runs, so a stop() called right after restart() queues a new
+    // stop behind it instead of returning the earlier (already resolved) one.
+    this.pendingStop = undefined;
     return this.enqueue(async () => {
-      this.pendingStop = undefined;
       await this.terminate();
       // Same port: retry briefly in case the old socket is still being torn down.
       await this.launchWithRetry(() => Promise.resolve(this.port), PORT_ATTEMPTS, 100);

@@ -92,7 +92,11 @@ class TcpFaultProxy implements FaultProxy, ConnectionHost {
     // Mutated in place: connections hold a reference to this object.
     Object.assign(this.faults, faults);
     if (faults.seed !== undefined) this.prng = createPrng(faults.seed);
-    if (faults.garbage !== undefined) this.garbageBuffer = Buffer.from(faults.garbage);
+    if (faults.garbage !== undefined) {
+      const { garbage } = faults;
+      this.garbageBuffer =
+        typeof garbage === 'string' ? Buffer.from(garbage, 'latin1') : Buffer.from(garbage);
+    }
     if (faults.cutAfterBytes !== undefined) for (const c of this.live) c.setCut(faults.cutAfterBytes);
     for (const c of this.live) c.kick();
     await this.applyListening();

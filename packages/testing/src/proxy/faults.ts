@@ -19,7 +19,7 @@ export interface Faults {
   cutAfterBytes: number | null;
   /** Chance (0-1) that a server→client chunk gets `garbage` inserted at a random offset. */
   garbageProbability: number;
-  /** The bytes injected by `garbageProbability`. Default `\0\xffGARBAGE\r\n`. */
+  /** The bytes injected by `garbageProbability` (a string is latin1: one byte per char). Default `\0\xffGARBAGE\r\n`. */
   garbage: string | Uint8Array;
   /** Chance (0-1) that a server→client chunk is cut short and the connection closed after it. */
   truncateProbability: number;
