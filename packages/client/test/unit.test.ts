@@ -42,10 +42,17 @@ describe('meta requests', () => {
   });
 
   it('a quiet batch maps hits by opaque and ends at MN', async () => {
-    const req = new MetaMultiGetRequest(['mg a v f O0 q\r\n', 'mg b v f O1 q\r\n'], 2, serializer);
+    const out = new Map<string, unknown>();
+    const req = new MetaMultiGetRequest(
+      ['mg a v f O0 q\r\n', 'mg b v f O1 q\r\n'],
+      ['a', 'b'],
+      out,
+      serializer,
+    );
     const replies = decode('VA 1 f16 O1\r\nB\r\nMN\r\n');
     expect(req.onReply(replies[0]!, 's')).toBe(false);
     expect(req.onReply(replies[1]!, 's')).toBe(true);
-    expect(await req.promise).toEqual([undefined, { value: 'B', cas: undefined }]);
+    expect(await req.promise).toBe(out);
+    expect(out).toEqual(new Map([['b', 'B']]));
   });
 });

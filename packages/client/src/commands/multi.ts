@@ -13,6 +13,7 @@ import {
   encodeMetaGet,
   encodeMetaSet,
   encodeStore,
+  type MetaGetOptions,
   toExptime,
 } from '@memkit/protocol';
 import type { ServerPool } from '../connection/pool';
@@ -46,15 +47,20 @@ function group<K extends string | Uint8Array>(
   const byPool = new Map<ServerPool, Group<K>>();
   const failed: number[] = [];
   let firstError: unknown;
-  keys.forEach((key, index) => {
+  const single = ctx.cluster.pools.length === 1 ? ctx.cluster.pools[0] : undefined;
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index]!;
     const wire = ctx.key(key, prefix);
     let pool: ServerPool;
-    try {
-      pool = ctx.cluster.poolFor(wire.route);
-    } catch (err) {
-      failed.push(index);
-      firstError ??= err;
-      return;
+    if (single) pool = single;
+    else {
+      try {
+        pool = ctx.cluster.poolFor(wire.route);
+      } catch (err) {
+        failed.push(index);
+        firstError ??= err;
+        continue;
+      }
     }
     let g = byPool.get(pool);
     if (!g) {
@@ -62,7 +68,7 @@ function group<K extends string | Uint8Array>(
       byPool.set(pool, g);
     }
     g.items.push({ key, wire, index });
-  });
+  }
   return { groups: [...byPool.values()], failed, firstError };
 }
 
@@ -75,48 +81,53 @@ export async function getMulti<T>(
   const out = new Map<string, T>();
   if (keys.length === 0) return out;
   const { groups, failed, firstError } = group(ctx, keys, opts?.keyPrefix);
-  const settled = await Promise.allSettled(groups.map((g) => fetchGroup<T>(ctx, g, opts)));
+  const settled = await Promise.allSettled(groups.map((g) => fetchGroup<T>(ctx, g, out, opts)));
   let ok = 0;
   let error: unknown = firstError;
-  settled.forEach((s, gi) => {
-    if (s.status === 'rejected') {
-      error ??= s.reason;
-      return;
-    }
-    ok++;
-    const items = groups[gi]!.items;
-    s.value.forEach((hit, i) => {
-      if (hit) out.set(items[i]!.key, hit.value);
-    });
-  });
+  for (const s of settled) {
+    if (s.status === 'rejected') error ??= s.reason;
+    else ok++;
+  }
   // Partial failures become misses; a total failure is an error, not an empty result.
   if (ok === 0 && (groups.length > 0 || failed.length > 0)) throw error;
   return out;
 }
 
-function fetchGroup<T>(
+/** Fetches one server's keys into `out`. */
+async function fetchGroup<T>(
   ctx: Context,
   g: Group<string>,
+  out: Map<string, T>,
   opts: CommandOptions | undefined,
-): Promise<Array<{ value: T; cas: bigint | undefined } | undefined>> {
+): Promise<void> {
+  const n = g.items.length;
+  const keys: string[] = new Array(n);
   if (ctx.meta) {
-    const lines: Chunk[] = g.items.map((it, i) =>
-      encodeMetaGet(it.wire.wire, {
-        value: true,
-        flags: true,
-        quiet: true,
-        opaque: i.toString(36),
-        base64: it.wire.base64,
-      }),
-    );
-    return ctx.dispatch(g.pool, new MetaMultiGetRequest<T>(lines, g.items.length, ctx.serializer), opts);
+    const lines: Chunk[] = new Array(n);
+    const o: MetaGetOptions = { value: true, flags: true, quiet: true, opaque: '', base64: false };
+    for (let i = 0; i < n; i++) {
+      const it = g.items[i]!;
+      keys[i] = it.key;
+      o.opaque = i.toString(36);
+      o.base64 = it.wire.base64;
+      lines[i] = encodeMetaGet(it.wire.wire, o);
+    }
+    await ctx.dispatch(g.pool, new MetaMultiGetRequest<T>(lines, keys, out, ctx.serializer), opts);
+    return;
   }
   const wires = g.items.map((it) => it.wire.wire);
   const lines: string[] = [];
   for (let i = 0; i < wires.length; i += TEXT_KEYS_PER_LINE) {
     lines.push(encodeGet('get', wires.slice(i, i + TEXT_KEYS_PER_LINE)));
   }
-  return ctx.dispatch(g.pool, new TextGetRequest<T>('getMulti', lines, wires, ctx.serializer), opts);
+  const hits = await ctx.dispatch(
+    g.pool,
+    new TextGetRequest<T>('getMulti', lines, wires, ctx.serializer),
+    opts,
+  );
+  hits.forEach((hit, i) => {
+    if (hit) out.set(g.items[i]!.key, hit.value);
+  });
 }
 
 /** setMulti: stores every entry; resolves with the keys that were NOT stored. */

@@ -162,37 +162,34 @@ export abstract class MetaBatchRequest<T> extends Request<T> {
   }
 }
 
-/** Quiet multi-get: `mg <key> v f O<i> q` per key. Result: value per item index. */
-export class MetaMultiGetRequest<T> extends MetaBatchRequest<
-  Array<{ value: T; cas: bigint | undefined } | undefined>
-> {
-  private readonly values: Array<{ value: T; cas: bigint | undefined } | undefined>;
+/**
+ * Quiet multi-get: `mg <key> v f O<i> q` per key. Fills the caller's result
+ * map directly (hits only), keyed by the caller's own keys.
+ */
+export class MetaMultiGetRequest<T> extends MetaBatchRequest<Map<string, T>> {
   private error: Error | undefined;
 
   constructor(
     lines: Chunk[],
-    count: number,
+    private readonly keys: readonly string[],
+    private readonly out: Map<string, T>,
     private readonly serializer: Serializer,
   ) {
-    super('getMulti', lines, count);
-    this.values = new Array(count);
+    super('getMulti', lines, keys.length);
   }
 
   protected item(index: number, reply: Reply, server: string): void {
     if (reply.type !== 'VA') this.unexpected(reply, server);
     try {
-      this.values[index] = {
-        value: this.serializer.deserialize(reply.value, reply.flags ?? 0) as T,
-        cas: reply.cas,
-      };
+      this.out.set(this.keys[index]!, this.serializer.deserialize(reply.value, reply.flags ?? 0) as T);
     } catch (e) {
       this.error ??= e as Error;
     }
   }
 
-  protected result(): Array<{ value: T; cas: bigint | undefined } | undefined> {
+  protected result(): Map<string, T> {
     if (this.error && !this.pendingError) this.pendingError = this.error as never;
-    return this.values;
+    return this.out;
   }
 }
 

@@ -8,6 +8,7 @@
  * Checked against shared/vectors/flags-python-memcached.json and
  * flags-pylibmc.json.
  */
+import { isAscii } from 'node:buffer';
 import { MemkitError } from '@memkit/protocol';
 import { type CompressionOptions, withCompression } from './compression';
 import { UnserializableError } from './errors';
@@ -33,7 +34,8 @@ function ascii(text: string): Buffer {
 
 function decodeText(bytes: Buffer, flags: number, what: string): string {
   try {
-    return utf8.decode(bytes);
+    // ASCII (the common case) cannot be malformed: skip the validating decoder.
+    return isAscii(bytes) ? bytes.toString('latin1') : utf8.decode(bytes);
   } catch (cause) {
     throw new UnserializableError(`value with flags ${flags} (${what}) is not valid UTF-8`, bytes, flags, {
       cause,
