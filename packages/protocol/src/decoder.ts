@@ -102,7 +102,11 @@ export class ReplyDecoder {
     this.error = null;
   }
 
-  /** Decodes `chunk` and returns the replies it completed. */
+  /**
+   * Decodes `chunk` and returns the replies it completed. On a protocol error
+   * it throws, and the replies completed earlier in the same chunk are lost
+   * with the connection; use `feed` to receive them as they complete.
+   */
   push(chunk: Uint8Array): Reply[] {
     const out: Reply[] = [];
     this.feed(chunk, (r) => out.push(r));

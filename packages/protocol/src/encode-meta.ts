@@ -14,7 +14,7 @@ import { checkCas, checkCount, checkExptime, checkFlags, checkToken, checkU64, c
 export const MAX_OPAQUE_LENGTH = 32;
 
 /** Options shared by every keyed meta command. */
-interface MetaCommonOptions {
+export interface MetaCommonOptions {
   /** `b`: the key is a base64 token (binary key). */
   base64?: boolean;
   /** `q`: noreply semantics, suppress the common-case reply (see each command). */

@@ -8,7 +8,7 @@ import { MemkitError } from './errors';
 import { validateKey } from './keys';
 import { checkCas, checkCount, checkExptime, checkFlags, checkToken, checkU64, checkValue } from './validate';
 
-/** One piece of an encoded command: a string (ASCII) or raw bytes. */
+/** One piece of an encoded command: a string (write it as UTF-8: keys may be non-ASCII) or raw bytes. */
 export type Chunk = string | Uint8Array;
 
 /** The storage commands that share the `<cmd> <key> <flags> <exptime> <bytes>` form. */
