@@ -14,6 +14,7 @@ import {
   encodeGet,
   encodeIncrDecr,
   encodeMetadump,
+  encodeQuit,
   encodeStats,
   encodeStore,
   encodeTouch,
@@ -209,6 +210,14 @@ describe('text protocol against memcached', () => {
     // The encoders refuse a 251-byte key, so write the line by hand.
     expect(await live.conn.request(`get ${'x'.repeat(251)}\r\n`)).toStrictEqual([
       { type: 'CLIENT_ERROR', message: 'bad command line format' },
+    ]);
+  });
+
+  it('quit: the server closes the connection without a reply', async () => {
+    live.conn.send(encodeVersion(), encodeQuit());
+    await live.conn.closed;
+    expect(await live.conn.until((r) => r.length > 0)).toStrictEqual([
+      { type: 'VERSION', version: expect.stringMatching(/^1\.6\./) },
     ]);
   });
 

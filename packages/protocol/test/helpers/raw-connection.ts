@@ -13,8 +13,11 @@ export class RawConnection {
   private replies: Reply[] = [];
   private failure: unknown = null;
   private wake: (() => void) | null = null;
+  /** Resolves when the server closes the connection. */
+  readonly closed: Promise<void>;
 
   private constructor(private readonly socket: net.Socket) {
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('data', (chunk) => {
       try {
         this.decoder.feed(chunk, (r) => this.replies.push(r));
