@@ -378,6 +378,8 @@ describe('memcached number parsing', () => {
     expect(parseU64('18446744073709551616')).toBeUndefined();
     expect(parseU64('0x10')).toBeUndefined();
     expect(parseU64('007')).toBe(7n);
+    expect(parseU64(`${'0'.repeat(60)}12`)).toBe(12n);
+    expect(parseU64('0')).toBe(0n);
   });
 
   it('decodes base64 keys with memcached leniency', () => {

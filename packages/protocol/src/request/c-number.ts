@@ -36,14 +36,18 @@ function scan(token: string): Scanned {
     i++;
   }
   const start = i;
+  while (i < n && token.charCodeAt(i) === 0x30) i++;
+  const significant = i;
   while (i < n) {
     const c = token.charCodeAt(i);
     if (c < 0x30 || c > 0x39) break;
     i++;
   }
   if (i === start) return { negative, magnitude: 0n, ok: false, hasMinus: negative };
-  // Digit strings are short in practice; cap so hostile input cannot make BigInt work hard.
-  const digits = i - start > 40 ? '9'.repeat(41) : token.slice(start, i);
+  // Leading zeros are dropped; more than 40 significant digits overflow anything we
+  // parse, so cap them and spare BigInt hostile input.
+  const count = i - significant;
+  const digits = count === 0 ? '0' : count > 40 ? '9'.repeat(41) : token.slice(significant, i);
   const ok = i === n || isCSpace(token.charCodeAt(i));
   return { negative, magnitude: BigInt(digits), ok, hasMinus: negative };
 }
