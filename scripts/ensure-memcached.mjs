@@ -20,6 +20,15 @@ const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
 execFileSync(
   'apt-get',
-  ['install', '-y', '-qq', 'memcached', 'libmemcached-tools', 'python3-memcache', 'python3-pylibmc', 'openssl'],
+  [
+    'install',
+    '-y',
+    '-qq',
+    'memcached',
+    'libmemcached-tools',
+    'python3-memcache',
+    'python3-pylibmc',
+    'openssl',
+  ],
   { stdio: 'inherit', env },
 );

@@ -10,7 +10,8 @@ export const meta = {
   package: '@memkit/client',
   version: require('@memkit/client/package.json').version,
   protocol: 'meta',
-  options: 'library defaults (meta protocol, 1 connection per server, timeout 5s for c=512 on a busy 2-core box)',
+  options:
+    'library defaults (meta protocol, 1 connection per server, timeout 5s for c=512 on a busy 2-core box)',
 };
 
 export async function create(servers) {

@@ -1,15 +1,16 @@
 // Self-test of the harness: the real adapters must pass, and deliberately
 // broken adapters must be reported as failed/INVALID instead of posting numbers.
 //   npm test
-import { test, before, after } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startMemcached } from '../lib/server.mjs';
 import { parseMemaslap } from '../lib/cref.mjs';
+import { startMemcached } from '../lib/server.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(HERE);
@@ -17,13 +18,33 @@ const NODE = [path.join(ROOT, 'node_modules/node/bin/node')].find(existsSync) ??
 let mc;
 const tmp = mkdtempSync(path.join(tmpdir(), 'bench-test-'));
 
-before(async () => { mc = await startMemcached({ threads: 1, memoryMb: 256 }); });
-after(async () => { await mc?.stop(); rmSync(tmp, { recursive: true, force: true }); });
+before(async () => {
+  mc = await startMemcached({ threads: 1, memoryMb: 256 });
+});
+after(async () => {
+  await mc?.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 function worker(adapter, workloads, env = {}) {
   const out = path.join(tmp, `${path.basename(adapter)}-${workloads}.json`);
-  const r = spawnSync(NODE, [path.join(ROOT, 'lib/worker.mjs'), '--adapter', adapter, '--server', mc.server,
-    '--out', out, '--scale', '0.02', '--workloads', workloads], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = spawnSync(
+    NODE,
+    [
+      path.join(ROOT, 'lib/worker.mjs'),
+      '--adapter',
+      adapter,
+      '--server',
+      mc.server,
+      '--out',
+      out,
+      '--scale',
+      '0.02',
+      '--workloads',
+      workloads,
+    ],
+    { encoding: 'utf8', env: { ...process.env, ...env } },
+  );
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(readFileSync(out, 'utf8'));
 }
@@ -38,8 +59,9 @@ for (const name of ['memkit', 'memjs', 'memcached', 'memcache-client']) {
 }
 
 test('local adapter loads a built package from BENCH_CLIENT_PATH', () => {
-  const res = worker(path.join(ROOT, 'adapters/local.mjs'), 'b,f',
-    { BENCH_CLIENT_PATH: path.join(ROOT, 'examples/local-client') });
+  const res = worker(path.join(ROOT, 'adapters/local.mjs'), 'b,f', {
+    BENCH_CLIENT_PATH: path.join(ROOT, 'examples/local-client'),
+  });
   assert.equal(res.meta.name, 'example-local-client');
   assert.ok(res.smoke.ok, JSON.stringify(res.smoke));
   assert.ok(res.workloads.b.valid && res.workloads.f.valid);
@@ -53,7 +75,7 @@ test('a client that answers from a local cache is caught', () => {
   }
 });
 
-test('a client that returns another key\'s value is caught', () => {
+test("a client that returns another key's value is caught", () => {
   const res = worker(path.join(HERE, 'fixtures/swapper.mjs'), 'c');
   assert.equal(res.workloads.c.valid, false);
   assert.match(res.workloads.c.problems.join(' '), /wrong results/);
@@ -73,10 +95,15 @@ test('memaslap output parser', () => {
     'Type     Time(s)  Ops          TPS(ops/s)   Net(M/s)   Get_miss   Min(us)  Max(us)    Avg(us)    Std_dev    Geo_dist',
     'Period   1        100          100          0.1        0          10       20         15         1.0        14',
     'Global   1        100          100          0.1        0          10       20         15         1.0        14',
-    'cmd_get: 90', 'cmd_set: 10', 'get_misses: 0',
+    'cmd_get: 90',
+    'cmd_set: 10',
+    'get_misses: 0',
   ].join('\n');
   const p = parseMemaslap(sample);
-  assert.deepEqual(p.periods.map((x) => x.tps), [100]);
+  assert.deepEqual(
+    p.periods.map((x) => x.tps),
+    [100],
+  );
   assert.equal(p.global.avgUs, 15);
   assert.equal(p.counters.cmd_get, 90);
 });
