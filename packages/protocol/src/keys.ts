@@ -52,6 +52,8 @@ export function validateKey(key: string): void {
   if (typeof key !== 'string') {
     throw new KeyError(`key must be a string, got ${typeof key}`);
   }
+  // Hot path (every command): a valid key costs one allocation-free scan.
+  if (isValidTextKey(key)) return;
   if (key.length === 0) throw new KeyError('key is empty');
   const { bad, ascii } = scanKey(key);
   if (bad !== -1) {
