@@ -60,6 +60,16 @@ describe.each(protocols)('commands over the %s protocol (real memcached)', (prot
     expect(await client.append('nope', 'x')).toBe(false);
   });
 
+  it('noreply writes: quiet on the wire, never reject, report not-stored as false', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => client.set(`nr${i}`, `v${i}`, { noreply: true })),
+    );
+    expect(results.every((r) => r === true)).toBe(true);
+    expect(await client.get('nr49')).toBe('v49');
+    expect(await client.add('nr1', 'x', { noreply: true })).toBe(false);
+    expect(await client.get('nr1')).toBe('v1');
+  });
+
   it('gets + cas, including conflicts', async () => {
     await client.set('c', 'v1');
     const g = await client.gets<string>('c');

@@ -15,7 +15,7 @@ import {
 } from '@memkit/protocol';
 import type { Context } from '../context';
 import type { CommandOptions } from '../options';
-import { MetaStatusRequest, nextOpaque } from '../requests/meta';
+import { MetaMultiStatusRequest, MetaStatusRequest, nextOpaque } from '../requests/meta';
 import { TextStatusRequest } from '../requests/text';
 import type { SerializedValue } from '../serialization/index';
 
@@ -23,6 +23,16 @@ import type { SerializedValue } from '../serialization/index';
 export interface SetOptions extends CommandOptions {
   /** Time to live in seconds; 0 or absent = no expiry; > 30 days is sent as an absolute time. */
   ttl?: number;
+  /**
+   * Fire-and-forget (meta protocol): sent with the quiet flag, so memcached
+   * only answers failures. Past argument checks (key, size) the promise never
+   * rejects: it resolves `false` when
+   * the item was not stored or the command failed (the error goes to the
+   * `memkit:command:error` diagnostics channel), so it is safe not to await it.
+   * With `protocol: 'text'` the command is sent normally (text `noreply`
+   * would desync the stream on errors) but still never rejects.
+   */
+  noreply?: boolean;
 }
 
 export type StoreKind = 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas';
@@ -70,6 +80,12 @@ export function store(
     const mode = META_MODE[kind];
     if (mode) o.mode = mode;
     if (cas !== undefined) o.cas = cas;
+    if (opts?.noreply) {
+      o.quiet = true;
+      o.opaque = '0';
+      const req = new MetaMultiStatusRequest(kind, encodeMetaSet(k.wire, bytes, o), 1);
+      return quietly(ctx.dispatch(pool, req, opts).then((failed) => failed.length === 0));
+    }
     return ctx.dispatch(pool, new MetaStatusRequest(kind, opaque, encodeMetaSet(k.wire, bytes, o)), opts);
   }
   const chunks =
@@ -77,7 +93,13 @@ export function store(
       ? encodeCas(k.wire, bytes, flags, exptime, cas ?? 0n)
       : encodeStore(kind, k.wire, bytes, flags, exptime);
   const req = new TextStatusRequest<boolean>(kind, chunks, 1, TEXT_RESULTS);
-  return ctx.dispatch(pool, req, opts).then((r) => r[0] === true);
+  const done = ctx.dispatch(pool, req, opts).then((r) => r[0] === true);
+  return opts?.noreply ? quietly(done) : done;
+}
+
+/** noreply: failures resolve `false` (they are already published on the diagnostics channel). */
+function quietly(p: Promise<boolean>): Promise<boolean> {
+  return p.catch(() => false);
 }
 
 /** A key for messages: escaped and truncated, never raw control bytes. */
