@@ -116,6 +116,12 @@ export abstract class Request<T = unknown> {
     return false;
   }
 
+  /** Settles on a reply that is not a result: an error reply rejects, anything else is a desync. */
+  protected fail(reply: Reply, server: string): boolean {
+    const err = this.errorOf(reply, server);
+    return err ? this.reject(err) : this.unexpected(reply, server);
+  }
+
   /** A reply this request cannot explain: the stream is out of sync. */
   protected unexpected(reply: Reply, server: string): never {
     throw new ProtocolError(`${server} ${this.command}: unexpected reply ${reply.type}`, {

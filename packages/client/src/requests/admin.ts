@@ -23,8 +23,7 @@ export class StatsRequest extends Request<Record<string, string>> {
       return MORE;
     }
     if (reply.type === 'END') return this.resolve(this.stats);
-    const err = this.errorOf(reply, server);
-    return err ? this.reject(err) : this.unexpected(reply, server);
+    return this.fail(reply, server);
   }
 }
 
@@ -38,8 +37,7 @@ export class VersionRequest extends Request<string> {
 
   onReply(reply: Reply, server: string): boolean {
     if (reply.type === 'VERSION') return this.resolve(reply.version);
-    const err = this.errorOf(reply, server);
-    return err ? this.reject(err) : this.unexpected(reply, server);
+    return this.fail(reply, server);
   }
 }
 
@@ -55,8 +53,7 @@ export class OkRequest extends Request<void> {
 
   onReply(reply: Reply, server: string): boolean {
     if (reply.type === 'OK') return this.resolve(undefined);
-    const err = this.errorOf(reply, server);
-    return err ? this.reject(err) : this.unexpected(reply, server);
+    return this.fail(reply, server);
   }
 }
 

@@ -119,7 +119,6 @@ export class TextArithmeticRequest extends Request<bigint | undefined> {
   onReply(reply: Reply, server: string): boolean {
     if (reply.type === 'NUMBER') return this.resolve(reply.value);
     if (reply.type === 'NOT_FOUND') return this.resolve(undefined);
-    const err = this.errorOf(reply, server);
-    return err ? this.reject(err) : this.unexpected(reply, server);
+    return this.fail(reply, server);
   }
 }
