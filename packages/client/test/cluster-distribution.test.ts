@@ -84,6 +84,22 @@ describe('key distribution over 100k seeded random keys', () => {
     });
   }
 
+  // Where the names give libmemcached's ring a fair spread, every server is within ±10% of the mean.
+  const balanced: Record<string, (i: number) => [string, number]> = {
+    'localhost, ports 11211-11215': (i) => ['localhost', 11211 + i],
+    '192.168.1.10-14': (i) => [`192.168.1.${i + 10}`, 11211],
+  };
+  for (const [naming, make] of Object.entries(balanced)) {
+    it(`weighted ketama, 5 equal servers (${naming}): every server within ±10% of the mean`, () => {
+      const nodes: ServerNode[] = [0, 1, 2, 3, 4].map((i) => {
+        const [host, port] = make(i);
+        return { address: `${host}:${port}`, host, port, weight: 1 };
+      });
+      const got = shares(new KetamaLocator(nodes, { mode: 'weighted' }), nodes);
+      for (const share of got) expect(Math.abs(share / 0.2 - 1)).toBeLessThan(0.1);
+    });
+  }
+
   for (const mode of ['weighted', 'ketama', 'ketama_md5'] as KetamaMode[]) {
     it(`${mode}: weights 1:2:3 get 1/6, 2/6, 3/6 within 3 points`, () => {
       const nodes = servers([1, 2, 3]);
