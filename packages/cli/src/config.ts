@@ -1,0 +1,73 @@
+/**
+ * Global options shared by every command (`--servers`, `--timeout`,
+ * `--protocol`, `--json`), where the server list comes from, and the clients
+ * built from them.
+ */
+import { Client, type ClientOptions } from '@memkit/client';
+import { CliError } from './errors';
+
+/** The default server when neither `--servers` nor `MEMCACHED_SERVERS` is given. */
+export const DEFAULT_SERVER = '127.0.0.1:11211';
+
+/** Global options as commander parses them. */
+export interface GlobalOptions {
+  servers?: string;
+  timeout?: number;
+  protocol?: 'meta' | 'text';
+  json?: boolean;
+}
+
+/** Splits a comma-separated server list, dropping blanks. */
+export function splitServers(list: string): string[] {
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/**
+ * The servers to talk to: `--servers`, else `MEMCACHED_SERVERS`, else
+ * {@link DEFAULT_SERVER}. An explicitly empty list is a usage error rather
+ * than a silent fallback to localhost.
+ */
+export function resolveServers(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
+  const source = flag ?? env.MEMCACHED_SERVERS;
+  if (source === undefined) return [DEFAULT_SERVER];
+  const servers = splitServers(source);
+  if (servers.length === 0) {
+    const from = flag === undefined ? 'MEMCACHED_SERVERS' : '--servers';
+    throw new CliError(`${from} is empty: give at least one host:port`);
+  }
+  return servers;
+}
+
+/** Client options for the CLI: short timeouts so a dead server is reported fast. */
+export function clientOptions(servers: string[], opts: GlobalOptions): ClientOptions {
+  return {
+    servers,
+    timeout: opts.timeout ?? 2000,
+    connectTimeout: opts.timeout ?? 2000,
+    protocol: opts.protocol ?? 'meta',
+    // A monitoring tool must see a server again as soon as it is back.
+    deadRetry: 1,
+    reconnectMaxDelay: 1000,
+  };
+}
+
+/** One client over the whole pool (key commands: keys are hashed to their server). */
+export function poolClient(opts: GlobalOptions): Client {
+  return new Client(clientOptions(resolveServers(opts.servers), opts));
+}
+
+/**
+ * One client per server, keyed by the address as given. Stats go to each
+ * server on its own so that one unreachable server shows as "down" instead of
+ * failing the whole table.
+ */
+export function serverClients(opts: GlobalOptions): Map<string, Client> {
+  const out = new Map<string, Client>();
+  for (const server of resolveServers(opts.servers)) {
+    out.set(server, new Client(clientOptions([server], opts)));
+  }
+  return out;
+}

@@ -1,0 +1,169 @@
+/**
+ * `createDashboardServer`: an HTTP server for the live dashboard. It runs a
+ * `StatsMonitor` over the pool and serves the page, its initial state
+ * (`GET /api/state`) and a Server-Sent Events stream (`GET /api/events`)
+ * with one `tick` per sample. Read-only: it never writes to memcached.
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, type ClientOptions, MemkitError } from '@memkit/client';
+import { type MonitorTick, StatsMonitor } from '../stats/monitor';
+import { type Asset, defaultWebRoot, loadAssets } from './assets';
+import type { DashboardState } from './wire';
+
+/** Options of {@link createDashboardServer}. */
+export interface DashboardServerOptions {
+  /** Server addresses to watch; the dashboard opens (and closes) one client per server. */
+  servers?: string[];
+  /** Or your own clients, one per server keyed by address (you close them). */
+  clients?: ReadonlyMap<string, Client>;
+  /** Extra options for the clients built from `servers` (timeouts, TLS, auth). */
+  clientOptions?: Omit<ClientOptions, 'servers'>;
+  /** HTTP port; 0 picks a free one. Default 8080. */
+  port?: number;
+  /** Interface to listen on. Default `'127.0.0.1'` (the stats are not meant for the world). */
+  host?: string;
+  /** ms between samples. Default 1000. */
+  intervalMs?: number;
+  /** Samples kept for the charts. Default 300. */
+  historySize?: number;
+  /** Directory of the built page. Default: the one shipped in this package. */
+  webRoot?: string;
+}
+
+/** A running dashboard. */
+export interface DashboardServer {
+  /** `http://host:port/`. */
+  readonly url: string;
+  readonly port: number;
+  readonly host: string;
+  /** The monitor feeding the page (its `history` is what the charts show). */
+  readonly monitor: StatsMonitor;
+  /** Stops sampling, ends the event streams, closes the HTTP server and the clients it opened. */
+  close(): Promise<void>;
+}
+
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
+
+function buildClients(options: DashboardServerOptions): { clients: Map<string, Client>; owned: boolean } {
+  if (options.clients) return { clients: new Map(options.clients), owned: false };
+  const servers = options.servers ?? [];
+  const clients = new Map<string, Client>();
+  for (const server of servers) {
+    clients.set(
+      server,
+      new Client({ timeout: 2000, deadRetry: 1, ...options.clientOptions, servers: [server] }),
+    );
+  }
+  return { clients, owned: true };
+}
+
+/** Starts sampling and listening; resolves once the port is bound. */
+export async function createDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
+  const assets = loadAssets(options.webRoot ?? defaultWebRoot());
+  const { clients, owned } = buildClients(options);
+  const monitor = new StatsMonitor({
+    clients,
+    intervalMs: options.intervalMs ?? 1000,
+    historySize: options.historySize ?? 300,
+    slabs: true,
+  });
+  const streams = new Set<ServerResponse>();
+
+  const state = (): DashboardState => {
+    const s: DashboardState = {
+      servers: monitor.servers,
+      intervalMs: monitor.intervalMs,
+      history: [...monitor.history],
+    };
+    const slabs = monitor.latest?.slabs;
+    if (slabs) s.slabs = slabs;
+    return s;
+  };
+
+  monitor.on('tick', (tick: MonitorTick) => {
+    const event = `event: tick\ndata: ${JSON.stringify(tick)}\n\n`;
+    for (const res of streams) res.write(event);
+  });
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? '/', 'http://dashboard').pathname;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD', ...SECURITY_HEADERS }).end();
+      return;
+    }
+    if (path === '/api/state') {
+      const body = JSON.stringify(state());
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'cache-control': 'no-store',
+        ...SECURITY_HEADERS,
+      });
+      res.end(body);
+      return;
+    }
+    if (path === '/api/events') {
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        ...SECURITY_HEADERS,
+      });
+      // Tell the browser how soon to reconnect if the stream drops.
+      res.write(`retry: ${monitor.intervalMs}\n\n`);
+      streams.add(res);
+      res.on('close', () => streams.delete(res));
+      return;
+    }
+    const asset: Asset | undefined = assets.get(path);
+    if (!asset) {
+      res.writeHead(404, { 'content-type': 'text/plain', ...SECURITY_HEADERS }).end('not found\n');
+      return;
+    }
+    res.writeHead(200, { 'content-type': asset.type, 'cache-control': 'no-cache', ...SECURITY_HEADERS });
+    res.end(req.method === 'HEAD' ? undefined : asset.body);
+  };
+
+  const http = createServer(handle);
+  const host = options.host ?? '127.0.0.1';
+  http.listen(options.port ?? 8080, host);
+  try {
+    await once(http, 'listening');
+  } catch (err) {
+    if (owned) await Promise.all([...clients.values()].map((c) => c.close()));
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new MemkitError(
+      'ERR_INVALID_ARGUMENT',
+      `dashboard cannot listen on ${host}:${options.port ?? 8080} (${reason})`,
+      { cause: err },
+    );
+  }
+  monitor.start();
+  const port = (http.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${urlHost}:${port}/`,
+    port,
+    host,
+    monitor,
+    close() {
+      closing ??= (async () => {
+        monitor.stop();
+        for (const res of streams) res.end();
+        streams.clear();
+        const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+        http.closeAllConnections();
+        await closed;
+        if (owned) await Promise.all([...clients.values()].map((c) => c.close()));
+      })();
+      return closing;
+    },
+  };
+}
