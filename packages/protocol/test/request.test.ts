@@ -208,7 +208,7 @@ describe('retrieval and other classic commands', () => {
     ).toEqual([
       { type: 'metadump', classes: 'all' },
       { type: 'metadump', classes: [1, 2] },
-      bad('BADCLASS invalid class id'),
+      { type: 'metadump', classes: 'invalid' },
     ]);
   });
 

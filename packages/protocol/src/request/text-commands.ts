@@ -16,7 +16,7 @@ import {
   TOO_LARGE,
 } from './outcome';
 import { hasNoreply, type Tokens } from './tokenize';
-import type { StorageCommand } from './types';
+import type { CrawlerClasses, StorageCommand } from './types';
 
 const INVALID_EXPTIME = 'CLIENT_ERROR invalid exptime argument';
 
@@ -187,24 +187,23 @@ function parseMemLimit(t: Tokens): LineOutcome {
 /** memcached's slab class ids run from 1 to 63. */
 const MAX_SLAB_CLASS = 63;
 
-function parseClasses(spec: string): 'all' | 'hash' | number[] | undefined {
+function parseClasses(spec: string): CrawlerClasses {
   if (spec === 'all' || spec === 'hash') return spec;
   const ids: number[] = [];
   for (const part of spec.split(',')) {
     if (part === '') continue;
     const id = parseU32(part);
-    if (id === undefined || id < 1 || id > MAX_SLAB_CLASS) return undefined;
+    if (id === undefined || id < 1 || id > MAX_SLAB_CLASS) return 'invalid';
     ids.push(id);
   }
-  return ids.length === 0 ? undefined : ids;
+  return ids.length === 0 ? 'invalid' : ids;
 }
 
 function parseLruCrawler(t: Tokens): LineOutcome {
   const sub = t.all[1];
   if (t.n === 4 && (sub === 'crawl' || sub === 'metadump')) {
     const classes = parseClasses(t.all[2]!);
-    if (classes === undefined) return bad('BADCLASS invalid class id');
-    return done(sub === 'crawl' ? { type: 'lru_crawler', action: 'crawl' } : { type: 'metadump', classes });
+    return done(sub === 'crawl' ? { type: 'lru_crawler', action: 'crawl', classes } : { type: 'metadump', classes });
   }
   if (t.n === 4 && (sub === 'tocrawl' || sub === 'sleep')) {
     const n = parseU32(t.all[2]!);

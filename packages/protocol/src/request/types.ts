@@ -97,17 +97,25 @@ export interface SimpleRequest {
   type: 'version' | 'quit' | 'mn' | 'shutdown';
 }
 
+/**
+ * The class list of `lru_crawler crawl|metadump`: `all`, `hash`, the slab
+ * class ids (1–63), or `invalid` (memcached answers `BADCLASS`, but only
+ * after its other checks, so the server decides when).
+ */
+export type CrawlerClasses = 'all' | 'hash' | number[] | 'invalid';
+
 /** `lru_crawler metadump <all|hash|id,id,…>`: dump every live item's metadata. */
 export interface MetadumpRequest {
   type: 'metadump';
-  /** `all`/`hash` or the slab class ids asked for (1–63). */
-  classes: 'all' | 'hash' | number[];
+  classes: CrawlerClasses;
 }
 
 /** `lru_crawler crawl|sleep|tocrawl|enable|disable …`: crawler tuning the server may simply acknowledge. */
 export interface LruCrawlerRequest {
   type: 'lru_crawler';
   action: 'crawl' | 'sleep' | 'tocrawl' | 'enable' | 'disable';
+  /** The class list of `crawl`. */
+  classes?: CrawlerClasses;
 }
 
 /** Known memcached admin commands memkit does not implement (`watch`, `slabs`, `lru`, …). */

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+/**
+ * The `memkit-server` executable: parses memcached-style flags, starts the
+ * server, and shuts it down cleanly on SIGINT/SIGTERM.
+ */
+import process from 'node:process';
+import { parseCli, USAGE } from './cli-args';
+import { SERVER_VERSION, startServer } from './server';
+
+async function main(): Promise<number> {
+  const command = parseCli(process.argv.slice(2));
+  switch (command.kind) {
+    case 'help':
+      process.stdout.write(USAGE);
+      return 0;
+    case 'version':
+      process.stdout.write(`memkit-server ${SERVER_VERSION}\n`);
+      return 0;
+    case 'error':
+      process.stderr.write(`memkit-server: ${command.message}\n\n${USAGE}`);
+      return 64;
+    case 'run':
+      break;
+  }
+  const server = await startServer(command.options);
+  const stop = () => {
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return -1;
+}
+
+main().then(
+  (code) => {
+    // exitCode rather than exit(): lets a piped stdout finish writing the help text.
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`memkit-server: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
