@@ -20,7 +20,7 @@ import type { ServerPool } from '../connection/pool';
 import type { Context } from '../context';
 import type { WireKey } from '../keys';
 import type { CommandOptions } from '../options';
-import { MetaMultiGetRequest, MetaMultiStatusRequest } from '../requests/meta';
+import { batchOpaque, MetaMultiGetRequest, MetaMultiStatusRequest, reserveOpaques } from '../requests/meta';
 import { TextGetRequest, TextStatusRequest } from '../requests/text';
 import { serializeValue } from './storage';
 
@@ -105,14 +105,15 @@ async function fetchGroup<T>(
   if (ctx.meta) {
     const lines: Chunk[] = new Array(n);
     const o: MetaGetOptions = { value: true, flags: true, quiet: true, opaque: '', base64: false };
+    const base = reserveOpaques(n);
     for (let i = 0; i < n; i++) {
       const it = g.items[i]!;
       keys[i] = it.key;
-      o.opaque = i.toString(36);
+      o.opaque = batchOpaque(base, i);
       o.base64 = it.wire.base64;
       lines[i] = encodeMetaGet(it.wire.wire, o);
     }
-    await ctx.dispatch(g.pool, new MetaMultiGetRequest<T>(lines, keys, out, ctx.serializer), opts);
+    await ctx.dispatch(g.pool, new MetaMultiGetRequest<T>(lines, keys, out, ctx.serializer, base), opts);
     return;
   }
   const wires = g.items.map((it) => it.wire.wire);
@@ -144,14 +145,14 @@ export async function setMulti(
     list.map(([k]) => k),
     opts,
     'setMulti',
-    (it, i) => {
+    (it, opaque) => {
       const v = values[it.index]!;
       return ctx.meta
         ? encodeMetaSet(it.wire.wire, v.bytes, {
             flags: v.flags,
             ttl: exptime,
             quiet: true,
-            opaque: i.toString(36),
+            opaque,
             base64: it.wire.base64,
           })
         : encodeStore('set', it.wire.wire, v.bytes, v.flags, exptime);
@@ -171,9 +172,9 @@ export function deleteMulti(
     keys,
     opts,
     'deleteMulti',
-    (it, i) =>
+    (it, opaque) =>
       ctx.meta
-        ? [encodeMetaDelete(it.wire.wire, { quiet: true, opaque: i.toString(36), base64: it.wire.base64 })]
+        ? [encodeMetaDelete(it.wire.wire, { quiet: true, opaque, base64: it.wire.base64 })]
         : [encodeDelete(it.wire.wire)],
     { DELETED: true, NOT_FOUND: false },
   );
@@ -184,7 +185,7 @@ async function runStatusBatches(
   keys: readonly string[],
   opts: MultiOptions | undefined,
   command: string,
-  encode: (item: Group<string>['items'][number], i: number) => Chunk[],
+  encode: (item: Group<string>['items'][number], opaque: string) => Chunk[],
   textMap: Record<string, boolean>,
 ): Promise<string[]> {
   if (keys.length === 0) return [];
@@ -192,9 +193,10 @@ async function runStatusBatches(
   const failedSet = new Set(failed);
   const settled = await Promise.allSettled(
     groups.map((g) => {
-      const chunks = g.items.flatMap((it, i) => encode(it, i));
+      const base = ctx.meta ? reserveOpaques(g.items.length) : 0;
+      const chunks = g.items.flatMap((it, i) => encode(it, batchOpaque(base, i)));
       if (ctx.meta)
-        return ctx.dispatch(g.pool, new MetaMultiStatusRequest(command, chunks, g.items.length), opts);
+        return ctx.dispatch(g.pool, new MetaMultiStatusRequest(command, chunks, g.items.length, base), opts);
       const req = new TextStatusRequest<boolean>(command, chunks, g.items.length, textMap);
       return ctx.dispatch(g.pool, req, opts).then((r) => r.flatMap((okay, i) => (okay ? [] : [i])));
     }),

@@ -15,7 +15,13 @@ import {
 } from '@memkit/protocol';
 import type { Context } from '../context';
 import type { CommandOptions } from '../options';
-import { MetaMultiStatusRequest, MetaStatusRequest, nextOpaque } from '../requests/meta';
+import {
+  batchOpaque,
+  MetaMultiStatusRequest,
+  MetaStatusRequest,
+  nextOpaque,
+  reserveOpaques,
+} from '../requests/meta';
 import { TextStatusRequest } from '../requests/text';
 import type { SerializedValue } from '../serialization/index';
 
@@ -82,8 +88,9 @@ export function store(
     if (cas !== undefined) o.cas = cas;
     if (opts?.noreply) {
       o.quiet = true;
-      o.opaque = '0';
-      const req = new MetaMultiStatusRequest(kind, encodeMetaSet(k.wire, bytes, o), 1);
+      const base = reserveOpaques(1);
+      o.opaque = batchOpaque(base, 0);
+      const req = new MetaMultiStatusRequest(kind, encodeMetaSet(k.wire, bytes, o), 1, base);
       return quietly(ctx.dispatch(pool, req, opts).then((failed) => failed.length === 0));
     }
     return ctx.dispatch(pool, new MetaStatusRequest(kind, opaque, encodeMetaSet(k.wire, bytes, o)), opts);

@@ -8,11 +8,28 @@ import { type Chunk, encodeMetaNoop, type MetaValueReply, ProtocolError, type Re
 import { DONE, MORE, Request } from '../connection/request';
 import type { Serializer } from '../serialization/index';
 
+const OPAQUE_MASK = 0x7fffffff;
 let opaqueCounter = 0;
 /** A short opaque token, unique among the requests in flight. */
 export function nextOpaque(): string {
-  opaqueCounter = (opaqueCounter + 1) & 0x7fffffff;
+  opaqueCounter = (opaqueCounter + 1) & OPAQUE_MASK;
   return opaqueCounter.toString(36);
+}
+
+/**
+ * Reserves `count` consecutive opaque numbers for a batch and returns the first; item `i`
+ * sends `batchOpaque(base, i)`. Batches draw from the same counter as single requests, so a
+ * stale reply (the stream shifted by one) can never match a later request's token.
+ */
+export function reserveOpaques(count: number): number {
+  const base = (opaqueCounter + 1) & OPAQUE_MASK;
+  opaqueCounter = (opaqueCounter + count) & OPAQUE_MASK;
+  return base;
+}
+
+/** The opaque token of item `i` of a batch whose reserved range starts at `base`. */
+export function batchOpaque(base: number, i: number): string {
+  return ((base + i) & OPAQUE_MASK).toString(36);
 }
 
 /** Base of single-command meta requests: checks the opaque, maps errors. */
@@ -113,7 +130,7 @@ export class MetaRawGetRequest extends MetaSingle<MetaValueReply | undefined> {
 /**
  * A batch of quiet meta commands (`… O<i> q` per item) closed by `mn`. Only
  * replies that quiet mode does not suppress arrive (hits for `mg`, failures
- * for `ms`/`md`), each tagged with its item index as opaque.
+ * for `ms`/`md`), each tagged with its item's opaque `batchOpaque(base, i)`.
  */
 export abstract class MetaBatchRequest<T> extends Request<T> {
   private seenNoop = false;
@@ -122,6 +139,8 @@ export abstract class MetaBatchRequest<T> extends Request<T> {
     readonly command: string,
     lines: Chunk[],
     count: number,
+    /** First opaque number of the batch (from `reserveOpaques`). */
+    private readonly base = 0,
   ) {
     super();
     lines.push(encodeMetaNoop());
@@ -145,8 +164,12 @@ export abstract class MetaBatchRequest<T> extends Request<T> {
       return MORE;
     }
     const opaque = 'opaque' in reply ? reply.opaque : undefined;
-    const index = opaque === undefined ? -1 : Number.parseInt(opaque, 36);
-    if (!(index >= 0 && index < this.keyCount)) return this.unexpected(reply, server);
+    if (opaque === undefined) return this.unexpected(reply, server);
+    const index = (Number.parseInt(opaque, 36) - this.base) & OPAQUE_MASK;
+    // The exact token must match: parseInt accepts junk suffixes and NaN & mask is 0.
+    if (index >= this.keyCount || batchOpaque(this.base, index) !== opaque) {
+      return this.unexpected(reply, server);
+    }
     this.item(index, reply, server);
     return MORE;
   }
@@ -174,8 +197,9 @@ export class MetaMultiGetRequest<T> extends MetaBatchRequest<Map<string, T>> {
     private readonly keys: readonly string[],
     private readonly out: Map<string, T>,
     private readonly serializer: Serializer,
+    base = 0,
   ) {
-    super('getMulti', lines, keys.length);
+    super('getMulti', lines, keys.length, base);
   }
 
   protected item(index: number, reply: Reply, server: string): void {
