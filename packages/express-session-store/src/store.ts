@@ -66,13 +66,18 @@ export class MemkitStore extends Store {
   readonly prefix: string;
   private readonly options: ResolvedStoreOptions;
   private readonly ownsClient: boolean;
+  private readonly servers: readonly string[];
+  private walker: Client | undefined;
+  private walks: Promise<unknown> = Promise.resolve();
+  private closed = false;
 
   constructor(options: MemkitStoreOptions = {}) {
     super();
     this.options = resolveStoreOptions(options);
     this.prefix = this.options.prefix;
     this.ownsClient = options.client === undefined;
-    this.client = options.client ?? new Client({ servers: options.servers ?? ['127.0.0.1:11211'] });
+    this.servers = options.servers ?? ['127.0.0.1:11211'];
+    this.client = options.client ?? new Client({ servers: this.servers });
   }
 
   /** The session stored under `sid`, or `null` when there is none (or it expired). */
@@ -165,7 +170,8 @@ export class MemkitStore extends Store {
 
   /** Closes the client if the store created it; a client passed in is left open. */
   async close(): Promise<void> {
-    if (this.ownsClient) await this.client.close();
+    this.closed = true;
+    if (this.ownsClient) await Promise.all([this.client.close(), this.walker?.close()]);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -179,8 +185,21 @@ export class MemkitStore extends Store {
     return this.prefix + sid;
   }
 
+  /**
+   * memcached serves `lru_crawler metadump` only on a connection that carries
+   * nothing else (a command pipelined before or after it fails, and so does
+   * the dump), while the client pipelines every caller on one socket. So a
+   * store that owns its client walks on a second client of its own, one walk
+   * at a time; a store given a `client` walks on it.
+   */
   private keys(): Promise<string[]> {
-    return listKeys(this.client, this.prefix, this.options.scanTimeout);
+    const walk = (): Promise<string[]> => {
+      if (this.ownsClient && !this.closed) this.walker ??= new Client({ servers: this.servers });
+      return listKeys(this.walker ?? this.client, this.prefix, this.options.scanTimeout);
+    };
+    const next = this.walks.then(walk, walk);
+    this.walks = next.catch(() => undefined);
+    return next;
   }
 
   private decode(sid: string, stored: unknown): SessionData {

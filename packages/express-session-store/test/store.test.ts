@@ -187,6 +187,29 @@ describe('all / length / clear / ids with other keys in the same memcached', () 
     expect(await length(many)).toBe(0);
   });
 
+  test('listing while other requests run on the store: every call succeeds', async () => {
+    const busy = new MemkitStore({ servers: [mc.address], prefix: 'busy:' });
+    try {
+      for (const sid of ['a', 'b']) await set(busy, sid, sessionFor(60_000, { sid }));
+      for (let round = 0; round < 5; round++) {
+        const [n, got, sessions, n2] = await Promise.all([
+          length(busy),
+          get(busy, 'a'),
+          all(busy),
+          length(busy),
+          touch(busy, 'b', sessionFor(60_000)),
+          set(busy, 'a', sessionFor(60_000, { sid: 'a', round })),
+        ]);
+        expect(n).toBe(2);
+        expect(n2).toBe(2);
+        expect(got).toMatchObject({ sid: 'a' });
+        expect(Object.keys(sessions).sort()).toEqual(['a', 'b']);
+      }
+    } finally {
+      await busy.close();
+    }
+  });
+
   test('a server with the LRU crawler disabled gives a clear ERR_UNSUPPORTED to the callback', async () => {
     const noCrawler = await startMemcached({ memoryMb: 16, args: ['-o', 'no_lru_crawler'] });
     const s = new MemkitStore({ servers: [noCrawler.address] });
