@@ -24,4 +24,10 @@ export { countReplies } from './memcached/reply';
 export { getFreePort } from './ports';
 export { type FaultProxy, type FaultProxyOptions, startFaultProxy } from './proxy/fault-proxy';
 export { createPrng, type FaultProxyStats, type Faults, NO_FAULTS } from './proxy/faults';
+export {
+  describeStoreContract,
+  type RawStoreAccess,
+  rawStoreAccess,
+  type StoreUnderTest,
+} from './store-contract';
 export { type GenerateTlsOptions, generateTlsMaterial, type TlsMaterial } from './tls';

@@ -1,0 +1,111 @@
+/**
+ * Namespace generations: the counter behind the O(1) `clear()`.
+ *
+ * Each namespace has a decimal counter in memcached (see keys.ts). Data keys
+ * embed it, `clear()` increments it (one `incr`), and from then on every
+ * older key is unreachable and ages out through its TTL or the LRU; nothing
+ * is ever flushed. The counter starts at the current Unix time in
+ * milliseconds rather than 0, so if it is ever evicted and re-created it
+ * jumps past every generation used before (a re-created counter therefore
+ * behaves like a clear: more misses, never resurrected data).
+ *
+ * The last generation seen is cached per client and namespace, shared by
+ * every adapter in the process; the adapter re-reads the counter in the same
+ * batch as each operation, so a clear() from any process is seen at once.
+ */
+import type { Client } from '@memkit/client';
+import { MemkitError } from '@memkit/protocol';
+
+/** Per client: generation key → last generation seen (base 36). */
+const seen = new WeakMap<Client, Map<string, string>>();
+
+function cacheOf(client: Client): Map<string, string> {
+  let map = seen.get(client);
+  if (!map) {
+    map = new Map();
+    seen.set(client, map);
+  }
+  return map;
+}
+
+/**
+ * Parses a counter value as the client returns it (a number or bigint from the
+ * default serializer; a string or bytes from others) into its base-36 form.
+ * `undefined` means the counter is missing.
+ */
+export function parseGeneration(raw: unknown, key: string): string | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  let text: string | undefined;
+  if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) return raw.toString(36);
+  if (typeof raw === 'bigint' && raw >= 0n) return raw.toString(36);
+  if (typeof raw === 'string') text = raw;
+  else if (raw instanceof Uint8Array) text = Buffer.from(raw).toString('latin1');
+  if (text !== undefined && /^\s*\d+\s*$/.test(text)) return BigInt(text.trim()).toString(36);
+  throw new MemkitError(
+    'ERR_UNSERIALIZABLE',
+    `the namespace generation key ${key} holds a value that is not a decimal counter; delete it to reset the namespace`,
+  );
+}
+
+/** The generation counter of one namespace on one client. */
+export class Generation {
+  constructor(
+    private readonly client: Client,
+    /** The memcached key of the counter. */
+    readonly key: string,
+  ) {}
+
+  /** The last generation seen in this process, if any. */
+  get cached(): string | undefined {
+    return cacheOf(this.client).get(this.key);
+  }
+
+  /** Records the counter value read alongside an operation; `undefined` when it is missing. */
+  observe(raw: unknown): string | undefined {
+    const gen = parseGeneration(raw, this.key);
+    if (gen !== undefined) cacheOf(this.client).set(this.key, gen);
+    return gen;
+  }
+
+  /** The cached generation, or the server's (created if missing). */
+  async current(): Promise<string> {
+    return this.cached ?? this.read();
+  }
+
+  /** Reads the counter from the server, creating it when it is missing. */
+  async read(): Promise<string> {
+    const gen = this.observe(await this.client.get(this.key));
+    return gen ?? this.create();
+  }
+
+  /** Moves the namespace to a new generation: one `incr`, plus a create when the counter is missing. */
+  async bump(): Promise<string> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const next = await this.client.incr(this.key, 1);
+      if (next !== undefined) return this.observe(next)!;
+      // Missing: a fresh counter is itself a new generation. `add` loses only to
+      // another process creating it at the same moment; then increment theirs.
+      const created = await this.tryCreate();
+      if (created !== undefined) return created;
+    }
+    throw new MemkitError('ERR_SERVER', `could not increment the namespace generation key ${this.key}`);
+  }
+
+  /** Creates the counter, or adopts the one another process created first. */
+  async create(): Promise<string> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const created = await this.tryCreate();
+      if (created !== undefined) return created;
+      const gen = this.observe(await this.client.get(this.key));
+      if (gen !== undefined) return gen;
+    }
+    throw new MemkitError('ERR_SERVER', `could not create the namespace generation key ${this.key}`);
+  }
+
+  private async tryCreate(): Promise<string | undefined> {
+    const start = Date.now();
+    // No TTL: the counter must outlive every data key of the namespace.
+    const stored = await this.client.add(this.key, start, { ttl: 0 });
+    return stored ? this.observe(start) : undefined;
+  }
+}
