@@ -75,7 +75,10 @@ export class Wire {
       };
       const deadline = setTimeout(finish, timeoutMs);
       const check = (): void => {
-        if (done()) return finish();
+        if (done()) {
+          finish();
+          return;
+        }
         if (idleMs !== undefined) {
           clearTimeout(idle);
           idle = setTimeout(finish, idleMs);
