@@ -1,0 +1,93 @@
+/**
+ * Desync: pipelined mixed operations (get, getMulti, set, gets + cas, incr) across three real
+ * memcacheds behind fault proxies with random faults. No call may resolve with another key's
+ * value, every call settles within its timeout, and once the faults stop the client is back to
+ * full speed without errors. The same workload runs longer in `pnpm soak`.
+ */
+import { describe, expect, it } from 'vitest';
+import { Client } from '../../src/index';
+import { JUNK } from './chaos';
+import { type DesyncReport, runDesync } from './workload';
+
+const TIMEOUT = 400;
+const SLACK = 350;
+
+/** Codes a call may fail with while the network misbehaves. */
+const FAULT_CODES = [
+  'ERR_TIMEOUT',
+  'ERR_CONNECTION_CLOSED',
+  'ERR_CONNECT',
+  'ERR_PROTOCOL',
+  'ERR_SERVER_DEAD',
+  // An injected `SERVER_ERROR …` line is a well-formed error reply: it fails the head request.
+  'ERR_SERVER',
+];
+
+function summary(label: string, r: DesyncReport): string {
+  const f = r.faults;
+  return [
+    `[desync ${label}] ops=${f.ops} ok=${f.ok} mismatches=${f.mismatches} corrupt=${f.corrupt} late=${f.late}`,
+    `  errors=${JSON.stringify(f.errors)}`,
+    `  faults injected=${JSON.stringify(r.injected)} episodes=${JSON.stringify(r.episodes)}`,
+    `  maxSettleMs=${Math.round(f.maxSettleMs)} (timeout ${TIMEOUT}) ops/s: baseline=${r.baseline.opsPerSecond}` +
+      ` faults=${f.opsPerSecond} recovery=${r.recovery.opsPerSecond} recoveredAfterMs=${Math.round(r.recoveredAfterMs)}`,
+    ...f.samples.map((s) => `  sample: ${s}`),
+  ].join('\n');
+}
+
+function expectSound(r: DesyncReport, minOps: number): void {
+  const f = r.faults;
+  expect(f.ops).toBeGreaterThanOrEqual(minOps);
+  expect(f.mismatches, f.samples.join('\n')).toBe(0);
+  // `corrupt` is reported, not asserted: garbage ending in CRLF that lands exactly at the end
+  // of a value's data block rewrites bytes inside it, which memcached's framing (no checksums)
+  // cannot reveal. Such a value still goes to its own caller; the stream then fails to parse.
+  expect(f.late, `slowest call took ${f.maxSettleMs} ms`).toBe(0);
+  for (const code of Object.keys(f.errors)) expect(FAULT_CODES).toContain(code);
+  // The faults really happened and really hurt.
+  for (const kind of ['garbage', 'truncate', 'cut', 'reset', 'stall', 'latency'] as const) {
+    expect(r.injected[kind], kind).toBeGreaterThan(0);
+  }
+  expect(f.errors.ERR_PROTOCOL ?? 0).toBeGreaterThan(0);
+  expect(f.errors.ERR_CONNECTION_CLOSED ?? 0).toBeGreaterThan(0);
+  expect(f.errors.ERR_TIMEOUT ?? 0).toBeGreaterThan(0);
+  expect(f.ok).toBeGreaterThan(f.ops / 2);
+  // Without faults: every call succeeds with its own value, before and after.
+  for (const p of [r.baseline, r.recovery]) {
+    expect(p.errors).toEqual({});
+    expect(p.ok).toBe(p.ops);
+    expect(p.mismatches + p.corrupt).toBe(0);
+  }
+  // Back to full speed (generous: the machine is shared) with one connection per server.
+  expect(r.recovery.opsPerSecond).toBeGreaterThan(r.baseline.opsPerSecond * 0.5);
+  expect(r.openConnections).toBe(3);
+}
+
+describe('desync under random faults', () => {
+  it('meta: 200k mixed operations, reply look-alike garbage included', async () => {
+    const report = await runDesync({
+      ClientClass: Client,
+      faultOps: 200_000,
+      seed: 7,
+      timeout: TIMEOUT,
+      settleSlackMs: SLACK,
+    });
+    console.log(summary('meta', report));
+    expectSound(report, 200_000);
+  }, 90_000);
+
+  it('text: 40k mixed operations, junk garbage (text replies carry no opaque to check)', async () => {
+    const report = await runDesync({
+      ClientClass: Client,
+      protocol: 'text',
+      faultOps: 40_000,
+      phaseOps: 8000,
+      seed: 11,
+      timeout: TIMEOUT,
+      settleSlackMs: SLACK,
+      garbage: JUNK,
+    });
+    console.log(summary('text', report));
+    expectSound(report, 40_000);
+  }, 60_000);
+});
