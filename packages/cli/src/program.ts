@@ -131,10 +131,11 @@ export function createProgram(io: CliIo, setExit: (code: ExitCodeValue) => void)
           'Exit 1 when the key is missing.',
       )
       .argument('<key>', 'counter key')
-      .argument('[delta]', 'amount (default 1)', delta, 1n)
+      // No commander default: it prints defaults with JSON.stringify, which cannot take a bigint.
+      .argument('[delta]', 'amount (default 1)', delta)
       .action(
-        act(async (key: string, d: bigint, _o: unknown, cmd: Command) =>
-          arithmeticCommand(ctx(cmd), op, key, d),
+        act(async (key: string, d: bigint | undefined, _o: unknown, cmd: Command) =>
+          arithmeticCommand(ctx(cmd), op, key, d ?? 1n),
         ),
       );
   }

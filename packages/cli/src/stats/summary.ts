@@ -144,6 +144,9 @@ export function summarizeServer(
     currConnections: num(s, 'curr_connections'),
     ops: sumOf(s, OP_COUNTERS),
   };
+  // Rates stay present-but-undefined without a previous sample, so JSON output has stable keys.
+  out.opsPerSec = out.getsPerSec = out.setsPerSec = out.evictionsPerSec = undefined;
+  out.hitsPerSec = out.missesPerSec = out.intervalHitRatio = undefined;
   // A restart between samples makes every delta meaningless, not just the ones that went down.
   const restarted = (out.uptime ?? 0) < (num(p, 'uptime') ?? 0);
   if (p && !restarted) {
