@@ -42,7 +42,17 @@ export async function countCommands(fn: () => Promise<unknown>): Promise<string[
 }
 
 /** The server's command counters that matter for "how many requests did that cost". */
-export async function serverCounters(memcached: MemcachedInstance): Promise<Record<string, number>> {
+export interface Counters {
+  get: number;
+  set: number;
+  flush: number;
+  touch: number;
+  incr: number;
+  decr: number;
+  delete: number;
+}
+
+export async function serverCounters(memcached: MemcachedInstance): Promise<Counters> {
   const s = await rawStats(memcached);
   const n = (k: string) => Number(s[k] ?? 0);
   return {
