@@ -3,6 +3,7 @@
  * auth; several at once; stop/kill/restart), raw-socket helpers to check server state without
  * the client under test, and a fault-injecting TCP proxy for reliability tests.
  */
+export { HOSTILE_BYTES, HOSTILE_VALUES, type HostileCase, hostileKeys } from './hostile';
 export { buildMemcachedArgs, type MemcachedArgsInput } from './memcached/args';
 export { startMemcachedCluster, stopAll } from './memcached/cluster';
 export {
