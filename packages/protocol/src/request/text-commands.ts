@@ -203,7 +203,9 @@ function parseLruCrawler(t: Tokens): LineOutcome {
   const sub = t.all[1];
   if (t.n === 4 && (sub === 'crawl' || sub === 'metadump')) {
     const classes = parseClasses(t.all[2]!);
-    return done(sub === 'crawl' ? { type: 'lru_crawler', action: 'crawl', classes } : { type: 'metadump', classes });
+    return done(
+      sub === 'crawl' ? { type: 'lru_crawler', action: 'crawl', classes } : { type: 'metadump', classes },
+    );
   }
   if (t.n === 4 && (sub === 'tocrawl' || sub === 'sleep')) {
     const n = parseU32(t.all[2]!);

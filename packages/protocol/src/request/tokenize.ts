@@ -21,19 +21,11 @@ export interface Tokens {
 
 /** Splits a command line (CR/LF already stripped) on spaces. */
 export function tokenize(line: string): Tokens {
-  const all: string[] = [];
-  let start = -1;
-  for (let i = 0; i < line.length; i++) {
-    if (line.charCodeAt(i) === 0x20) {
-      if (start >= 0) {
-        all.push(line.slice(start, i));
-        start = -1;
-      }
-    } else if (start < 0) {
-      start = i;
-    }
-  }
-  if (start >= 0) all.push(line.slice(start));
+  const parts = line.split(' ');
+  // The common case has single spaces only; otherwise drop the empty pieces runs of spaces leave.
+  const all =
+    line.includes('  ') || line[0] === ' ' || line.endsWith(' ') ? parts.filter((p) => p !== '') : parts;
+  if (all.length === 1 && all[0] === '') all.pop();
   return { all, n: Math.min(all.length, MAX_TOKENS - 1) + 1 };
 }
 

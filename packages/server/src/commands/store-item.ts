@@ -37,9 +37,9 @@ export function storeItem(
     return { result: mode === 'cas' ? 'NOT_FOUND' : 'NOT_STORED', cas: 0 };
   }
 
-  const oldCas = BigInt(old.cas);
-  const casMatch = casIn === oldCas;
   const casNone = casIn === 0n;
+  const oldCas = casNone ? 0n : BigInt(old.cas);
+  const casMatch = !casNone && casIn === oldCas;
   const casStale = !casNone && !casMatch && allowStale && casIn < oldCas;
   let toLink: Item | undefined;
 

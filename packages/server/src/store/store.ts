@@ -147,6 +147,7 @@ export class Store {
   }
 
   #makeRoom(total: number): boolean {
+    if (this.bytes + total <= this.limit) return true;
     if (total > this.limit) return false;
     const now = this.#clock.now();
     for (const victim of this.#items.values()) {
