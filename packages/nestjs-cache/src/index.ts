@@ -1,8 +1,9 @@
 /**
  * @memkit/nestjs: a NestJS module providing a memcached `Client`, and the
  * `@nestjs/cache-manager` store. The terminus health indicator lives in
- * `@memkit/nestjs/health`.
+ * `@memkit/nestjs/health`, so `@nestjs/terminus` stays optional.
  */
+export { type MemkitCacheStoreOptions, memkitCacheStore } from './cache-store';
 export { InjectMemkit } from './inject';
 export { MemkitModule } from './memkit.module';
 export type {

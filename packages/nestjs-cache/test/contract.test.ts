@@ -1,0 +1,48 @@
+/**
+ * The shared adapter store contract (@memkit/testing), driven through what a
+ * Nest application uses: the `CACHE_MANAGER` of a `CacheModule` whose store is
+ * `memkitCacheStore`.
+ */
+import type { KeyvMemkit } from '@memkit/keyv';
+import { describeStoreContract, rawStoreAccess, startMemcached } from '@memkit/testing';
+import { CACHE_MANAGER, CacheModule } from '@nestjs/cache-manager';
+import { Test } from '@nestjs/testing';
+import type { Cache } from 'cache-manager';
+import { memkitCacheStore } from '../src/index';
+
+describeStoreContract('Nest CACHE_MANAGER + memkitCacheStore', async () => {
+  const mc = await startMemcached({ memoryMb: 16 });
+  const keyv = memkitCacheStore({ servers: [mc.address] }, { namespace: 'contract' });
+  const adapter = keyv.store as KeyvMemkit;
+  const moduleRef = await Test.createTestingModule({
+    imports: [CacheModule.register({ stores: [keyv] })],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.init();
+  const cache = app.get<Cache>(CACHE_MANAGER);
+
+  // Keyv reports store errors as 'error' events and resolves; surface them as rejections.
+  const surfaced = async <T>(op: () => Promise<T>): Promise<T> => {
+    const errors: unknown[] = [];
+    const onError = (e: unknown) => errors.push(e);
+    keyv.on('error', onError);
+    try {
+      const result = await op();
+      if (errors.length > 0) throw errors[0];
+      return result;
+    } finally {
+      keyv.off('error', onError);
+    }
+  };
+  return {
+    set: (k, v, ttl) => surfaced(() => cache.set(k, v, ttl)),
+    get: (k) => surfaced(() => cache.get(k)),
+    delete: (k) => surfaced(() => cache.del(k)),
+    physicalKey: (k) => adapter.physicalKey(`contract:${k}`),
+    raw: rawStoreAccess(mc),
+    close: async () => {
+      await app.close();
+      await mc.stop();
+    },
+  };
+});
