@@ -38,6 +38,12 @@ export interface MemkitStoreOptions {
   /** Make `touch` a no-op (sessions then expire `ttl` after their last write). Default `false`. */
   disableTouch?: boolean;
   /**
+   * Store sessions without a memcached expiry: they stay until evicted or
+   * destroyed, and `touch` has nothing to do. A session whose cookie has
+   * expired is still never stored, and reads as missing. Default `false`.
+   */
+  disableTTL?: boolean;
+  /**
    * Timeout in ms of the cache walk behind `all`/`length`/`clear`/`ids`,
    * which reads every item's metadata. Default 10000.
    */
@@ -50,6 +56,7 @@ export interface ResolvedStoreOptions {
   ttl: TtlOption | undefined;
   serializer: SessionSerializer;
   disableTouch: boolean;
+  disableTTL: boolean;
   scanTimeout: number;
 }
 
@@ -66,6 +73,9 @@ export function resolveStoreOptions(o: MemkitStoreOptions): ResolvedStoreOptions
   if (typeof serializer.stringify !== 'function' || typeof serializer.parse !== 'function') {
     throw new MemkitError('ERR_INVALID_ARGUMENT', 'serializer needs stringify(session) and parse(text)');
   }
+  if (o.disableTTL && o.ttl !== undefined) {
+    throw new MemkitError('ERR_INVALID_ARGUMENT', 'give either `ttl` or `disableTTL`, not both');
+  }
   const scanTimeout = o.scanTimeout ?? 10_000;
   if (!Number.isFinite(scanTimeout) || scanTimeout <= 0) {
     throw new MemkitError('ERR_INVALID_ARGUMENT', `scanTimeout must be a positive number of ms`);
@@ -75,6 +85,7 @@ export function resolveStoreOptions(o: MemkitStoreOptions): ResolvedStoreOptions
     ttl: validateTtlOption(o.ttl),
     serializer,
     disableTouch: o.disableTouch ?? false,
+    disableTTL: o.disableTTL ?? false,
     scanTimeout,
   };
 }

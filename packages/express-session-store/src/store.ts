@@ -83,8 +83,16 @@ export class MemkitStore extends Store {
   /** The session stored under `sid`, or `null` when there is none (or it expired). */
   get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {
     settle(async () => {
-      const stored = await this.client.get(this.key(sid));
-      return stored === undefined ? null : this.decode(sid, stored);
+      const key = this.key(sid);
+      const stored = await this.client.get(key);
+      if (stored === undefined) return null;
+      const session = this.decode(sid, stored);
+      // Without a memcached TTL nothing else ends a session whose cookie has expired.
+      if (this.options.disableTTL && sessionTtlMs(session, undefined) <= 0) {
+        await this.client.delete(key);
+        return null;
+      }
+      return session;
     }, callback);
   }
 
@@ -104,7 +112,7 @@ export class MemkitStore extends Store {
           `serializer.stringify returned ${typeof text}, not a string`,
         );
       }
-      await this.client.set(key, text, { ttl: toTtlSeconds(ms) });
+      await this.client.set(key, text, { ttl: this.options.disableTTL ? 0 : toTtlSeconds(ms) });
     }, callback);
   }
 
@@ -121,7 +129,7 @@ export class MemkitStore extends Store {
    * An already expired session is deleted; a missing one stays missing.
    */
   override touch(sid: string, session: SessionData, callback?: (err?: unknown) => void): void {
-    if (this.options.disableTouch) {
+    if (this.options.disableTouch || this.options.disableTTL) {
       if (callback) process.nextTick(callback);
       return;
     }

@@ -40,6 +40,13 @@ describe('get / set / destroy', () => {
     expect(stored?.ttl).toBeLessThanOrEqual(60);
   });
 
+  test('a session connect-memcached wrote (JSON text, flags 0) reads back', async () => {
+    const legacy = JSON.stringify(sessionFor(60_000, { user: 'old' }));
+    const reply = await rawCommand(mc, `set sess:legacy 0 60 ${Buffer.byteLength(legacy)}\r\n${legacy}\r\n`);
+    expect(reply).toBe('STORED\r\n');
+    expect(await get(store, 'legacy')).toMatchObject({ user: 'old' });
+  });
+
   test('a missing session is null, not an error', async () => {
     expect(await get(store, 'never-set')).toBeNull();
   });
@@ -141,6 +148,33 @@ describe('touch', () => {
     await set(noTouch, 'no-touch', sessionFor(30_000));
     await touch(noTouch, 'no-touch', sessionFor(31 * DAY));
     expect((await raw('sess:no-touch'))!.ttl).toBeLessThanOrEqual(30);
+  });
+});
+
+describe('disableTTL', () => {
+  test('sessions are stored without expiry, touch is a no-op, an expired cookie reads as missing', async () => {
+    const forever = new MemkitStore({ client: store.client, prefix: 'forever:', disableTTL: true });
+    await set(forever, 'a', sessionFor(60_000, { n: 1 }));
+    expect((await raw('forever:a'))!.ttl).toBe(-1);
+    await touch(forever, 'a', sessionFor(60_000));
+    expect((await raw('forever:a'))!.ttl).toBe(-1);
+    expect(await get(forever, 'a')).toMatchObject({ n: 1 });
+
+    // A session whose cookie expired while memcached kept it: missing, and deleted.
+    const stale = sessionFor(60_000, { n: 2 }) as unknown as { cookie: { expires: Date } };
+    stale.cookie.expires = new Date(Date.now() - 1000);
+    await store.client.set('forever:stale', JSON.stringify(stale));
+    expect(await get(forever, 'stale')).toBeNull();
+    expect(await raw('forever:stale')).toBeUndefined();
+
+    await set(forever, 'b', sessionFor(-1));
+    expect(await raw('forever:b')).toBeUndefined();
+  });
+
+  test('ttl and disableTTL together are rejected', () => {
+    expect(() => new MemkitStore({ client: store.client, ttl: 1000, disableTTL: true })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
   });
 });
 
