@@ -22,7 +22,11 @@ async function main(): Promise<number> {
     case 'run':
       break;
   }
-  const server = await startServer(command.options);
+  // Like memcached, a client's `verbosity` command can turn logging on even without -v.
+  const server = await startServer({
+    logger: (line) => process.stderr.write(`${line}\n`),
+    ...command.options,
+  });
   const stop = () => {
     void server.close().then(() => process.exit(0));
   };

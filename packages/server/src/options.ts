@@ -18,7 +18,10 @@ export interface ServerOptions {
   maxConnections?: number;
   /** Log connection events (`true`/1, like `-v`) and commands too (2, like `-vv`). Default false. */
   verbose?: boolean | number;
-  /** Where verbose lines go. Default: standard error. */
+  /**
+   * Where verbose lines go. Default: standard error when `verbose` is set; with neither
+   * `verbose` nor `logger`, the server never logs, even if a client sends `verbosity`.
+   */
   logger?: (line: string) => void;
   /** Milliseconds clock, for tests that need to move time. Default `Date.now`. */
   now?: () => number;
@@ -32,7 +35,8 @@ export interface ResolvedOptions {
   maxItemSize: number;
   maxConnections: number;
   verbosity: number;
-  logger: (line: string) => void;
+  /** `undefined` when nothing may be logged. */
+  logger: ((line: string) => void) | undefined;
   now: () => number;
 }
 
@@ -69,7 +73,7 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     ),
     maxConnections: checkInteger('maxConnections', options.maxConnections ?? 1024, 1, 1_000_000),
     verbosity: checkInteger('verbose', verbosity, 0, 2),
-    logger: options.logger ?? ((line) => process.stderr.write(`${line}\n`)),
+    logger: options.logger ?? (verbosity > 0 ? (line) => process.stderr.write(`${line}\n`) : undefined),
     now: options.now ?? Date.now,
   };
 }

@@ -64,7 +64,7 @@ function createState(opts: ResolvedOptions): { state: ServerState; connections: 
     connections,
     crawler: { enabled: true },
     log(level, line) {
-      if (settings.verbosity >= level) opts.logger(line);
+      if (opts.logger !== undefined && settings.verbosity >= level) opts.logger(line);
     },
   };
   return { state, connections };

@@ -186,6 +186,15 @@ describe('connections', () => {
     socket.destroy();
   });
 
+  it('never logs by default, even after a client sends verbosity', async () => {
+    const write = vi.spyOn(process.stderr, 'write');
+    const server = await startServer();
+    await exchange(server.port, 'verbosity 2\r\nversion\r\n');
+    await server.close();
+    const logged = write.mock.calls.filter(([chunk]) => String(chunk).includes('connection'));
+    expect(logged).toEqual([]);
+  });
+
   it('logs connections and commands when verbose', async () => {
     const lines: string[] = [];
     const server = await start({ verbose: 2, logger: (line) => lines.push(line) });
