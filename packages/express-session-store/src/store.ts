@@ -105,7 +105,14 @@ export class MemkitStore extends Store {
         await this.client.delete(key);
         return;
       }
-      const text = this.options.serializer.stringify(session);
+      let text: string;
+      try {
+        text = this.options.serializer.stringify(session);
+      } catch (cause) {
+        throw new MemkitError('ERR_INVALID_ARGUMENT', `session ${JSON.stringify(sid)} cannot be serialized`, {
+          cause,
+        });
+      }
       if (typeof text !== 'string') {
         throw new MemkitError(
           'ERR_INVALID_ARGUMENT',

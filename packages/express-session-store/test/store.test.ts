@@ -286,7 +286,9 @@ describe('errors reach the callback', () => {
   test('a session JSON cannot encode is an error, not a throw', async () => {
     const circular = sessionFor(1000) as unknown as Record<string, unknown>;
     circular.self = circular;
-    expect(await errorOf((cb) => store.set('circular', circular as never, cb))).toBeInstanceOf(TypeError);
+    const err = await errorOf((cb) => store.set('circular', circular as never, cb));
+    expect(err).toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    expect((err as Error).cause).toBeInstanceOf(TypeError);
   });
 
   test('a memcached outage reaches the callback, and the store recovers after a restart', async () => {
