@@ -120,6 +120,10 @@ export async function createDashboardServer(options: DashboardServerOptions): Pr
       res.on('close', () => streams.delete(res));
       return;
     }
+    if (path === '/favicon.ico') {
+      res.writeHead(204, SECURITY_HEADERS).end();
+      return;
+    }
     const asset: Asset | undefined = assets.get(path);
     if (!asset) {
       res.writeHead(404, { 'content-type': 'text/plain', ...SECURITY_HEADERS }).end('not found\n');

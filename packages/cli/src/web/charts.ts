@@ -94,16 +94,21 @@ export class TimeChart {
         height: HEIGHT,
         scales: { x: { time: true }, y: yScale },
         series: [
-          {},
+          { label: 'time', value: '{HH}:{mm}:{ss}' },
           ...spec.series.map((s) => ({
             label: s.label,
             stroke: s.color,
             width: 1.5,
             spanGaps: false,
+            points: { show: false },
             value: (_u: uPlot, v: number | null) => (v == null ? '-' : spec.format(v)),
           })),
         ],
         axes: [{}, { size: 70, values: (_u, splits) => splits.map((v) => spec.format(v)) }],
+        hooks: {
+          // Away from the cursor, the legend shows the newest values instead of dashes.
+          setCursor: [(u) => this.legendToLatest(u)],
+        },
       },
       [this.xs, ...this.ys],
       el,
@@ -126,6 +131,12 @@ export class TimeChart {
   /** Redraws with the current window. */
   redraw(): void {
     this.plot.setData([this.xs, ...this.ys]);
+    this.legendToLatest(this.plot);
+    this.el.dataset.latest = JSON.stringify(this.latest());
+  }
+
+  private legendToLatest(u: uPlot): void {
+    if (u.cursor.idx == null && this.xs.length > 0) u.setLegend({ idx: this.xs.length - 1 });
   }
 
   /** Follows the container's width. */
@@ -133,7 +144,7 @@ export class TimeChart {
     this.plot.setSize({ width: Math.max(300, this.el.clientWidth), height: HEIGHT });
   }
 
-  /** The latest value of each series (for tests and tooltips). */
+  /** The newest value of each series (also mirrored into `data-latest` for tests). */
   latest(): Array<number | null> {
     return this.ys.map((y) => y[y.length - 1] ?? null);
   }
