@@ -1,0 +1,77 @@
+/**
+ * A demo workload so the charts have something to show: a few loops of
+ * gets (about four in five hit), sets and the odd delete, paced to a target
+ * rate. It only ever talks to the servers it is given, and stops on `stop()`
+ * or after `maxMs`.
+ */
+import { Client } from '@memkit/client';
+
+/** Options of {@link startDemoLoad}. */
+export interface DemoLoadOptions {
+  /** Target operations per second across all loops. Default 400. */
+  opsPerSec?: number;
+  /** Concurrent loops. Default 4. */
+  loops?: number;
+  /** Distinct keys. Default 500. */
+  keys?: number;
+  /** Stop by itself after this long (ms). Default: never. */
+  maxMs?: number;
+}
+
+/** A running load. */
+export interface DemoLoad {
+  /** Operations sent so far. */
+  readonly ops: number;
+  /** Stops the loops and closes the client. */
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Starts the load against `servers`. */
+export function startDemoLoad(servers: string[], options: DemoLoadOptions = {}): DemoLoad {
+  const client = new Client({ servers });
+  const loops = options.loops ?? 4;
+  const keys = options.keys ?? 500;
+  const perLoopDelayMs = 1000 / ((options.opsPerSec ?? 400) / loops);
+  const deadline = options.maxMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.maxMs;
+  let running = true;
+  let ops = 0;
+
+  const loop = async (seed: number) => {
+    let i = seed;
+    while (running && Date.now() < deadline) {
+      i = (i * 1103515245 + 12345) % 2147483648;
+      const key = `demo:${i % keys}`;
+      const roll = i % 100;
+      try {
+        if (roll < 80) {
+          // Keys are set four times more often than they are deleted: most gets hit.
+          if ((await client.get(key)) === undefined)
+            await client.set(key, { n: i, at: Date.now() }, { ttl: 300 });
+        } else if (roll < 97) {
+          await client.set(key, { n: i, at: Date.now() }, { ttl: 300 });
+        } else {
+          await client.delete(key);
+        }
+        ops++;
+      } catch {
+        // A server going away mid-demo is what the dashboard is there to show; keep going.
+        await sleep(200);
+      }
+      await sleep(perLoopDelayMs);
+    }
+  };
+  const done = Promise.all(Array.from({ length: loops }, (_, n) => loop(n * 7919 + 1)));
+
+  return {
+    get ops() {
+      return ops;
+    },
+    async stop() {
+      running = false;
+      await done;
+      await client.close();
+    },
+  };
+}
