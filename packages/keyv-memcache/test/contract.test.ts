@@ -4,6 +4,8 @@
  * store errors into events; the wrappers turn them back into rejections so
  * the contract sees what the adapter did).
  */
+
+import { MemkitError } from '@memkit/protocol';
 import {
   describeStoreContract,
   type MemcachedInstance,
@@ -65,7 +67,12 @@ describeStoreContract('Keyv 6 + KeyvMemkit', async () => {
     }
   };
   return {
-    set: (k, v, ttl) => surfaced(() => keyv.set(k, v, ttl)),
+    set: async (k, v, ttl) => {
+      // Keyv 6 refuses an empty key itself (resolves false, never calls the store): a rejection.
+      if (k === '' && !(await keyv.set(k, v, ttl)))
+        throw new MemkitError('ERR_KEY_INVALID', 'Keyv 6 refuses ""');
+      return surfaced(() => keyv.set(k, v, ttl));
+    },
     get: (k) => surfaced(() => keyv.get(k)),
     delete: (k) => surfaced(() => keyv.delete(k)),
     physicalKey: (k) => store.physicalKey(k),
