@@ -8,6 +8,10 @@
  *   lock key, which only one process can win). The others poll the cache
  *   until the value appears, and load it themselves only if the lock holder
  *   takes longer than `waitTimeoutMs` (it may have died).
+ *
+ * The lock is released with a plain delete: if a load outlived the lock's
+ * TTL, that delete can free a lock someone else took since, which costs one
+ * extra load, never a wrong value. The TTL is far above the load time.
  */
 import type { Client } from '@memkit/client';
 import type { Keyv } from 'keyv';
