@@ -30,10 +30,16 @@ export class Context {
   }
 
   /** Sets deadline and signal, sends, and returns the request's promise (traced when subscribed). */
-  dispatch<T>(pool: ServerPool, req: Request<T>, opts: CommandOptions | undefined): Promise<T> {
+  dispatch<T>(
+    pool: ServerPool,
+    req: Request<T>,
+    opts: CommandOptions | undefined,
+    alone = false,
+  ): Promise<T> {
     req.deadline = performance.now() + (opts?.timeout ?? this.options.timeout);
     if (opts?.signal) req.signal = opts.signal;
-    pool.send(req);
+    if (alone) pool.sendAlone(req);
+    else pool.send(req);
     if (tracingCommands()) return traceCommand(req.command, pool.node.address, req.keyCount, req.promise);
     return req.promise;
   }

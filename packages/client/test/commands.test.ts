@@ -2,16 +2,22 @@ import { MemkitError } from '@memkit/protocol';
 import { rawCommand } from '@memkit/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Client } from '../src/index';
-import { type Backend, startReal } from './helpers/backends';
+import { BACKENDS, type Backend } from './helpers/backends';
 
-const protocols = ['meta', 'text'] as const;
+const cases = BACKENDS.flatMap((backend) =>
+  (['meta', 'text'] as const).map((protocol) => ({
+    backend,
+    protocol,
+    name: `${protocol} / ${backend.name}`,
+  })),
+);
 
-describe.each(protocols)('commands over the %s protocol (real memcached)', (protocol) => {
+describe.each(cases)('commands over $name', ({ backend, protocol }) => {
   let server: Backend;
   let client: Client;
 
   beforeAll(async () => {
-    server = await startReal();
+    server = await backend.start();
     client = new Client({ servers: [server.address], protocol });
   });
   afterAll(async () => {

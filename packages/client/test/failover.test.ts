@@ -89,7 +89,7 @@ describe('failover: rehash', () => {
     const make = (flushOnReconnect: boolean) =>
       new Client({
         servers: servers.map((s) => s.address),
-        timeout: 200,
+        timeout: 500,
         failureThreshold: 1,
         deadRetry: 1,
         flushOnReconnect,

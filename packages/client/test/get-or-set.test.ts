@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Client } from '../src/index';
-import { type Backend, startReal } from './helpers/backends';
+import { BACKENDS, type Backend } from './helpers/backends';
 
-describe('getOrSet stampede protection (meta, real memcached)', () => {
+describe.each(BACKENDS)('getOrSet stampede protection (meta, $name)', (backend) => {
   let server: Backend;
   let clients: Client[];
 
   beforeAll(async () => {
-    server = await startReal();
+    server = await backend.start();
     // Five independent clients stand for five processes: no in-process sharing between them.
     clients = Array.from({ length: 5 }, () => new Client({ servers: [server.address] }));
   });

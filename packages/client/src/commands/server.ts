@@ -10,14 +10,15 @@ import type { Context } from '../context';
 import type { CommandOptions } from '../options';
 import { MetadumpRequest, OkRequest, StatsRequest, VersionRequest } from '../requests/admin';
 
-/** Runs one request per server; results keyed by address. Rejects if any server fails. */
+/** Runs one request per server (`alone`: each on a one-off connection); results keyed by address. Rejects if any server fails. */
 export async function eachServer<T>(
   ctx: Context,
   make: (pool: ServerPool) => Request<T>,
   opts: CommandOptions | undefined,
+  alone = false,
 ): Promise<Record<string, T>> {
   const pools = ctx.cluster.pools;
-  const values = await Promise.all(pools.map((p) => ctx.dispatch(p, make(p), opts)));
+  const values = await Promise.all(pools.map((p) => ctx.dispatch(p, make(p), opts, alone)));
   const out: Record<string, T> = {};
   pools.forEach((p, i) => {
     out[p.node.address] = values[i] as T;
@@ -56,5 +57,5 @@ export function metadump(
   ctx: Context,
   opts: CommandOptions | undefined,
 ): Promise<Record<string, MetadumpReply[]>> {
-  return eachServer(ctx, () => new MetadumpRequest(), opts);
+  return eachServer(ctx, () => new MetadumpRequest(), opts, true);
 }

@@ -10,7 +10,7 @@ import { MemkitError } from '@memkit/protocol';
 import type { ServerNode } from '../cluster/locator';
 import { publishConnection } from '../diagnostics';
 import type { ResolvedOptions } from '../options';
-import { type CloseReason, Connection, type ConnectionOwner } from './connection';
+import { type CloseReason, Connection, type ConnectionOptions, type ConnectionOwner } from './connection';
 import type { Request } from './request';
 
 /** Events: `connect` (address), `close` (address, error), `failure` (address, error, consecutive count). */
@@ -40,6 +40,31 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
     const conn = this.pick();
     if (conn) conn.send(req);
     else req.reject(this.backoffError());
+  }
+
+  /**
+   * Sends `req` on a connection of its own, closed once it settles. For
+   * commands memcached refuses to pipeline with others (`lru_crawler
+   * metadump` answers ERROR when anything else shares its connection).
+   */
+  sendAlone(req: Request): void {
+    if (this.closed) {
+      req.reject(new MemkitError('ERR_CLIENT_CLOSED', 'the client is closed', { server: this.node.address }));
+      return;
+    }
+    const done = new MemkitError('ERR_CONNECTION_CLOSED', 'one-off connection closed', {
+      server: this.node.address,
+    });
+    const conn = new Connection(this.node, this.connectionOptions(), {
+      onReady: () => {},
+      onSuccess: () => {},
+      onClose: (_c, err, unwritten) => {
+        for (const r of unwritten) r.reject(err);
+      },
+    });
+    conn.send(req);
+    const close = () => conn.destroy(done);
+    req.promise.then(close, close);
   }
 
   /** True while connect attempts are suspended after failures. */
@@ -88,20 +113,20 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
 
   private create(i: number): Connection | undefined {
     if (this.retryAt > performance.now()) return undefined;
-    const o = this.options;
-    const conn = new Connection(
-      this.node,
-      {
-        connectTimeout: o.connectTimeout,
-        keepAlive: o.keepAlive,
-        tls: o.tls,
-        auth: o.auth,
-        maxValueLength: Math.max(o.maxValueSize * 2, 32 * 1024 * 1024),
-      },
-      this,
-    );
+    const conn = new Connection(this.node, this.connectionOptions(), this);
     this.conns[i] = conn;
     return conn;
+  }
+
+  private connectionOptions(): ConnectionOptions {
+    const o = this.options;
+    return {
+      connectTimeout: o.connectTimeout,
+      keepAlive: o.keepAlive,
+      tls: o.tls,
+      auth: o.auth,
+      maxValueLength: Math.max(o.maxValueSize * 2, 32 * 1024 * 1024),
+    };
   }
 
   onReady(conn: Connection): void {

@@ -1,7 +1,8 @@
 /**
  * The servers the client's integration suite runs against: a real memcached
- * (always), and @memkit/server when it is available in the workspace.
+ * and the embedded @memkit/server, so both are held to the same behaviour.
  */
+import { startServer } from '@memkit/server';
 import { type MemcachedInstance, type StartMemcachedOptions, startMemcached } from '@memkit/testing';
 
 export interface Backend {
@@ -22,3 +23,15 @@ export async function startReal(options: StartMemcachedOptions = {}): Promise<Ba
     instance,
   };
 }
+
+/** An in-process @memkit/server on a free port. */
+export async function startEmbedded(): Promise<Backend> {
+  const server = await startServer({ port: 0, host: '127.0.0.1' });
+  return { address: server.address, host: server.host, port: server.port, stop: () => server.close() };
+}
+
+/** Both backends, for `describe.each`. */
+export const BACKENDS = [
+  { name: 'memcached', start: () => startReal() },
+  { name: '@memkit/server', start: () => startEmbedded() },
+] as const;
