@@ -5,7 +5,7 @@
  */
 import process from 'node:process';
 import { parseCli, USAGE } from './cli-args';
-import { SERVER_VERSION, startServer } from './server';
+import { SERVER_VERSION } from './version';
 
 async function main(): Promise<number> {
   const command = parseCli(process.argv.slice(2));
@@ -22,6 +22,8 @@ async function main(): Promise<number> {
     case 'run':
       break;
   }
+  // Loaded only to run, so --help and --version work even without the protocol package built.
+  const { startServer } = await import('./server');
   // Like memcached, a client's `verbosity` command can turn logging on even without -v.
   const server = await startServer({
     logger: (line) => process.stderr.write(`${line}\n`),

@@ -6,4 +6,5 @@
  * memcached installed.
  */
 export type { ServerOptions } from './options';
-export { type MemkitServer, SERVER_VERSION, type ServerStats, startServer } from './server';
+export { type MemkitServer, type ServerStats, startServer } from './server';
+export { SERVER_VERSION } from './version';

@@ -13,9 +13,7 @@ import { generalStats } from './stats/report';
 import { Clock } from './store/clock';
 import { SlabClasses } from './store/slabs';
 import { Store } from './store/store';
-
-/** The version string memkit-server reports: the memcached behaviour it mirrors, and what it is. */
-export const SERVER_VERSION = '1.6.18-memkit';
+import { SERVER_VERSION } from './version';
 
 /** The general `stats` values, keyed by memcached's stat names (numbers where numeric). */
 export type ServerStats = Readonly<Record<string, number | string>>;
