@@ -59,6 +59,12 @@ describe('memory limit and LRU', () => {
     expect(Number(stats.evictions)).toBeGreaterThan(20);
     expect(Number(stats.curr_items)).toBeGreaterThan(40);
     expect(await wire.send('mg k1\r\nmg k0\r\nmg k79\r\n')).toBe('EN\r\nHD\r\nHD\r\n');
+    expect(await wire.send('stats reset\r\n')).toBe('RESET\r\n');
+    expect(server.stats()).toMatchObject({
+      evictions: 0,
+      total_connections: 0,
+      curr_items: stats.curr_items,
+    });
   });
 
   it('refuses an item larger than the whole memory limit', async () => {

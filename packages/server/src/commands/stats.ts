@@ -45,6 +45,7 @@ export function handleStats(ctx: Context, req: StatsRequest): void {
       break;
     case 'reset':
       ctx.counters.reset();
+      ctx.store.resetCounters();
       ctx.out.line('RESET');
       break;
     case 'detail':

@@ -84,8 +84,9 @@ export class Counters {
     return total;
   }
 
-  /** `stats reset`: zero everything that memcached resets (not connection or item totals). */
+  /** `stats reset`: zero every counter (current values such as `curr_items` are not counters). */
   reset(): void {
+    this.totalConnections = 0;
     this.cmdGet = 0;
     this.cmdTouch = 0;
     this.cmdFlush = 0;

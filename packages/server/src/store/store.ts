@@ -59,6 +59,14 @@ export class Store {
     return this.#items.size;
   }
 
+  /** `stats reset`: zero the eviction and reclaim counters. */
+  resetCounters(): void {
+    this.evictions = 0;
+    this.reclaimed = 0;
+    this.expiredUnfetched = 0;
+    this.evictedUnfetched = 0;
+  }
+
   /** The next CAS unique. */
   nextCas(): number {
     this.#casCounter += 1;
