@@ -112,6 +112,8 @@ describe('dashboard in Chromium', () => {
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: `${ARTIFACTS}dashboard.png`, fullPage: true });
     if (process.env.UPDATE_DOCS) {
+      // `pnpm screenshots`: let the charts fill up a little for the README picture.
+      await page.waitForTimeout(15_000);
       await mkdir(DOCS, { recursive: true });
       await page.screenshot({ path: `${DOCS}dashboard.png`, fullPage: true });
     }

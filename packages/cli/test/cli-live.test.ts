@@ -24,13 +24,13 @@ describe('memkit watch', () => {
       expect(frames).toHaveLength(3);
       for (const f of frames) {
         expect(f).toMatch(/^memkit watch, every 300ms, \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
-        for (const col of ['ops/s', 'gets/s', 'sets/s', 'hit ratio (now)', 'evictions/s'])
+        for (const col of ['ops/s', 'gets/s', 'sets/s', 'hit% now', 'hit% all', 'evict/s'])
           expect(f).toContain(col);
       }
       // The first frame has no previous sample; later ones carry rates.
       const opsOf = (frame: string) => {
         const row = frame.split('\n').find((l) => l.includes(mc.address))!;
-        return row.split('│')[5]!.trim(); // server, uptime, items, memory, ops/s
+        return row.split('│')[4]!.trim(); // server, items, memory, ops/s
       };
       expect(opsOf(frames[0]!)).toBe('-');
       expect(Number(opsOf(frames[2]!).replace(/,/g, ''))).toBeGreaterThan(10);

@@ -18,58 +18,46 @@ interface Column {
 
 const none = () => MISSING;
 
+/** Figures that a server and the pool totals both have, under the same name. */
+type Shared = {
+  [K in keyof ServerSummary & keyof PoolTotals]: ServerSummary[K] extends number | undefined ? K : never;
+}[keyof ServerSummary & keyof PoolTotals];
+
+/** A column of one figure, for each server and for the totals. */
+function figure(head: string, key: Shared, format: (n: number | undefined) => string): Column {
+  return { head, cell: (s) => format(s[key]), total: (t) => format(t[key]) };
+}
+
+const MEMORY: Column = {
+  head: 'memory used / limit',
+  cell: (s) => formatMemory(s.bytes, s.limitMaxbytes),
+  total: (t) => formatMemory(t.bytes, t.limitMaxbytes),
+};
+
 const SNAPSHOT: Column[] = [
   { head: 'version', cell: (s) => s.version ?? MISSING, total: none },
   { head: 'uptime', cell: (s) => formatDuration(s.uptime), total: none },
-  { head: 'items', cell: (s) => formatCount(s.currItems), total: (t) => formatCount(t.currItems) },
-  {
-    head: 'memory used / limit',
-    cell: (s) => formatMemory(s.bytes, s.limitMaxbytes),
-    total: (t) => formatMemory(t.bytes, t.limitMaxbytes),
-  },
-  { head: 'get hits', cell: (s) => formatCount(s.getHits), total: (t) => formatCount(t.getHits) },
-  { head: 'get misses', cell: (s) => formatCount(s.getMisses), total: (t) => formatCount(t.getMisses) },
-  { head: 'hit ratio', cell: (s) => formatPercent(s.hitRatio), total: (t) => formatPercent(t.hitRatio) },
-  { head: 'evictions', cell: (s) => formatCount(s.evictions), total: (t) => formatCount(t.evictions) },
-  {
-    head: 'conns',
-    cell: (s) => formatCount(s.currConnections),
-    total: (t) => formatCount(t.currConnections),
-  },
-  { head: 'ops/s', cell: (s) => formatRate(s.opsPerSec), total: (t) => formatRate(t.opsPerSec) },
+  figure('items', 'currItems', formatCount),
+  MEMORY,
+  figure('get hits', 'getHits', formatCount),
+  figure('get misses', 'getMisses', formatCount),
+  figure('hit ratio', 'hitRatio', formatPercent),
+  figure('evictions', 'evictions', formatCount),
+  figure('conns', 'currConnections', formatCount),
+  figure('ops/s', 'opsPerSec', formatRate),
 ];
 
+// Narrower headers: the live view has to fit a 120-column terminal.
 const LIVE: Column[] = [
-  { head: 'uptime', cell: (s) => formatDuration(s.uptime), total: none },
-  { head: 'items', cell: (s) => formatCount(s.currItems), total: (t) => formatCount(t.currItems) },
-  {
-    head: 'memory used / limit',
-    cell: (s) => formatMemory(s.bytes, s.limitMaxbytes),
-    total: (t) => formatMemory(t.bytes, t.limitMaxbytes),
-  },
-  { head: 'ops/s', cell: (s) => formatRate(s.opsPerSec), total: (t) => formatRate(t.opsPerSec) },
-  { head: 'gets/s', cell: (s) => formatRate(s.getsPerSec), total: (t) => formatRate(t.getsPerSec) },
-  { head: 'sets/s', cell: (s) => formatRate(s.setsPerSec), total: (t) => formatRate(t.setsPerSec) },
-  {
-    head: 'hit ratio (now)',
-    cell: (s) => formatPercent(s.intervalHitRatio),
-    total: (t) => formatPercent(t.intervalHitRatio),
-  },
-  {
-    head: 'hit ratio (all)',
-    cell: (s) => formatPercent(s.hitRatio),
-    total: (t) => formatPercent(t.hitRatio),
-  },
-  {
-    head: 'evictions/s',
-    cell: (s) => formatRate(s.evictionsPerSec),
-    total: (t) => formatRate(t.evictionsPerSec),
-  },
-  {
-    head: 'conns',
-    cell: (s) => formatCount(s.currConnections),
-    total: (t) => formatCount(t.currConnections),
-  },
+  figure('items', 'currItems', formatCount),
+  MEMORY,
+  figure('ops/s', 'opsPerSec', formatRate),
+  figure('gets/s', 'getsPerSec', formatRate),
+  figure('sets/s', 'setsPerSec', formatRate),
+  figure('hit% now', 'intervalHitRatio', formatPercent),
+  figure('hit% all', 'hitRatio', formatPercent),
+  figure('evict/s', 'evictionsPerSec', formatRate),
+  figure('conns', 'currConnections', formatCount),
 ];
 
 /** A cli-table3 table without colors, so piped output and tests see plain text. */
@@ -84,7 +72,7 @@ export function plainTable(head: string[], alignRightFrom = 1, compact = false):
 /** The per-server table with a totals row. */
 export function renderSummaryTable(summary: Summary, layout: TableLayout = 'snapshot'): string {
   const columns = layout === 'live' ? LIVE : SNAPSHOT;
-  const table = plainTable(['server', ...columns.map((c) => c.head)]);
+  const table = plainTable(['server', ...columns.map((c) => c.head)], 1, true);
   for (const s of summary.servers) {
     if (s.up) {
       table.push([s.server, ...columns.map((c) => c.cell(s))]);
