@@ -20,8 +20,11 @@ export const KEY_MAX_LENGTH = 250;
 /** The largest data length memcached accepts on a command line (`INT_MAX - 2`). */
 export const MAX_DATA_LENGTH = 2_147_483_645;
 
+/** memcached's answer to a malformed argument. */
 export const BAD_FORMAT = 'CLIENT_ERROR bad command line format';
+/** memcached's answer to an item over `-I`. */
 export const TOO_LARGE = 'SERVER_ERROR object too large for cache';
+/** memcached's answer to a data block not followed by CRLF. */
 export const BAD_DATA_CHUNK = 'CLIENT_ERROR bad data chunk';
 
 /** A finished request outcome. */
