@@ -1,0 +1,215 @@
+/**
+ * Injection through the adapters: the shared hostile corpus of @memkit/testing through
+ * KeyvMemkit (directly and under a real Keyv 6) and the express-session MemkitStore, every
+ * operation they offer. Each hostile key is rejected with ERR_KEY_INVALID or stored under a
+ * physical key that reads back exactly; each hostile value round-trips; hostile namespaces and
+ * prefixes are refused. Afterwards a raw connection proves no injected command ran.
+ *
+ * These tests live here, not in @memkit/client, because the adapters depend on the client.
+ */
+
+import { Client, type MemkitError } from '@memkit/client';
+import { MemkitStore } from '@memkit/express-session';
+import { KeyvMemkit } from '@memkit/keyv';
+import {
+  HOSTILE_BYTES,
+  HOSTILE_VALUES,
+  hostileKeys,
+  type MemcachedInstance,
+  rawCommand,
+  rawStats,
+  rawStoreAccess,
+  startMemcached,
+} from '@memkit/testing';
+import type { SessionData } from 'express-session';
+import { Keyv } from 'keyv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const SENTINEL = 'adapter-injection-sentinel';
+const SENTINEL_VALUE = 'untouched';
+const KEYS = hostileKeys(SENTINEL);
+
+let mc: MemcachedInstance;
+let client: Client;
+
+beforeAll(async () => {
+  mc = await startMemcached({ memoryMb: 16 });
+  client = new Client({ servers: [mc.address] });
+  await rawStoreAccess(mc).set(SENTINEL, SENTINEL_VALUE);
+});
+afterAll(async () => {
+  await client.close();
+  await mc.stop();
+});
+
+/** `'ERR_KEY_INVALID'`, another code, or `'ok'` with the resolved value. */
+async function outcome<T>(run: () => Promise<T>): Promise<{ code: string; value?: T }> {
+  try {
+    return { code: 'ok', value: await run() };
+  } catch (err) {
+    return { code: (err as MemkitError).code ?? String(err) };
+  }
+}
+
+/** Every key memcached holds, read with a raw `lru_crawler metadump all`. */
+async function serverKeys(): Promise<string[]> {
+  const dump = await rawCommand(mc, 'lru_crawler metadump all\r\n', { idleMs: 200 });
+  return [...dump.matchAll(/^key=(\S+)/gm)].map((m) => decodeURIComponent(m[1]!));
+}
+
+describe('KeyvMemkit (adapter, Keyv 6 contract)', () => {
+  let store: KeyvMemkit;
+  beforeAll(() => {
+    store = new KeyvMemkit(client, { namespace: 'inj', keyvVersion: 6 });
+  });
+
+  for (const c of KEYS) {
+    it(`key with ${c.name}: rejected or stored exactly, through every operation`, async () => {
+      const value = `value for ${c.name}`;
+      const set = await outcome(() => store.set(c.value, value));
+      if (set.code === 'ERR_KEY_INVALID') {
+        for (const run of [
+          () => store.get(c.value),
+          () => store.has(c.value),
+          () => store.delete(c.value),
+          () => store.getMany(['fine', c.value]),
+          () => store.hasMany(['fine', c.value]),
+          () => store.deleteMany(['fine', c.value]),
+          () => store.setMany([{ key: c.value, value }]),
+        ]) {
+          expect((await outcome(run)).code).toBe('ERR_KEY_INVALID');
+        }
+        expect(c.valid && Buffer.byteLength(c.value) < 200, 'a short valid key must be accepted').toBe(false);
+        return;
+      }
+      expect(set).toEqual({ code: 'ok', value: true });
+      const physical = await store.physicalKey(c.value);
+      expect((await rawStoreAccess(mc).get(physical))?.toString('utf8')).toBe(value);
+      expect(await store.get(c.value)).toBe(value);
+      expect(await store.getMany(['fine', c.value])).toEqual([undefined, value]);
+      expect(await store.hasMany([c.value])).toEqual([true]);
+      expect(await store.deleteMany([c.value])).toEqual([true]);
+      expect(await store.has(c.value)).toBe(false);
+      expect(await store.setMany([{ key: c.value, value }])).toEqual([true]);
+      expect(await store.delete(c.value)).toBe(true);
+    });
+  }
+
+  it('hostile values and bytes round-trip exactly, one by one and in setMany/getMany', async () => {
+    // The default serializer hands binary values back as Buffers.
+    const asRead = (v: string | Uint8Array) => (typeof v === 'string' ? v : Buffer.from(v));
+    const entries = [...HOSTILE_VALUES, ...HOSTILE_BYTES].map((c, i) => ({
+      key: `v${i}`,
+      value: asRead(c.value),
+    }));
+    for (const e of entries) {
+      expect(await store.set(e.key, e.value)).toBe(true);
+      expect(await store.get(e.key)).toEqual(e.value);
+    }
+    expect(await store.setMany(entries)).toEqual(entries.map(() => true));
+    expect(await store.getMany(entries.map((e) => e.key))).toEqual(entries.map((e) => e.value));
+    expect(await store.deleteMany(entries.map((e) => e.key))).toEqual(entries.map(() => true));
+  });
+
+  it('a hostile namespace or key prefix is refused for every key', async () => {
+    for (const options of [{ namespace: 'ns\r\nflush_all' }, { keyPrefix: 'p x ' }, { namespace: 'n\0' }]) {
+      const bad = new KeyvMemkit(client, { ...options, keyvVersion: 6 });
+      for (const run of [() => bad.set('k', 'v'), () => bad.get('k'), () => bad.clear()]) {
+        expect((await outcome(run)).code).toBe('ERR_KEY_INVALID');
+      }
+    }
+  });
+});
+
+describe('Keyv 6 + KeyvMemkit', () => {
+  it('hostile keys are rejected (as Keyv errors) or round-trip; hostile values round-trip', async () => {
+    const store = new KeyvMemkit(client);
+    const keyv = new Keyv({ store, namespace: 'k6inj' });
+    const errors: unknown[] = [];
+    keyv.on('error', (e: unknown) => errors.push(e));
+    for (const c of KEYS) {
+      errors.length = 0;
+      const ok = await keyv.set(c.value, `value for ${c.name}`);
+      if (ok) {
+        expect(await keyv.get(c.value), c.name).toBe(`value for ${c.name}`);
+        expect(await keyv.delete(c.value)).toBe(true);
+      } else if (c.value !== '') {
+        // Keyv 6 refuses '' itself; anything else failed in the store with ERR_KEY_INVALID.
+        expect(errors.map((e) => (e as MemkitError).code)).toContain('ERR_KEY_INVALID');
+      }
+    }
+    for (const [i, c] of HOSTILE_VALUES.entries()) {
+      expect(await keyv.set(`hv:${i}`, c.value), c.name).toBe(true);
+      expect(await keyv.get(`hv:${i}`), c.name).toBe(c.value);
+      expect(await keyv.delete(`hv:${i}`)).toBe(true);
+    }
+  });
+});
+
+describe('MemkitStore (express-session)', () => {
+  let store: MemkitStore;
+  beforeAll(() => {
+    store = new MemkitStore({ client });
+  });
+
+  const session = (data: Record<string, unknown>): SessionData =>
+    ({
+      cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000), path: '/' },
+      ...data,
+    }) as never;
+  const call = <T>(run: (cb: (err: unknown, v?: T) => void) => void) =>
+    outcome(
+      () =>
+        new Promise<T | undefined>((resolve, reject) => run((err, v) => (err ? reject(err) : resolve(v)))),
+    );
+
+  for (const c of KEYS) {
+    it(`session id with ${c.name}: rejected or stored exactly`, async () => {
+      const data = session({ user: c.name });
+      const set = await call((cb) => store.set(c.value, data, cb));
+      if (set.code === 'ERR_KEY_INVALID') {
+        for (const run of [
+          (cb: (e: unknown) => void) => store.get(c.value, cb),
+          (cb: (e: unknown) => void) => store.touch(c.value, data, cb),
+          (cb: (e: unknown) => void) => store.destroy(c.value, cb),
+        ]) {
+          expect((await call(run)).code).toBe('ERR_KEY_INVALID');
+        }
+        return;
+      }
+      expect(set.code).toBe('ok');
+      const got = await call<SessionData | null>((cb) => store.get(c.value, cb));
+      expect((got.value as { user?: string } | null)?.user).toBe(c.name);
+      // Listing walks metadump (URL-encoded keys): the id comes back as it was given.
+      expect(await store.ids()).toContain(c.value);
+      expect((await call((cb) => store.touch(c.value, data, cb))).code).toBe('ok');
+      expect((await call((cb) => store.destroy(c.value, cb))).code).toBe('ok');
+      expect((await call<SessionData | null>((cb) => store.get(c.value, cb))).value ?? null).toBeNull();
+    });
+  }
+
+  it('hostile values in session fields round-trip exactly', async () => {
+    const fields = Object.fromEntries(HOSTILE_VALUES.map((c) => [c.name, c.value]));
+    expect((await call((cb) => store.set('hostile-fields', session(fields), cb))).code).toBe('ok');
+    const got = (await call<SessionData | null>((cb) => store.get('hostile-fields', cb))).value;
+    expect(got).toMatchObject(fields);
+    expect((await call((cb) => store.destroy('hostile-fields', cb))).code).toBe('ok');
+  });
+
+  it('a hostile prefix is refused for every session', async () => {
+    const bad = new MemkitStore({ client, prefix: 'sess:\r\nflush_all\r\n' });
+    expect((await call((cb) => bad.set('sid', session({}), cb))).code).toBe('ERR_KEY_INVALID');
+    expect((await call((cb) => bad.get('sid', cb))).code).toBe('ERR_KEY_INVALID');
+  });
+});
+
+describe('afterwards, on the server', () => {
+  it('no injected command ran: sentinel intact, no flush, no stray items', async () => {
+    expect((await rawStoreAccess(mc).get(SENTINEL))?.toString('utf8')).toBe(SENTINEL_VALUE);
+    expect((await rawStats(mc)).cmd_flush).toBe('0');
+    // Only the sentinel and the Keyv namespace generation counters are left.
+    const keys = await serverKeys();
+    expect(keys).toContain(SENTINEL);
+    for (const key of keys) expect(key === SENTINEL || key.endsWith(':__gen'), key).toBe(true);
+  });
+});
