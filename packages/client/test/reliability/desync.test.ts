@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Client } from '../../src/index';
 import { JUNK } from './chaos';
-import { type DesyncReport, runDesync } from './workload';
+import { type DesyncReport, formatReport, runDesync } from './workload';
 
 const TIMEOUT = 400;
 const SLACK = 350;
@@ -22,18 +22,6 @@ const FAULT_CODES = [
   // An injected `SERVER_ERROR …` line is a well-formed error reply: it fails the head request.
   'ERR_SERVER',
 ];
-
-function summary(label: string, r: DesyncReport): string {
-  const f = r.faults;
-  return [
-    `[desync ${label}] ops=${f.ops} ok=${f.ok} mismatches=${f.mismatches} corrupt=${f.corrupt} late=${f.late}`,
-    `  errors=${JSON.stringify(f.errors)}`,
-    `  faults injected=${JSON.stringify(r.injected)} episodes=${JSON.stringify(r.episodes)}`,
-    `  maxSettleMs=${Math.round(f.maxSettleMs)} (timeout ${TIMEOUT}) ops/s: baseline=${r.baseline.opsPerSecond}` +
-      ` faults=${f.opsPerSecond} recovery=${r.recovery.opsPerSecond} recoveredAfterMs=${Math.round(r.recoveredAfterMs)}`,
-    ...f.samples.map((s) => `  sample: ${s}`),
-  ].join('\n');
-}
 
 function expectSound(r: DesyncReport, minOps: number): void {
   const f = r.faults;
@@ -72,7 +60,7 @@ describe('desync under random faults', () => {
       timeout: TIMEOUT,
       settleSlackMs: SLACK,
     });
-    console.log(summary('meta', report));
+    console.log(formatReport('meta', report));
     expectSound(report, 200_000);
   }, 90_000);
 
@@ -87,7 +75,7 @@ describe('desync under random faults', () => {
       settleSlackMs: SLACK,
       garbage: JUNK,
     });
-    console.log(summary('text', report));
+    console.log(formatReport('text', report));
     expectSound(report, 40_000);
   }, 60_000);
 });

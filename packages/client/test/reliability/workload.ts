@@ -53,6 +53,25 @@ export interface DesyncReport {
   recoveredAfterMs: number;
   /** Proxy connections open at the end (expected: one per server). */
   openConnections: number;
+  /** The client's per-command timeout, ms. */
+  timeout: number;
+}
+
+/** The counters as printed by the test and by `pnpm soak`. */
+export function formatReport(label: string, r: DesyncReport): string {
+  const f = r.faults;
+  const phase = (p: PhaseCounts) =>
+    `ops=${p.ops} ok=${p.ok} errors=${JSON.stringify(p.errors)} ops/s=${p.opsPerSecond}`;
+  return [
+    `[desync ${label}] ops=${f.ops} ok=${f.ok} mismatches=${f.mismatches} corrupt=${f.corrupt} late=${f.late}`,
+    `  errors=${JSON.stringify(f.errors)}`,
+    `  faults injected=${JSON.stringify(r.injected)}`,
+    `  fault episodes=${JSON.stringify(r.episodes)}`,
+    `  maxSettleMs=${Math.round(f.maxSettleMs)} (timeout ${r.timeout}) faultPhaseMs=${Math.round(f.elapsedMs)}`,
+    `  baseline: ${phase(r.baseline)}`,
+    `  recovery: ${phase(r.recovery)} recoveredAfterMs=${Math.round(r.recoveredAfterMs)} openConnections=${r.openConnections}`,
+    ...f.samples.map((s) => `  sample: ${s}`),
+  ].join('\n');
 }
 
 /** The client class (the source in tests, the build in the soak). */
@@ -181,6 +200,7 @@ export async function runDesync(options: DesyncOptions): Promise<DesyncReport> {
       injected,
       recoveredAfterMs,
       openConnections: proxies.reduce((n, p) => n + p.connections, 0),
+      timeout,
     };
   } finally {
     await chaos?.stop();
