@@ -29,9 +29,11 @@ registerHooks({
 const { Client } = await import('../packages/client/dist/index.js');
 const { formatReport, runDesync } = await import('../packages/client/test/reliability/workload.ts');
 
-const seconds = Number(process.env.SOAK_SECONDS ?? 60);
-const protocol = process.env.SOAK_PROTOCOL ?? 'meta';
-const seed = Number(process.env.SOAK_SEED ?? Date.now() % 1_000_000);
+// Read by this script, not by a turbo task: turbo's env hashing does not apply.
+const { SOAK_SECONDS, SOAK_PROTOCOL, SOAK_SEED } = process.env;
+const seconds = Number(SOAK_SECONDS ?? 60);
+const protocol = SOAK_PROTOCOL ?? 'meta';
+const seed = Number(SOAK_SEED ?? Date.now() % 1_000_000);
 if (!(seconds > 0) || !['meta', 'text'].includes(protocol) || !Number.isInteger(seed)) {
   console.error('usage: SOAK_SECONDS=<n > 0> SOAK_PROTOCOL=meta|text SOAK_SEED=<integer> pnpm soak');
   process.exit(64);
