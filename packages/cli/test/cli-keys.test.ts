@@ -1,7 +1,7 @@
 import { Client } from '@memkit/client';
 import { type MemcachedInstance, rawCommand, startMemcached } from '@memkit/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { memkit } from './helpers/cli';
+import { exited, memkit, spawnMemkit } from './helpers/cli';
 
 let mc: MemcachedInstance;
 let client: Client;
@@ -121,6 +121,24 @@ describe('keys', () => {
     const long = await run(['keys', '-l', '--prefix', 'k:']);
     expect(long.stdout).toMatch(/k:forever\s+│ \S+\s+│\s+\d+ B │\s+never │/);
     expect(long.stdout).toMatch(/k:ttl\s+│ .*│\s+4m \d+s │/);
+  });
+});
+
+describe('pipes', () => {
+  it('exits 0 quietly when the reader closes the pipe early (memkit keys | head)', async () => {
+    const entries = Array.from(
+      { length: 20_000 },
+      (_, i) => [`a-long-key-name-so-the-listing-overflows-the-pipe:${i}`, 1] as const,
+    );
+    expect(await client.setMulti(entries)).toEqual([]);
+    const child = spawnMemkit(['keys'], { servers: mc.address });
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.stdout!.once('data', () => child.stdout!.destroy());
+    expect(await exited(child)).toBe(0);
+    expect(stderr).toBe('');
   });
 });
 
