@@ -3,7 +3,7 @@
  * `@nestjs/cache-manager` store. The terminus health indicator lives in
  * `@memkit/nestjs/health`, so `@nestjs/terminus` stays optional.
  */
-export { type MemkitCacheStoreOptions, memkitCacheStore } from './cache-store';
+export { type MemkitCacheStore, type MemkitCacheStoreOptions, memkitCacheStore } from './cache-store';
 export { InjectMemkit } from './inject';
 export { MemkitModule } from './memkit.module';
 export type {

@@ -14,10 +14,10 @@ import {
 } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Cache } from 'cache-manager';
-import type { Keyv } from 'keyv';
+import { Keyv } from 'keyv';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEMKIT_CLIENT, MemkitModule, memkitCacheStore } from '../src/index';
+import { MEMKIT_CLIENT, type MemkitCacheStore, MemkitModule, memkitCacheStore } from '../src/index';
 
 @Controller('items')
 @UseInterceptors(CacheInterceptor)
@@ -58,7 +58,7 @@ class ItemsController {
 let mc: MemcachedInstance;
 let app: INestApplication;
 let store: KeyvMemkit;
-const adapterOf = (keyv: Keyv) => keyv.store as KeyvMemkit;
+const adapterOf = (store: MemkitCacheStore) => (store instanceof Keyv ? (store.store as KeyvMemkit) : store);
 let controller: ItemsController;
 
 const http = () => request(app.getHttpServer());

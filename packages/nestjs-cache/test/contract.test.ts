@@ -8,11 +8,14 @@ import { describeStoreContract, rawStoreAccess, startMemcached } from '@memkit/t
 import { CACHE_MANAGER, CacheModule } from '@nestjs/cache-manager';
 import { Test } from '@nestjs/testing';
 import type { Cache } from 'cache-manager';
+import { Keyv } from 'keyv';
 import { memkitCacheStore } from '../src/index';
 
 describeStoreContract('Nest CACHE_MANAGER + memkitCacheStore', async () => {
   const mc = await startMemcached({ memoryMb: 16 });
   const keyv = memkitCacheStore({ servers: [mc.address] }, { namespace: 'contract' });
+  // With Keyv 5 (what cache-manager 7 needs) the store is a ready Keyv.
+  if (!(keyv instanceof Keyv)) throw new Error('expected a Keyv 5 instance');
   const adapter = keyv.store as KeyvMemkit;
   const moduleRef = await Test.createTestingModule({
     imports: [CacheModule.register({ stores: [keyv] })],
