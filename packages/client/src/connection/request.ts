@@ -94,6 +94,15 @@ export abstract class Request<T = unknown> {
           command: this.command,
         });
       case 'ERROR':
+        // `ERROR <reason>` is the server refusing service (memcached at its connection limit
+        // sends `ERROR Too many open connections`, then closes); only a bare ERROR means the
+        // command is unknown.
+        if (reply.message !== undefined) {
+          return new MemkitError('ERR_SERVER', `${server} ${this.command}: ERROR ${reply.message}`, {
+            server,
+            command: this.command,
+          });
+        }
         if (this.isMeta()) {
           return new MemkitError(
             'ERR_UNSUPPORTED',
