@@ -137,6 +137,12 @@ describe('CacheInterceptor on memcached', () => {
     );
   });
 
+  it('serves URLs too long for a memcached key uncached, without failing the request', async () => {
+    const path = `/items/${'x'.repeat(260)}`;
+    const first = await loadsOf(path);
+    expect(await loadsOf(path)).toBe(first + 1);
+  });
+
   it('invalidates through CACHE_MANAGER.del', async () => {
     const first = await loadsOf('/items/7');
     expect(await loadsOf('/items/7')).toBe(first);
@@ -190,5 +196,45 @@ describe('shutdown with a store that owns its client', () => {
     await expect(owned.client.get('owned')).rejects.toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
     // The shared client of the main app is not affected.
     expect(await app.get(Client).version()).toEqual({ [mc.address]: '1.6.18' });
+  });
+});
+
+describe('memcached outage', () => {
+  it('serves every request uncached while memcached is down, and caches again once it is back', async () => {
+    const down = await startMemcached({ memoryMb: 16 });
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        MemkitModule.forRoot({ servers: [down.address], isGlobal: true, reconnectMaxDelay: 100 }),
+        CacheModule.registerAsync({
+          inject: [MEMKIT_CLIENT],
+          useFactory: (client: Client) => ({ stores: [memkitCacheStore(client)], ttl: 60_000 }),
+        }),
+      ],
+      controllers: [ItemsController],
+    }).compile();
+    const other = moduleRef.createNestApplication({ logger: false });
+    await other.init();
+    const items = other.get(ItemsController);
+    const get = async () => (await request(other.getHttpServer()).get('/items/1').expect(200)).body.loads;
+    try {
+      expect(await get()).toBe(1);
+      expect(await get()).toBe(1);
+
+      await down.stop();
+      expect(await get()).toBe(2);
+      expect(await get()).toBe(3);
+
+      await down.restart();
+      // Cached again once a GET is answered without running the handler.
+      await expect
+        .poll(async () => (await get()) === (await get()), { timeout: 5000, interval: 100 })
+        .toBe(true);
+      const cached = items.loads;
+      expect(await get()).toBe(cached);
+      expect(await get()).toBe(cached);
+    } finally {
+      await other.close();
+      await down.stop();
+    }
   });
 });
