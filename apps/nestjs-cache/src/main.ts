@@ -4,6 +4,7 @@
  * URL. `pnpm --filter nestjs-cache start` runs this file (built: Nest's
  * injection by type needs the decorator metadata swc emits).
  */
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { MemkitServer } from '@memkit/server';
@@ -58,6 +59,14 @@ function numberEnv(name: string): number | undefined {
   return value === undefined || value === '' ? undefined : Number(value);
 }
 
+function portFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const probe = createServer();
+    probe.once('error', () => resolvePromise(false));
+    probe.listen(port, host, () => probe.close(() => resolvePromise(true)));
+  });
+}
+
 /** Starts the app and prints its URL. */
 export async function startNestjsCache(options: StartOptions = {}): Promise<RunningApp> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -78,14 +87,14 @@ export async function startNestjsCache(options: StartOptions = {}): Promise<Runn
       AppModule.forRoot({ servers, slowMs: options.slowMs ?? numberEnv('SLOW_MS') }),
       { logger: options.logLevels ?? ['error', 'warn'] },
     );
-    try {
-      await app.listen(explicitPort ?? DEFAULT_PORT, host);
-    } catch (err) {
-      // Only the default port may move: a port you asked for fails loudly.
-      if (explicitPort !== undefined || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-      await app.listen(0, host);
+    // Only the default port may move: a port you asked for fails loudly. Probed first, because a
+    // failed app.listen() logs a Nest ERROR line even when we recover from it.
+    let port = explicitPort ?? DEFAULT_PORT;
+    if (explicitPort === undefined && !(await portFree(port, host))) {
+      port = 0;
       log(`nestjs-cache: port ${DEFAULT_PORT} is taken, using a free port instead`);
     }
+    await app.listen(port, host);
     const address = app.getHttpServer().address() as import('node:net').AddressInfo;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}/`;
     log(`nestjs-cache: ${url}`);

@@ -1,4 +1,4 @@
-import { createConnection } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { type MemcachedInstance, rawCommand, startMemcached } from '@memkit/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +62,28 @@ describe('startNestjsCache', () => {
       expect(dump).toMatch(/key=nestjs-cache%3A[0-9a-z]+%3A%2Fproducts%2F2 /);
     } finally {
       await running.close();
+    }
+  });
+
+  it('moves off the default port 3000 when it is taken', async () => {
+    // Hold 3000 ourselves; when that fails, someone else holds it, which is the same situation.
+    const holder = createServer();
+    const held = await new Promise<boolean>((r) => {
+      holder.once('error', () => r(false));
+      holder.listen(3000, '127.0.0.1', () => r(true));
+    });
+    const savedPort = process.env.PORT;
+    delete process.env.PORT;
+    const lines: string[] = [];
+    try {
+      const running = await startNestjsCache({ servers: [], slowMs: 1, log: (l) => lines.push(l) });
+      await running.close();
+      expect(running.port).not.toBe(3000);
+      expect(lines[0]).toBe('nestjs-cache: port 3000 is taken, using a free port instead');
+      expect(lines[1]).toBe(`nestjs-cache: ${running.url}`);
+    } finally {
+      if (savedPort !== undefined) process.env.PORT = savedPort;
+      if (held) await new Promise((r) => holder.close(r));
     }
   });
 });
