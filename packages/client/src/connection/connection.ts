@@ -54,6 +54,8 @@ export class Connection {
   private flushScheduled = false;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
+  /** Aborted by `destroy()`, so a connect or TLS handshake still pending is dropped at once. */
+  private readonly opening = new AbortController();
 
   constructor(
     readonly node: ServerNode,
@@ -92,6 +94,7 @@ export class Connection {
   destroy(err: MemkitError, reason: CloseReason = 'other'): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.opening.abort();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.socket?.destroy();
@@ -108,7 +111,7 @@ export class Connection {
   private async open(): Promise<void> {
     let socket: net.Socket;
     try {
-      socket = await openSocket(this.node, this.options);
+      socket = await openSocket(this.node, this.options, this.opening.signal);
       if (this.isClosed()) {
         socket.destroy();
         return;

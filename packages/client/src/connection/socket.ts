@@ -28,8 +28,11 @@ const TLS_ERROR_CODES = new Set([
   'EPROTO',
 ]);
 
-/** Opens a transport to `node`. The returned socket is connected and ready for bytes. */
-export function openSocket(node: ServerNode, o: OpenOptions): Promise<net.Socket> {
+/**
+ * Opens a transport to `node`. The returned socket is connected and ready for bytes.
+ * `signal` abandons the attempt: the half-open socket and the connect timer go at once.
+ */
+export function openSocket(node: ServerNode, o: OpenOptions, signal?: AbortSignal): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const socket = createSocket(node, o.tls);
     const readyEvent = o.tls ? 'secureConnect' : 'connect';
@@ -38,11 +41,13 @@ export function openSocket(node: ServerNode, o: OpenOptions): Promise<net.Socket
     }, o.connectTimeout);
     const onError = (err: NodeJS.ErrnoException) => fail(classify(node, err));
     const onClose = () => fail(new MemkitError('ERR_CONNECT', `${node.address}: closed while connecting`));
+    const onAbort = () => fail(new MemkitError('ERR_CONNECT', `${node.address}: connect abandoned`));
     function cleanup() {
       clearTimeout(timer);
       socket.off('error', onError);
       socket.off('close', onClose);
       socket.off(readyEvent, onReady);
+      signal?.removeEventListener('abort', onAbort);
     }
     function fail(err: MemkitError) {
       cleanup();
@@ -58,6 +63,8 @@ export function openSocket(node: ServerNode, o: OpenOptions): Promise<net.Socket
     socket.once('error', onError);
     socket.once('close', onClose);
     socket.once(readyEvent, onReady);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 

@@ -10,6 +10,8 @@ export interface FakeServer {
   readonly address: string;
   /** Connections accepted so far. */
   readonly accepted: number;
+  /** Connections open now. */
+  readonly open: number;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,9 @@ export async function startFakeServer(
     address: `127.0.0.1:${port}`,
     get accepted() {
       return accepted;
+    },
+    get open() {
+      return sockets.size;
     },
     close: () =>
       new Promise<void>((resolve) => {
