@@ -227,7 +227,13 @@ describe('memcached outage', () => {
       await down.restart();
       // Cached again once a GET is answered without running the handler.
       await expect
-        .poll(async () => (await get()) === (await get()), { timeout: 5000, interval: 100 })
+        .poll(
+          async () => {
+            const before = await get();
+            return (await get()) === before;
+          },
+          { timeout: 5000, interval: 100 },
+        )
         .toBe(true);
       const cached = items.loads;
       expect(await get()).toBe(cached);
