@@ -82,6 +82,8 @@ export class Connection {
         req.reject(abortError(this.node, req));
         return;
       }
+      // A request moved here from a dead connection still has that connection's listener.
+      req.detachSignal();
       req.onAbort = () => this.abort(req);
       req.signal.addEventListener('abort', req.onAbort, { once: true });
     }
