@@ -120,8 +120,8 @@ export class Connection {
       }
       this.socket = socket;
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
-      socket.on('error', (err) => this.destroy(this.wrap('ERR_CONNECTION_CLOSED', err.message, err)));
-      socket.on('close', () => this.destroy(this.closedError()));
+      socket.on('error', (err) => this.lost(err));
+      socket.on('close', () => this.lost(undefined));
       if (this.options.auth) await this.authenticate(this.options.auth);
       if (this.isClosed()) return;
     } catch (err) {
@@ -135,6 +135,22 @@ export class Connection {
     this.state = 'ready';
     this.owner.onReady(this);
     this.scheduleFlush();
+  }
+
+  /**
+   * The socket failed or closed. Before `ready` (during the auth handshake) that is a failed
+   * connect, so the pool backs off and fails queued requests fast, instead of moving them to a
+   * new connection at once, which the server may drop again: a reconnect storm.
+   */
+  private lost(err: Error | undefined): void {
+    if (this.state === 'connecting') {
+      const why = err ? `: ${err.message}` : '';
+      this.destroy(
+        this.wrap('ERR_CONNECT', `${this.node.address}: connection lost during the handshake${why}`, err),
+        'connect',
+      );
+    } else if (err) this.destroy(this.wrap('ERR_CONNECTION_CLOSED', err.message, err));
+    else this.destroy(this.closedError());
   }
 
   /** Re-reads the state (TypeScript narrows `state` across awaits). */

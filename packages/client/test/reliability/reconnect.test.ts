@@ -1,16 +1,48 @@
 /**
- * Reconnecting leaves nothing behind: a request moved to a new connection keeps one abort
- * listener.
+ * Reconnecting must not turn into a storm. A server that drops connections during the auth
+ * handshake (memcached at its connection limit, a restarting proxy) is a failed connect: the
+ * call fails fast with ERR_CONNECT and the pool backs off, instead of reconnecting in a tight
+ * loop until the call's timeout. A request moved to a new connection keeps one abort listener.
  */
 import { getEventListeners } from 'node:events';
 import { encodeVersion, MemkitError } from '@memkit/protocol';
 import { describe, expect, it } from 'vitest';
 import { Connection, type ConnectionOwner } from '../../src/connection/connection';
 import type { Request } from '../../src/connection/request';
+import { Client } from '../../src/index';
 import { VersionRequest } from '../../src/requests/admin';
 import { startFakeServer } from './fake-server';
 
 describe('no reconnect storm', () => {
+  it('connections dropped during the auth handshake fail fast and back off', async () => {
+    // Accepts, and closes as soon as the client says anything.
+    const fake = await startFakeServer((socket) => {
+      socket.destroy();
+      return 0;
+    });
+    const client = new Client({
+      servers: [fake.address],
+      auth: { username: 'u', password: 'p' },
+      timeout: 2000,
+      reconnectDelay: 200,
+    });
+    const signal = new AbortController().signal;
+    try {
+      const start = performance.now();
+      await expect(client.get('k', { signal })).rejects.toMatchObject({ code: 'ERR_CONNECT' });
+      expect(performance.now() - start).toBeLessThan(500);
+      for (let i = 0; i < 20; i++) {
+        await expect(client.get('k', { signal })).rejects.toMatchObject({ code: 'ERR_CONNECT' });
+      }
+      expect(performance.now() - start).toBeLessThan(1000);
+      expect(fake.accepted).toBeLessThanOrEqual(3);
+      expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+    } finally {
+      await client.close();
+      await fake.close();
+    }
+  });
+
   it('a request moved to a new connection leaves no abort listener behind', async () => {
     const fake = await startFakeServer(() => 0);
     const unwritten: Request[] = [];
