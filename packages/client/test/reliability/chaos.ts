@@ -83,6 +83,8 @@ export function startChaos(
   const until = proxies.map(() => 0);
   // One change at a time per proxy: set() is async (refuse re-listens).
   const chains = proxies.map(() => Promise.resolve());
+  const distinct = [...new Set(KINDS)];
+  const firstRound = proxies.map((_, i) => [...distinct.slice(i * 3), ...distinct.slice(0, i * 3)]);
   let stopped = false;
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 
@@ -92,7 +94,10 @@ export function startChaos(
 
   const startEpisode = (i: number, now: number): void => {
     const proxy = proxies[i]!;
-    const kind = pick(KINDS);
+    // Every proxy first goes through each kind once (from its own offset), so even a short
+    // run sees every fault; then kinds are drawn at random.
+    const first = firstRound[i]!.shift();
+    const kind = first ?? pick(KINDS);
     let duration = 30 + random() * 300;
     let faults: Partial<Faults> | undefined;
     switch (kind) {
@@ -115,7 +120,8 @@ export function startChaos(
         break;
       case 'stall':
         faults = { stall: true };
-        duration = 100 + random() * (maxStallMs - 100);
+        // The first stall of each proxy outlasts any command timeout below maxStallMs.
+        duration = first ? maxStallMs : 100 + random() * (maxStallMs - 100);
         break;
       case 'drop':
         faults = { dropNewConnections: true };
