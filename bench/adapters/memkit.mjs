@@ -21,6 +21,8 @@ export async function create(servers) {
     set: (key, value, ttl = 0) => client.set(key, value, { ttl }),
     getMulti: (keys) => client.getMulti(keys),
     delete: (key) => client.delete(key),
+    // native read-through with stampede protection (workload i)
+    getOrSet: (key, loader, ttl = 0) => client.getOrSet(key, loader, { ttl }),
     close: () => client.close(),
   };
 }

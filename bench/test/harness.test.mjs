@@ -10,19 +10,23 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseMemaslap } from '../lib/cref.mjs';
+import { countBursts } from '../lib/getorset.mjs';
 import { startMemcached } from '../lib/server.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(HERE);
 const NODE = [path.join(ROOT, 'node_modules/node/bin/node')].find(existsSync) ?? process.execPath;
 let mc;
+const cluster = [];
 const tmp = mkdtempSync(path.join(tmpdir(), 'bench-test-'));
 
 before(async () => {
   mc = await startMemcached({ threads: 1, memoryMb: 256 });
+  for (let i = 0; i < 3; i++) cluster.push(await startMemcached({ threads: 1, memoryMb: 64 }));
 });
 after(async () => {
   await mc?.stop();
+  for (const m of cluster) await m.stop();
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -42,6 +46,8 @@ function worker(adapter, workloads, env = {}) {
       '0.02',
       '--workloads',
       workloads,
+      '--cluster',
+      cluster.map((m) => m.server).join(','),
     ],
     { encoding: 'utf8', env: { ...process.env, ...env } },
   );
@@ -51,10 +57,25 @@ function worker(adapter, workloads, env = {}) {
 
 for (const name of ['memkit', 'memjs', 'memcached', 'memcache-client']) {
   test(`${name}: smoke test and all workloads valid`, () => {
-    const res = worker(path.join(ROOT, 'adapters', `${name}.mjs`), 'a,b,c,d,e,f,g');
+    const res = worker(path.join(ROOT, 'adapters', `${name}.mjs`), 'a,b,c,d,e,f,g,h,i');
     assert.ok(res.smoke.ok, JSON.stringify(res.smoke));
+    assert.equal(Object.keys(res.workloads).length, 9);
+    // memcache-client has no sharding: it must say so, not post an h number
+    if (name === 'memcache-client') {
+      assert.match(res.workloads.h.skipped, /random server/);
+      assert.equal(res.workloads.h.valid, false);
+      delete res.workloads.h;
+    } else {
+      const spread = res.workloads.h.keysPerServer;
+      assert.equal(spread.length, 3);
+      assert.equal(
+        spread.reduce((a, b) => a + b),
+        10_000,
+      );
+    }
     for (const w of Object.values(res.workloads)) assert.ok(w.valid, `${w.id}: ${w.problems.join('; ')}`);
-    assert.equal(Object.keys(res.workloads).length, 7);
+    // only memkit has a native getOrSet; the others run the harness's emulation
+    assert.equal(res.workloads.i.emulated, name !== 'memkit');
   });
 }
 
@@ -68,8 +89,8 @@ test('local adapter loads a built package from BENCH_CLIENT_PATH', () => {
 });
 
 test('a client that answers from a local cache is caught', () => {
-  const res = worker(path.join(HERE, 'fixtures/cheater.mjs'), 'a,c,g');
-  for (const id of ['a', 'c', 'g']) {
+  const res = worker(path.join(HERE, 'fixtures/cheater.mjs'), 'a,c,g,i');
+  for (const id of ['a', 'c', 'g', 'i']) {
     assert.equal(res.workloads[id].valid, false, `${id} should be INVALID`);
     assert.match(res.workloads[id].problems.join(' '), /server counted|read-back|verification failed/);
   }
@@ -79,6 +100,27 @@ test("a client that returns another key's value is caught", () => {
   const res = worker(path.join(HERE, 'fixtures/swapper.mjs'), 'c');
   assert.equal(res.workloads.c.valid, false);
   assert.match(res.workloads.c.problems.join(' '), /wrong results/);
+});
+
+test("a getOrSet that returns another key's value is caught", () => {
+  const res = worker(path.join(HERE, 'fixtures/getorset-swapper.mjs'), 'i');
+  assert.equal(res.workloads.i.emulated, false);
+  assert.equal(res.workloads.i.valid, false);
+  assert.match(res.workloads.i.problems.join(' '), /wrong results/);
+});
+
+test('a client that ignores all but its first server is caught on the cluster workload', () => {
+  const res = worker(path.join(HERE, 'fixtures/one-server.mjs'), 'h');
+  assert.equal(res.workloads.h.valid, false);
+  assert.match(res.workloads.h.problems.join(' '), /not spread over the 3 servers: 10000 \/ 0 \/ 0/);
+});
+
+test('loader calls are grouped into one burst per expiry', () => {
+  // three expiries one second apart; the first has a 4-call stampede
+  assert.equal(countBursts([0, 1, 2, 30, 1000, 1003, 2001], 500), 3);
+  assert.equal(countBursts([], 500), 0);
+  // a reload 600 ms after a burst began is a new expiry, not the same stampede
+  assert.equal(countBursts([0, 400, 600], 500), 2);
 });
 
 test('a client that loses a response is stopped by the watchdog', () => {
