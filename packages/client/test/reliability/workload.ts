@@ -254,6 +254,9 @@ async function runPhase(client: Client, counts: PhaseCounts, ctx: PhaseContext):
     } catch (err) {
       const code = (err as { code?: string }).code ?? (err as Error).name ?? 'unknown';
       counts.errors[code] = (counts.errors[code] ?? 0) + 1;
+      // Fast failures (every server dead, backoff) settle without I/O: without a yield these
+      // loops would spin in microtasks and starve the timers that probe dead servers.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     const settle = performance.now() - t0;
     if (settle > counts.maxSettleMs) counts.maxSettleMs = settle;
