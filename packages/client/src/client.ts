@@ -199,7 +199,7 @@ export class Client extends EventEmitter {
    * when no server can take it.
    */
   serverFor(key: string | Uint8Array): string {
-    return this.ctx.cluster.poolFor(this.ctx.key(key).route).node.address;
+    return this.ctx.cluster.poolFor(this.ctx.key(key, undefined, true).route).node.address;
   }
 
   /** Server addresses, in configuration order. */

@@ -24,9 +24,9 @@ export class Context {
     this.meta = options.protocol === 'meta';
   }
 
-  /** Wire key with the client prefix (or `prefix` when given). */
-  key(key: string | Uint8Array, prefix = this.options.keyPrefix): WireKey {
-    return toWireKey(key, prefix, this.meta);
+  /** Wire key with the client prefix (or `prefix` when given); see `toWireKey` on validation. */
+  key(key: string | Uint8Array, prefix = this.options.keyPrefix, validate = false): WireKey {
+    return toWireKey(key, prefix, this.meta, validate);
   }
 
   /** Sets deadline and signal, sends, and returns the request's promise (traced when subscribed). */

@@ -16,11 +16,22 @@ export interface WireKey {
   route: string | Uint8Array;
 }
 
-/** Builds the wire key for `key` with `prefix`. Throws `KeyError` (ERR_KEY_INVALID). */
-export function toWireKey(key: string | Uint8Array, prefix: string, meta: boolean): WireKey {
+/**
+ * Builds the wire key for `key` with `prefix`. Throws `KeyError`
+ * (ERR_KEY_INVALID) for binary keys that do not fit. String keys are
+ * validated by the protocol encoders every command goes through (before
+ * anything of the command is queued), so they are not scanned twice here;
+ * pass `validate` where no encoder follows.
+ */
+export function toWireKey(
+  key: string | Uint8Array,
+  prefix: string,
+  meta: boolean,
+  validate = false,
+): WireKey {
   if (typeof key === 'string') {
     const full = prefix === '' ? key : prefix + key;
-    validateKey(full);
+    if (validate) validateKey(full);
     return { wire: full, base64: false, route: full };
   }
   if (!(key instanceof Uint8Array)) {

@@ -6,6 +6,7 @@
 import { type MemcachedInstance, startMemcachedCluster, stopAll } from '@memkit/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Client, type MemkitError } from '../src/index';
+import { freeze } from './helpers/backends';
 
 let servers: MemcachedInstance[];
 
@@ -102,7 +103,7 @@ describe('failover: rehash', () => {
         const key = keys.find((k) => client.serverFor(k) === victim.address)!;
         await client.set(key, 'old');
         const dead = waitFor(client, 'server:dead', 3000);
-        victim.kill('SIGSTOP');
+        await freeze(victim);
         await expect(client.get(key)).rejects.toMatchObject({ code: 'ERR_TIMEOUT' });
         await dead;
         await client.set(key, 'new'); // stored on another server meanwhile

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, type MemkitError } from '../src/index';
-import { type Backend, startReal } from './helpers/backends';
+import { type Backend, freeze, startReal } from './helpers/backends';
 
 describe('timeouts and aborts (real memcached)', () => {
   let server: Backend;
@@ -17,7 +17,7 @@ describe('timeouts and aborts (real memcached)', () => {
     const client = new Client({ servers: [server.address], timeout: 300 });
     try {
       await client.set('before', 'b-value');
-      server.instance!.kill('SIGSTOP');
+      await freeze(server.instance!);
       const start = performance.now();
       const errs = await Promise.all(
         [client.get('before'), client.get('other')].map((p) => p.catch((e) => e)),

@@ -81,7 +81,9 @@ export async function getMulti<T>(
   const out = new Map<string, T>();
   if (keys.length === 0) return out;
   const { groups, failed, firstError } = group(ctx, keys, opts?.keyPrefix);
-  const settled = await Promise.allSettled(groups.map((g) => fetchGroup<T>(ctx, g, out, opts)));
+  // Encode every group first: an invalid key must fail the call before anything is sent.
+  const sends = groups.map((g) => prepareGet<T>(ctx, g, out, opts));
+  const settled = await Promise.allSettled(sends.map((send) => send()));
   let ok = 0;
   let error: unknown = firstError;
   for (const s of settled) {
@@ -93,16 +95,16 @@ export async function getMulti<T>(
   return out;
 }
 
-/** Fetches one server's keys into `out`. */
-async function fetchGroup<T>(
+/** Encodes one server's keys (throwing on an invalid key); the returned thunk fetches them into `out`. */
+function prepareGet<T>(
   ctx: Context,
   g: Group<string>,
   out: Map<string, T>,
   opts: CommandOptions | undefined,
-): Promise<void> {
+): () => Promise<unknown> {
   const n = g.items.length;
-  const keys: string[] = new Array(n);
   if (ctx.meta) {
+    const keys: string[] = new Array(n);
     const lines: Chunk[] = new Array(n);
     const o: MetaGetOptions = { value: true, flags: true, quiet: true, opaque: '', base64: false };
     const base = reserveOpaques(n);
@@ -113,22 +115,21 @@ async function fetchGroup<T>(
       o.base64 = it.wire.base64;
       lines[i] = encodeMetaGet(it.wire.wire, o);
     }
-    await ctx.dispatch(g.pool, new MetaMultiGetRequest<T>(lines, keys, out, ctx.serializer, base), opts);
-    return;
+    const req = new MetaMultiGetRequest<T>(lines, keys, out, ctx.serializer, base);
+    return () => ctx.dispatch(g.pool, req, opts);
   }
   const wires = g.items.map((it) => it.wire.wire);
   const lines: string[] = [];
   for (let i = 0; i < wires.length; i += TEXT_KEYS_PER_LINE) {
     lines.push(encodeGet('get', wires.slice(i, i + TEXT_KEYS_PER_LINE)));
   }
-  const hits = await ctx.dispatch(
-    g.pool,
-    new TextGetRequest<T>('getMulti', lines, wires, ctx.serializer),
-    opts,
-  );
-  hits.forEach((hit, i) => {
-    if (hit) out.set(g.items[i]!.key, hit.value);
-  });
+  const req = new TextGetRequest<T>('getMulti', lines, wires, ctx.serializer);
+  return () =>
+    ctx.dispatch(g.pool, req, opts).then((hits) => {
+      hits.forEach((hit, i) => {
+        if (hit) out.set(g.items[i]!.key, hit.value);
+      });
+    });
 }
 
 /** setMulti: stores every entry; resolves with the keys that were NOT stored. */
@@ -191,10 +192,13 @@ async function runStatusBatches(
   if (keys.length === 0) return [];
   const { groups, failed } = group(ctx, keys, opts?.keyPrefix);
   const failedSet = new Set(failed);
+  // Encode every group first: an invalid key must fail the call before anything is sent.
+  const batches = groups.map((g) => {
+    const base = ctx.meta ? reserveOpaques(g.items.length) : 0;
+    return { g, base, chunks: g.items.flatMap((it, i) => encode(it, batchOpaque(base, i))) };
+  });
   const settled = await Promise.allSettled(
-    groups.map((g) => {
-      const base = ctx.meta ? reserveOpaques(g.items.length) : 0;
-      const chunks = g.items.flatMap((it, i) => encode(it, batchOpaque(base, i)));
+    batches.map(({ g, base, chunks }) => {
       if (ctx.meta)
         return ctx.dispatch(g.pool, new MetaMultiStatusRequest(command, chunks, g.items.length, base), opts);
       const req = new TextStatusRequest<boolean>(command, chunks, g.items.length, textMap);

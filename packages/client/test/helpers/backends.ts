@@ -35,3 +35,16 @@ export const BACKENDS = [
   { name: 'memcached', start: () => startReal() },
   { name: '@memkit/server', start: () => startEmbedded() },
 ] as const;
+
+/** SIGSTOPs a memcached and waits until the kernel reports it stopped (signals are asynchronous). */
+export async function freeze(instance: MemcachedInstance): Promise<void> {
+  instance.kill('SIGSTOP');
+  const { readFile } = await import('node:fs/promises');
+  for (let i = 0; i < 200; i++) {
+    const stat = await readFile(`/proc/${instance.pid}/stat`, 'utf8').catch(() => '');
+    // Field 3, after the parenthesised command name: T = stopped.
+    if (/\) T /.test(stat)) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`memcached ${instance.pid} did not stop`);
+}
