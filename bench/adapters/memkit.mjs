@@ -4,18 +4,19 @@ import { createRequire } from 'node:module';
 import { Client } from '@memkit/client';
 
 const require = createRequire(import.meta.url);
+// For tuning runs only: BENCH_MEMKIT_CONNECTIONS=2 measures connectionsPerServer: 2.
+const connections = Number(process.env.BENCH_MEMKIT_CONNECTIONS ?? 1);
 
 export const meta = {
   name: 'memkit',
   package: '@memkit/client',
   version: require('@memkit/client/package.json').version,
   protocol: 'meta',
-  options:
-    'library defaults (meta protocol, 1 connection per server, timeout 5s for c=512 on a busy 2-core box)',
+  options: `library defaults (meta protocol, ${connections} connection(s) per server), timeout 5s for c=512 on a busy 2-core box`,
 };
 
 export async function create(servers) {
-  const client = new Client({ servers, timeout: 5000 });
+  const client = new Client({ servers, timeout: 5000, connectionsPerServer: connections });
   return {
     get: (key) => client.get(key),
     set: (key, value, ttl = 0) => client.set(key, value, { ttl }),
