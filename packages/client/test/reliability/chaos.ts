@@ -103,17 +103,18 @@ export function startChaos(
     switch (kind) {
       case 'garbage':
         faults = {
-          garbageProbability: 0.02 + random() * 0.1,
+          garbageProbability: first ? 0.2 : 0.02 + random() * 0.1,
           garbage: pick(garbageList),
           seed: (random() * 1e9) | 0,
         };
         break;
       case 'truncate':
-        faults = { truncateProbability: 0.02 + random() * 0.1, seed: (random() * 1e9) | 0 };
+        faults = { truncateProbability: first ? 0.2 : 0.02 + random() * 0.1, seed: (random() * 1e9) | 0 };
         break;
       case 'cut':
-        faults = { cutAfterBytes: Math.floor(random() * 4000) };
-        duration = 5 + random() * 40;
+        // The first cut comes early and stays armed long enough to hit a busy connection.
+        faults = { cutAfterBytes: Math.floor(random() * (first ? 200 : 4000)) };
+        duration = first ? 100 : 5 + random() * 40;
         break;
       case 'latency':
         faults = { latencyMs: 1 + Math.floor(random() * 40) };
