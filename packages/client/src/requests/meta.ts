@@ -27,6 +27,27 @@ export function reserveOpaques(count: number): number {
   return base;
 }
 
+/**
+ * Parses a token written by `batchOpaque` (lowercase base 36, canonical: no
+ * leading zero); -1 for anything else, so a foreign or garbled token can
+ * never be taken for an item of this batch. No allocation, unlike comparing
+ * against `toString(36)`.
+ */
+function parseBase36(token: string): number {
+  const len = token.length;
+  if (len === 0 || len > 6 || (len > 1 && token.charCodeAt(0) === 0x30)) return -1;
+  let n = 0;
+  for (let i = 0; i < len; i++) {
+    const c = token.charCodeAt(i);
+    let d: number;
+    if (c >= 0x30 && c <= 0x39) d = c - 0x30;
+    else if (c >= 0x61 && c <= 0x7a) d = c - 0x61 + 10;
+    else return -1;
+    n = n * 36 + d;
+  }
+  return n > OPAQUE_MASK ? -1 : n;
+}
+
 /** The opaque token of item `i` of a batch whose reserved range starts at `base`. */
 export function batchOpaque(base: number, i: number): string {
   return ((base + i) & OPAQUE_MASK).toString(36);
@@ -165,11 +186,9 @@ export abstract class MetaBatchRequest<T> extends Request<T> {
     }
     const opaque = 'opaque' in reply ? reply.opaque : undefined;
     if (opaque === undefined) return this.unexpected(reply, server);
-    const index = (Number.parseInt(opaque, 36) - this.base) & OPAQUE_MASK;
-    // The exact token must match: parseInt accepts junk suffixes and NaN & mask is 0.
-    if (index >= this.keyCount || batchOpaque(this.base, index) !== opaque) {
-      return this.unexpected(reply, server);
-    }
+    const n = parseBase36(opaque);
+    const index = (n - this.base) & OPAQUE_MASK;
+    if (n < 0 || index >= this.keyCount) return this.unexpected(reply, server);
     this.item(index, reply, server);
     return MORE;
   }
