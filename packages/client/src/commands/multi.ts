@@ -10,10 +10,9 @@ import {
   encodeDelete,
   encodeGet,
   encodeMetaDelete,
-  encodeMetaGet,
+  encodeMetaGetBatch,
   encodeMetaSet,
   encodeStore,
-  type MetaGetOptions,
   toExptime,
 } from '@memkit/protocol';
 import type { ServerPool } from '../connection/pool';
@@ -29,6 +28,9 @@ export interface MultiOptions extends CommandOptions {
   /** Prefix for this call instead of the client's `keyPrefix` (python-memcached's `key_prefix` argument). */
   keyPrefix?: string;
 }
+
+/** Flags of each `mg` of a multi-get: value, client flags, quiet (misses send nothing). */
+const GET_MULTI_FLAGS = { value: true, flags: true, quiet: true } as const;
 
 /** Text `get` lines carry at most this many keys, to stay far below server line limits. */
 const TEXT_KEYS_PER_LINE = 100;
@@ -105,17 +107,20 @@ function prepareGet<T>(
   const n = g.items.length;
   if (ctx.meta) {
     const keys: string[] = new Array(n);
-    const lines: Chunk[] = new Array(n);
-    const o: MetaGetOptions = { value: true, flags: true, quiet: true, opaque: '', base64: false };
-    const base = reserveOpaques(n);
+    const wires: string[] = new Array(n);
+    let base64: boolean[] | undefined;
     for (let i = 0; i < n; i++) {
       const it = g.items[i]!;
       keys[i] = it.key;
-      o.opaque = batchOpaque(base, i);
-      o.base64 = it.wire.base64;
-      lines[i] = encodeMetaGet(it.wire.wire, o);
+      wires[i] = it.wire.wire;
+      if (it.wire.base64) {
+        base64 ??= new Array(n).fill(false);
+        base64[i] = true;
+      }
     }
-    const req = new MetaMultiGetRequest<T>(lines, keys, out, ctx.serializer, base);
+    const base = reserveOpaques(n);
+    const lines = encodeMetaGetBatch(wires, GET_MULTI_FLAGS, base, base64);
+    const req = new MetaMultiGetRequest<T>([lines], keys, out, ctx.serializer, base);
     return () => ctx.dispatch(g.pool, req, opts);
   }
   const wires = g.items.map((it) => it.wire.wire);

@@ -8,49 +8,54 @@ import { type Chunk, encodeMetaNoop, type MetaValueReply, ProtocolError, type Re
 import { DONE, MORE, Request } from '../connection/request';
 import type { Serializer } from '../serialization/index';
 
-const OPAQUE_MASK = 0x7fffffff;
+/**
+ * Opaque tokens are the decimal form of one counter shared by every meta
+ * request: single commands take one number, batches a consecutive range. A
+ * token is never reused while the previous holder could still be in flight
+ * (2^31 requests later), so a stale reply (the stream shifted by one) can
+ * never match a later request's token.
+ */
+const OPAQUE_MAX = 0x7fffffff;
 let opaqueCounter = 0;
+
 /** A short opaque token, unique among the requests in flight. */
 export function nextOpaque(): string {
-  opaqueCounter = (opaqueCounter + 1) & OPAQUE_MASK;
-  return opaqueCounter.toString(36);
+  opaqueCounter = opaqueCounter >= OPAQUE_MAX ? 1 : opaqueCounter + 1;
+  return String(opaqueCounter);
 }
 
 /**
- * Reserves `count` consecutive opaque numbers for a batch and returns the first; item `i`
- * sends `batchOpaque(base, i)`. Batches draw from the same counter as single requests, so a
- * stale reply (the stream shifted by one) can never match a later request's token.
+ * Reserves `count` consecutive opaque numbers for a batch and returns the
+ * first; item `i` sends `batchOpaque(base, i)`. A range never wraps, so the
+ * numbers of one batch are always `base … base + count - 1`.
  */
 export function reserveOpaques(count: number): number {
-  const base = (opaqueCounter + 1) & OPAQUE_MASK;
-  opaqueCounter = (opaqueCounter + count) & OPAQUE_MASK;
+  if (opaqueCounter + count > OPAQUE_MAX) opaqueCounter = 0;
+  const base = opaqueCounter + 1;
+  opaqueCounter += count;
   return base;
-}
-
-/**
- * Parses a token written by `batchOpaque` (lowercase base 36, canonical: no
- * leading zero); -1 for anything else, so a foreign or garbled token can
- * never be taken for an item of this batch. No allocation, unlike comparing
- * against `toString(36)`.
- */
-function parseBase36(token: string): number {
-  const len = token.length;
-  if (len === 0 || len > 6 || (len > 1 && token.charCodeAt(0) === 0x30)) return -1;
-  let n = 0;
-  for (let i = 0; i < len; i++) {
-    const c = token.charCodeAt(i);
-    let d: number;
-    if (c >= 0x30 && c <= 0x39) d = c - 0x30;
-    else if (c >= 0x61 && c <= 0x7a) d = c - 0x61 + 10;
-    else return -1;
-    n = n * 36 + d;
-  }
-  return n > OPAQUE_MASK ? -1 : n;
 }
 
 /** The opaque token of item `i` of a batch whose reserved range starts at `base`. */
 export function batchOpaque(base: number, i: number): string {
-  return ((base + i) & OPAQUE_MASK).toString(36);
+  return String(base + i);
+}
+
+/**
+ * Parses a token written by `batchOpaque` (canonical decimal, no leading
+ * zero); -1 for anything else, so a foreign or garbled token can never be
+ * taken for an item of a batch. No allocation.
+ */
+function parseOpaque(token: string): number {
+  const len = token.length;
+  if (len === 0 || len > 10 || (len > 1 && token.charCodeAt(0) === 0x30)) return -1;
+  let n = 0;
+  for (let i = 0; i < len; i++) {
+    const d = token.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n > OPAQUE_MAX ? -1 : n;
 }
 
 /** Base of single-command meta requests: checks the opaque, maps errors. */
@@ -186,9 +191,8 @@ export abstract class MetaBatchRequest<T> extends Request<T> {
     }
     const opaque = 'opaque' in reply ? reply.opaque : undefined;
     if (opaque === undefined) return this.unexpected(reply, server);
-    const n = parseBase36(opaque);
-    const index = (n - this.base) & OPAQUE_MASK;
-    if (n < 0 || index >= this.keyCount) return this.unexpected(reply, server);
+    const index = parseOpaque(opaque) - this.base;
+    if (!(index >= 0 && index < this.keyCount)) return this.unexpected(reply, server);
     this.item(index, reply, server);
     return MORE;
   }
