@@ -90,21 +90,29 @@ describe('dashboard in Chromium', () => {
       expect(ops[0]).toBeGreaterThan(0); // ops/s
       expect(ops[1]).toBeGreaterThan(0); // gets/s
       expect(charts[2]!.latest[1]).toBe(s === servers[0] ? 8 * 1024 * 1024 : 16 * 1024 * 1024); // limit
-      // The ops/s line is really drawn: the canvas has pixels of its color (#2563eb).
-      const bluePixels = await page.$eval(`${card} .chart[data-chart="ops"] canvas`, (c) => {
-        const canvas = c as HTMLCanvasElement;
-        const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-        let n = 0;
-        for (let i = 0; i < data.length; i += 4) {
-          if (
-            Math.abs(data[i]! - 37) < 40 &&
-            Math.abs(data[i + 1]! - 99) < 40 &&
-            Math.abs(data[i + 2]! - 235) < 40
-          )
-            n++;
-        }
-        return n;
-      });
+      // The ops/s line is really drawn: the canvas gets pixels of its color (#2563eb). A line
+      // needs two samples, so wait for it (bounded) rather than reading the very first frame.
+      const bluePixels = await page
+        .waitForFunction(
+          (sel) => {
+            const canvas = document.querySelector(sel) as HTMLCanvasElement | null;
+            if (!canvas) return 0;
+            const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+            let n = 0;
+            for (let i = 0; i < data.length; i += 4) {
+              if (
+                Math.abs(data[i]! - 37) < 40 &&
+                Math.abs(data[i + 1]! - 99) < 40 &&
+                Math.abs(data[i + 2]! - 235) < 40
+              )
+                n++;
+            }
+            return n > 50 ? n : 0;
+          },
+          `${card} .chart[data-chart="ops"] canvas`,
+          { timeout: 10_000, polling: 100 },
+        )
+        .then((h) => h.jsonValue());
       expect(bluePixels).toBeGreaterThan(50);
       const slabRows = await page.$$eval(`${card} table.slabs tr[data-class]`, (rows) => rows.length);
       expect(slabRows).toBeGreaterThan(0);
