@@ -11,6 +11,7 @@ import {
   type MemcachedInstance,
   rawStoreAccess,
   startMemcached,
+  surfaceErrors,
 } from '@memkit/testing';
 import { Keyv as Keyv6 } from 'keyv';
 import Keyv5 from 'keyv5';
@@ -54,18 +55,7 @@ describeStoreContract('Keyv 6 + KeyvMemkit', async () => {
   const store = new KeyvMemkit(m.address);
   const keyv = new Keyv6({ store, namespace: 'k6' });
   // Keyv 6 reports store errors as 'error' events and resolves; surface them as rejections.
-  const surfaced = async <T>(op: () => Promise<T>): Promise<T> => {
-    const errors: unknown[] = [];
-    const onError = (e: unknown) => errors.push(e);
-    keyv.on('error', onError);
-    try {
-      const result = await op();
-      if (errors.length > 0) throw errors[0];
-      return result;
-    } finally {
-      keyv.off('error', onError);
-    }
-  };
+  const surfaced = <T>(op: () => Promise<T>): Promise<T> => surfaceErrors(keyv, op);
   return {
     set: async (k, v, ttl) => {
       // Keyv 6 refuses an empty key itself (resolves false, never calls the store): a rejection.

@@ -4,7 +4,7 @@
  * `memkitCacheStore`.
  */
 import type { KeyvMemkit } from '@memkit/keyv';
-import { describeStoreContract, rawStoreAccess, startMemcached } from '@memkit/testing';
+import { describeStoreContract, rawStoreAccess, startMemcached, surfaceErrors } from '@memkit/testing';
 import { CACHE_MANAGER, CacheModule } from '@nestjs/cache-manager';
 import { Test } from '@nestjs/testing';
 import type { Cache } from 'cache-manager';
@@ -25,18 +25,7 @@ describeStoreContract('Nest CACHE_MANAGER + memkitCacheStore', async () => {
   const cache = app.get<Cache>(CACHE_MANAGER);
 
   // Keyv reports store errors as 'error' events and resolves; surface them as rejections.
-  const surfaced = async <T>(op: () => Promise<T>): Promise<T> => {
-    const errors: unknown[] = [];
-    const onError = (e: unknown) => errors.push(e);
-    keyv.on('error', onError);
-    try {
-      const result = await op();
-      if (errors.length > 0) throw errors[0];
-      return result;
-    } finally {
-      keyv.off('error', onError);
-    }
-  };
+  const surfaced = <T>(op: () => Promise<T>): Promise<T> => surfaceErrors(keyv, op);
   return {
     set: (k, v, ttl) => surfaced(() => cache.set(k, v, ttl)),
     get: (k) => surfaced(() => cache.get(k)),

@@ -27,8 +27,10 @@ export { type FaultProxy, type FaultProxyOptions, startFaultProxy } from './prox
 export { createPrng, type FaultProxyStats, type Faults, NO_FAULTS } from './proxy/faults';
 export {
   describeStoreContract,
+  type ErrorEmitter,
   type RawStoreAccess,
   rawStoreAccess,
   type StoreUnderTest,
+  surfaceErrors,
 } from './store-contract';
 export { type GenerateTlsOptions, generateTlsMaterial, type TlsMaterial } from './tls';

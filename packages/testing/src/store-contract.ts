@@ -210,3 +210,27 @@ export function describeStoreContract(name: string, factory: () => Promise<Store
     });
   });
 }
+
+/** Anything that reports failures as `'error'` events (Keyv does). */
+export interface ErrorEmitter {
+  on(event: 'error', listener: (err: unknown) => void): unknown;
+  off(event: 'error', listener: (err: unknown) => void): unknown;
+}
+
+/**
+ * Runs `op` and rejects with the first `'error'` event `emitter` raised
+ * meanwhile. Keyv reports store errors as events and resolves anyway; the
+ * contract wants them as rejections.
+ */
+export async function surfaceErrors<T>(emitter: ErrorEmitter, op: () => Promise<T>): Promise<T> {
+  const errors: unknown[] = [];
+  const onError = (e: unknown) => errors.push(e);
+  emitter.on('error', onError);
+  try {
+    const result = await op();
+    if (errors.length > 0) throw errors[0];
+    return result;
+  } finally {
+    emitter.off('error', onError);
+  }
+}
