@@ -4,9 +4,8 @@
  * URL. `pnpm --filter keyv-cache start` runs this file.
  */
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { createKeyv, type KeyvMemkit } from '@memkit/keyv';
+import { choosePort, listenHttp, runWhenMain, startBackend, urlOf } from '@memkit/sample-kit';
 import type { Keyv } from 'keyv';
 import { createApp } from './app';
 
@@ -44,21 +43,6 @@ export interface RunningApp {
 
 const DEFAULT_PORT = 3001;
 
-function parseServersEnv(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}
-
-function listen(app: ReturnType<typeof createApp>['app'], port: number, host: string) {
-  return new Promise<import('node:http').Server>((resolvePromise, reject) => {
-    const server = app.listen(port, host);
-    server.once('listening', () => resolvePromise(server));
-    server.once('error', reject);
-  });
-}
-
 /** Starts the app and prints its URL. */
 export async function startKeyvCache(options: StartOptions = {}): Promise<RunningApp> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -66,22 +50,14 @@ export async function startKeyvCache(options: StartOptions = {}): Promise<Runnin
   const envPort = process.env.PORT === undefined ? undefined : Number(process.env.PORT);
   const explicitPort = options.port ?? envPort;
   const slowMs = options.slowMs ?? (process.env.SLOW_MS ? Number(process.env.SLOW_MS) : 500);
-  let servers = options.servers ?? parseServersEnv(process.env.MEMCACHED_SERVERS);
-
-  let embedded: Awaited<ReturnType<typeof import('@memkit/server').startServer>> | undefined;
-  if (servers.length === 0) {
-    // Loaded only when needed: with MEMCACHED_SERVERS set, the embedded server stays out of the process.
-    const { startServer } = await import('@memkit/server');
-    embedded = await startServer({ port: 0, host: '127.0.0.1' });
-    servers = [embedded.address];
-  }
+  const started = await startBackend(options.servers);
+  const { servers, embedded } = started;
   const keyv = createKeyv(servers, { namespace: options.namespace ?? 'keyv-cache' });
   // Keyv reports store failures as events; without a listener it would throw them.
   keyv.on('error', (err: unknown) => log(`keyv-cache: cache error: ${String(err)}`));
   const backend = embedded
     ? `an embedded @memkit/server (${embedded.address})`
     : `memcached ${servers.join(', ')}`;
-  let http: import('node:http').Server | undefined;
   try {
     const { app } = createApp({
       keyv,
@@ -90,53 +66,32 @@ export async function startKeyvCache(options: StartOptions = {}): Promise<Runnin
       backend,
       log: (line) => log(`  ${line}`),
     });
-    try {
-      http = await listen(app, explicitPort ?? DEFAULT_PORT, host);
-    } catch (err) {
-      // Only the default port may move: a port you asked for fails loudly.
-      if (explicitPort !== undefined || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-      http = await listen(app, 0, host);
-      log(`keyv-cache: port ${DEFAULT_PORT} is taken, using a free port instead`);
-    }
-    const port = (http.address() as AddressInfo).port;
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+    const port = await choosePort(explicitPort, DEFAULT_PORT, host, () =>
+      log(`keyv-cache: port ${DEFAULT_PORT} is taken, using a free port instead`),
+    );
+    const http = await listenHttp(app, port, host);
+    const actualPort = (http.address() as AddressInfo).port;
+    const url = urlOf(host, actualPort);
     log(`keyv-cache: ${url}`);
     log(`  cache on ${backend}${embedded ? ' (set MEMCACHED_SERVERS to use real memcached)' : ''}`);
-    const server = http;
     return {
       url,
-      port,
+      port: actualPort,
       servers,
       embedded: embedded !== undefined,
       keyv,
       async close() {
-        server.closeAllConnections();
-        await new Promise<void>((r) => server.close(() => r()));
+        http.closeAllConnections();
+        await new Promise<void>((r) => http.close(() => r()));
         await keyv.disconnect();
-        await embedded?.close();
+        await started.close();
       },
     };
   } catch (err) {
-    http?.close();
     await keyv.disconnect();
-    await embedded?.close();
+    await started.close();
     throw err;
   }
 }
 
-function isMain(): boolean {
-  const entry = process.argv[1];
-  return entry !== undefined && import.meta.url === pathToFileURL(resolve(entry)).href;
-}
-
-if (isMain()) {
-  const running = await startKeyvCache();
-  const stop = (): void => {
-    running.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
+await runWhenMain(import.meta.url, () => startKeyvCache());
