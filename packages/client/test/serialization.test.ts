@@ -297,3 +297,83 @@ describe('round trips (fast-check)', () => {
     );
   });
 });
+
+describe('deserializeSlice (in-place decoding of multi-get values)', () => {
+  /** What deserialize gives for the same bytes and flags: the value, or the error's code and message. */
+  function outcome(run: () => unknown): { value: unknown } | { error: string } {
+    try {
+      return { value: run() };
+    } catch (e) {
+      return { error: `${(e as { code?: string }).code}: ${(e as Error).message}` };
+    }
+  }
+
+  const TRICKY = [
+    [0xff],
+    [0xef, 0xbb, 0xbf], // BOM, kept as U+FEFF
+    [0xef, 0xbf, 0xbd], // a real U+FFFD
+    [0xed, 0xa0, 0x80], // a UTF-8-encoded surrogate: invalid
+    [0xc3],
+    [0xe2, 0x82],
+    [0xf0, 0x9f, 0x98, 0x80],
+  ].map((b) => Buffer.from(b));
+  const bytesArb = fc
+    .array(
+      fc.oneof(
+        fc.constantFrom(...TRICKY),
+        fc.string({ maxLength: 20 }).map((s) => Buffer.from(s, 'utf8')),
+        fc.uint8Array({ maxLength: 8 }).map((u) => Buffer.from(u)),
+      ),
+      { maxLength: 5 },
+    )
+    .map((parts) => Buffer.concat(parts));
+  const flagsArb = fc.oneof(
+    fc.constantFrom(
+      0,
+      FLAGS.TEXT,
+      FLAGS.INTEGER,
+      FLAGS.LONG,
+      FLAGS.JSON,
+      FLAGS.PICKLE,
+      FLAGS.ZLIB,
+      FLAGS.TEXT | 1,
+    ),
+    fc.integer({ min: 0, max: 0xffff_ffff }),
+  );
+
+  for (const [name, serializer] of [
+    ['pythonSerializer', pythonSerializer],
+    ['the default serializer', plain],
+  ] as const) {
+    it(`${name}: equals deserialize of the same bytes, values and errors alike`, () => {
+      fc.assert(
+        fc.property(bytesArb, flagsArb, fc.nat(16), fc.nat(16), (bytes, flags, before, after) => {
+          const buf = Buffer.concat([Buffer.alloc(before, 0x41), bytes, Buffer.alloc(after, 0x42)]);
+          const start = before;
+          const end = before + bytes.length;
+          expect(outcome(() => serializer.deserializeSlice!(buf, start, end, flags))).toStrictEqual(
+            outcome(() => serializer.deserialize(Buffer.from(bytes), flags)),
+          );
+        }),
+        { numRuns: 3000 },
+      );
+    });
+  }
+
+  it('decodes compressed values and every serialized type in place', () => {
+    for (const value of [
+      'hé✓',
+      'plain',
+      42,
+      2n ** 70n,
+      { a: [1, 'x'] },
+      Buffer.from([0, 1, 255]),
+      'x'.repeat(500),
+    ]) {
+      const { bytes, flags } = compressing.serialize(value);
+      const buf = Buffer.concat([Buffer.from('VALUE k 0 1\r\n'), bytes, Buffer.from('\r\nEND\r\n')]);
+      const got = compressing.deserializeSlice!(buf, 13, 13 + bytes.length, flags);
+      expect(got).toStrictEqual(compressing.deserialize(Buffer.from(bytes), flags));
+    }
+  });
+});

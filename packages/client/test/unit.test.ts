@@ -1,7 +1,8 @@
 import { MemkitError, ReplyDecoder } from '@memkit/protocol';
 import { describe, expect, it } from 'vitest';
 import { parseServer, parseServers } from '../src/index';
-import { MetaGetRequest, MetaMultiGetRequest } from '../src/requests/meta';
+import { MetaGetRequest } from '../src/requests/meta';
+import { TextMultiGetRequest } from '../src/requests/text';
 import { createDefaultSerializer } from '../src/serialization/index';
 
 describe('server specs', () => {
@@ -40,19 +41,88 @@ describe('meta requests', () => {
     const [reply] = decode('VA 1 f0 Oa2\r\nx\r\n');
     expect(() => req.onReply(reply!, 's')).toThrow(expect.objectContaining({ code: 'ERR_PROTOCOL' }));
   });
+});
 
-  it('a quiet batch maps hits by opaque and ends at MN', async () => {
-    const out = new Map<string, unknown>();
-    const req = new MetaMultiGetRequest(
-      ['mg a v f O0 q\r\n', 'mg b v f O1 q\r\n'],
-      ['a', 'b'],
-      out,
-      serializer,
+describe('text multi-get requests', () => {
+  const serializer = createDefaultSerializer();
+  const b = (s: string) => Buffer.from(s, 'utf8');
+
+  /** Feeds `bytes` through a decoder, with or without the in-place VALUE path. */
+  function feed(req: TextMultiGetRequest<unknown>, bytes: Buffer, views: boolean): boolean {
+    let done = false;
+    new ReplyDecoder().feed(
+      bytes,
+      (r) => {
+        done = req.onReply(r, 's');
+      },
+      views ? (v) => (done = req.onValue(v, 's')) : undefined,
     );
-    const replies = decode('VA 1 f16 O1\r\nB\r\nMN\r\n');
-    expect(req.onReply(replies[0]!, 's')).toBe(false);
-    expect(req.onReply(replies[1]!, 's')).toBe(true);
-    expect(await req.promise).toBe(out);
-    expect(out).toEqual(new Map([['b', 'B']]));
-  });
+    return done;
+  }
+
+  for (const views of [true, false]) {
+    const how = views ? 'in-place values' : 'ValueReply values';
+    it(`${how}: maps VALUEs to the caller's keys in order, skipping misses, ending at END`, async () => {
+      const out = new Map<string, unknown>();
+      const wires = ['p:a', 'p:b', 'p:ключ', 'p:d'];
+      const req = new TextMultiGetRequest(
+        ['get p:a p:b p:ключ p:d\r\n'],
+        wires,
+        ['a', 'b', 'ключ', 'd'],
+        out,
+        serializer,
+      );
+      const done = feed(
+        req,
+        b('VALUE p:b 16 1\r\nB\r\nVALUE p:ключ 16 2\r\nК\r\nVALUE p:d 0 1\r\nD\r\nEND\r\n'),
+        views,
+      );
+      expect(done).toBe(true);
+      expect(await req.promise).toBe(out);
+      expect(out).toEqual(
+        new Map<string, unknown>([
+          ['b', 'B'],
+          ['ключ', 'К'],
+          ['d', Buffer.from('D')],
+        ]),
+      );
+    });
+
+    it(`${how}: accepts another order and duplicate keys, each VALUE to its own key`, async () => {
+      const out = new Map<string, unknown>();
+      const req = new TextMultiGetRequest(
+        ['get x y x\r\n'],
+        ['x', 'y', 'x'],
+        ['x', 'y', 'x'],
+        out,
+        serializer,
+      );
+      feed(req, b('VALUE y 16 1\r\nY\r\nVALUE x 16 1\r\nX\r\nVALUE x 16 1\r\nX\r\nEND\r\n'), views);
+      expect(await req.promise).toEqual(
+        new Map([
+          ['x', 'X'],
+          ['y', 'Y'],
+        ]),
+      );
+    });
+
+    it(`${how}: a VALUE for a key that was not asked for is a protocol error`, () => {
+      const req = new TextMultiGetRequest(['get a\r\n'], ['a'], ['a'], new Map(), serializer);
+      expect(() => feed(req, b('VALUE ab 16 1\r\nX\r\nEND\r\n'), views)).toThrow(
+        expect.objectContaining({ code: 'ERR_PROTOCOL', message: expect.stringMatching(/not asked for/) }),
+      );
+    });
+
+    it(`${how}: a value that cannot be decoded rejects once END arrives, keeping the stream in step`, async () => {
+      const req = new TextMultiGetRequest(['get a b\r\n'], ['a', 'b'], ['a', 'b'], new Map(), serializer);
+      const bytes = Buffer.concat([
+        b('VALUE a 16 1\r\n'),
+        Buffer.from([0xff]),
+        b('\r\nVALUE b 16 1\r\nB\r\n'),
+      ]);
+      expect(feed(req, bytes, views)).toBe(false);
+      expect(feed(req, b('END\r\n'), views)).toBe(true);
+      await expect(req.promise).rejects.toMatchObject({ code: 'ERR_UNSERIALIZABLE' });
+    });
+  }
 });

@@ -75,22 +75,73 @@ function blockSize(buf: Buffer, start: number, end: number, line0: number, frame
   frame.size = size;
 }
 
-/** `VALUE <key> <flags> <bytes>[ <cas>]`; `p` points after `VALUE `. */
-function parseValue(buf: Buffer, line0: number, p: number, end: number, frame: LineFrame): ValueReply {
+/** Positions and numbers of a `VALUE` header line, for `parseValueHeader`. */
+export interface ValueHeader {
+  keyStart: number;
+  keyEnd: number;
+  flags: number;
+  cas: bigint | undefined;
+}
+
+/** Whether `buf[start, end)` is a `VALUE ` line (the hot reply of a multi-get). */
+export function isValueLine(buf: Buffer, start: number, end: number): boolean {
+  return (
+    end - start > 6 &&
+    buf[start] === 0x56 &&
+    buf[start + 1] === 0x41 &&
+    buf[start + 2] === 0x4c &&
+    buf[start + 3] === 0x55 &&
+    buf[start + 4] === 0x45 &&
+    buf[start + 5] === SP
+  );
+}
+
+/**
+ * Parses the `VALUE <key> <flags> <bytes>[ <cas>]` line `buf[start, end)`
+ * into `out` without making a key string; sets `frame.size` to the data
+ * block size. Throws `ProtocolError` when malformed.
+ */
+export function parseValueHeader(
+  buf: Buffer,
+  start: number,
+  end: number,
+  frame: LineFrame,
+  out: ValueHeader,
+): void {
+  const p = start + 6;
   const keyEnd = tokenEnd(buf, p, end);
-  if (keyEnd === p || keyEnd === end) fail('malformed VALUE', buf, line0, end);
-  const key = text(buf, p, keyEnd);
+  if (keyEnd === p || keyEnd === end) fail('malformed VALUE', buf, start, end);
   const flagsStart = keyEnd + 1;
   const flagsEnd = tokenEnd(buf, flagsStart, end);
   const flags = parseUint(buf, flagsStart, flagsEnd);
-  if (flags < 0 || flags > U32_MAX || flagsEnd === end) fail('malformed VALUE flags', buf, line0, end);
+  if (flags < 0 || flags > U32_MAX || flagsEnd === end) fail('malformed VALUE flags', buf, start, end);
   const sizeStart = flagsEnd + 1;
   const sizeEnd = tokenEnd(buf, sizeStart, end);
-  blockSize(buf, sizeStart, sizeEnd, line0, frame);
-  if (sizeEnd === end) return { type: 'VALUE', key, flags, value: EMPTY };
+  blockSize(buf, sizeStart, sizeEnd, start, frame);
+  out.keyStart = p;
+  out.keyEnd = keyEnd;
+  out.flags = flags;
+  out.cas = undefined;
+  if (sizeEnd === end) return;
   const cas = parseU64(buf, sizeEnd + 1, end);
-  if (cas < 0n) fail('malformed VALUE cas', buf, line0, end);
-  return { type: 'VALUE', key, flags, value: EMPTY, cas };
+  if (cas < 0n) fail('malformed VALUE cas', buf, start, end);
+  out.cas = cas;
+}
+
+/** A `ValueReply` (empty value) for a header parsed by `parseValueHeader`. */
+export function valueReplyOf(buf: Buffer, header: ValueHeader): ValueReply {
+  const key = text(buf, header.keyStart, header.keyEnd);
+  return header.cas === undefined
+    ? { type: 'VALUE', key, flags: header.flags, value: EMPTY }
+    : { type: 'VALUE', key, flags: header.flags, value: EMPTY, cas: header.cas };
+}
+
+const scratchHeader: ValueHeader = { keyStart: 0, keyEnd: 0, flags: 0, cas: undefined };
+
+/** `VALUE <key> <flags> <bytes>[ <cas>]` starting at `start`. */
+function parseValue(buf: Buffer, start: number, end: number, frame: LineFrame): ValueReply {
+  parseValueHeader(buf, start, end, frame, scratchHeader);
+  return valueReplyOf(buf, scratchHeader);
 }
 
 /**
@@ -337,15 +388,7 @@ export function parseLine(buf: Buffer, start: number, end: number, frame: LineFr
       parseMetaFlags(buf, start, se, end, va);
       return va;
     }
-    if (
-      c2 === 0x4c &&
-      len > 6 &&
-      buf[start + 3] === 0x55 &&
-      buf[start + 4] === 0x45 &&
-      buf[start + 5] === SP
-    ) {
-      return parseValue(buf, start, start + 6, end, frame);
-    }
+    if (c2 === 0x4c && isValueLine(buf, start, end)) return parseValue(buf, start, end, frame);
   } else if (c0 === 0x45 /* E */ && len === 3 && buf[start + 1] === 0x4e && buf[start + 2] === 0x44) {
     return STATUS.END;
   }

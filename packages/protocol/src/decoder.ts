@@ -15,10 +15,17 @@
  * (`key=…`), which memcached 1.6 ends with a bare LF.
  */
 import { Buffer } from 'node:buffer';
-import { isMetadump, type LineFrame, parseLine } from './decode-line';
+import {
+  isMetadump,
+  isValueLine,
+  type LineFrame,
+  parseLine,
+  parseValueHeader,
+  valueReplyOf,
+} from './decode-line';
 import { MemkitError, ProtocolError } from './errors';
 import { describeBytes } from './preview';
-import type { DecoderLimits, MetaValueReply, Reply, ValueReply } from './replies';
+import type { DecoderLimits, MetaValueReply, Reply, ValueReply, ValueView } from './replies';
 
 /** Default `maxLineLength`: longest reply line, data blocks excluded. */
 export const DEFAULT_MAX_LINE_LENGTH = 8192;
@@ -27,6 +34,7 @@ export const DEFAULT_MAX_LINE_LENGTH = 8192;
 export const DEFAULT_MAX_VALUE_LENGTH = 128 * 1024 * 1024;
 
 const LF = 0x0a;
+const EMPTY_CHUNK = Buffer.alloc(0);
 const CR = 0x0d;
 
 /** Waiting for a line (possibly with a partial one in `tail`). */
@@ -72,6 +80,16 @@ export class ReplyDecoder {
   /** How many bytes of the CRLF after a data block have been seen (0 or 1). */
   private crlfSeen = 0;
   private error: unknown = null;
+  /** The one `ValueView` handed to `onValue` callbacks. */
+  private readonly view: ValueView = {
+    buf: EMPTY_CHUNK,
+    keyStart: 0,
+    keyEnd: 0,
+    flags: 0,
+    start: 0,
+    end: 0,
+    cas: undefined,
+  };
 
   /** @param limits bounds on line length and data block size; see `DecoderLimits`. */
   constructor(limits: DecoderLimits = {}) {
@@ -116,13 +134,19 @@ export class ReplyDecoder {
   /**
    * Decodes `chunk`, calling `onReply` for each reply it completes, in order.
    * Throws `ProtocolError` (`ERR_PROTOCOL`) on bytes that are not a valid
-   * memcached reply or exceed the limits. If `onReply` throws, the error
+   * memcached reply or exceed the limits. If a callback throws, the error
    * propagates and the decoder is poisoned too (the rest of the chunk is lost).
+   *
+   * With `onValue`, a `VALUE` reply whose header and data block are both
+   * inside `chunk` goes to `onValue` as a `ValueView` (no key string, no
+   * value view allocated) instead of to `onReply`; a `VALUE` that spans
+   * chunks still arrives at `onReply` as a `ValueReply`. The order of all
+   * replies is kept. This is the fast path of large multi-gets.
    */
-  feed(chunk: Uint8Array, onReply: (reply: Reply) => void): void {
+  feed(chunk: Uint8Array, onReply: (reply: Reply) => void, onValue?: (view: ValueView) => void): void {
     if (this.error !== null) throw this.error;
     try {
-      this.decode(toBuffer(chunk), onReply);
+      this.decode(toBuffer(chunk), onReply, onValue);
     } catch (err) {
       this.error =
         err instanceof ProtocolError
@@ -132,7 +156,11 @@ export class ReplyDecoder {
     }
   }
 
-  private decode(chunk: Buffer, onReply: (reply: Reply) => void): void {
+  private decode(
+    chunk: Buffer,
+    onReply: (reply: Reply) => void,
+    onValue: ((view: ValueView) => void) | undefined,
+  ): void {
     const end = chunk.length;
     let pos = 0;
     if (this.state !== STATE_LINE || this.tail !== null) {
@@ -156,6 +184,11 @@ export class ReplyDecoder {
         if (!isMetadump(chunk, pos, lf)) this.bareLf(chunk, pos, lf);
         lineEnd = lf;
       }
+      if (onValue !== undefined && isValueLine(chunk, pos, lineEnd)) {
+        pos = this.valueInPlace(chunk, pos, lineEnd, lf + 1, onValue);
+        if (pos < 0) return;
+        continue;
+      }
       const reply = parseLine(chunk, pos, lineEnd, frame);
       pos = lf + 1;
       const size = frame.size;
@@ -174,6 +207,36 @@ export class ReplyDecoder {
       this.startBlock(reply as BlockReply, size, chunk, pos);
       return;
     }
+  }
+
+  /**
+   * The `VALUE` line `chunk[start, lineEnd)` whose data block starts at
+   * `data`: reported through `onValue` when the block and its CRLF are in
+   * this chunk (returns where parsing resumes), else started as a block that
+   * spans chunks (returns -1).
+   */
+  private valueInPlace(
+    chunk: Buffer,
+    start: number,
+    lineEnd: number,
+    data: number,
+    onValue: (view: ValueView) => void,
+  ): number {
+    const view = this.view;
+    parseValueHeader(chunk, start, lineEnd, this.frame, view);
+    const size = this.frame.size;
+    const blockEnd = data + size;
+    if (blockEnd + 2 > chunk.length) {
+      this.startBlock(valueReplyOf(chunk, view), size, chunk, data);
+      return -1;
+    }
+    if (chunk[blockEnd] !== CR || chunk[blockEnd + 1] !== LF) this.badBlockEnd();
+    view.buf = chunk;
+    view.start = data;
+    view.end = blockEnd;
+    onValue(view);
+    view.buf = EMPTY_CHUNK; // do not pin the chunk after the callback
+    return blockEnd + 2;
   }
 
   /** Finishes what the previous chunks left open; returns where line parsing resumes. */
@@ -276,4 +339,11 @@ export class ReplyDecoder {
   private badBlockEnd(): never {
     throw new ProtocolError('data block not followed by CRLF');
   }
+}
+
+/** The `ValueReply` a `ValueView` stands for: the key as a string, the value as a view of `view.buf`. */
+export function valueReplyOfView(view: ValueView): ValueReply {
+  const reply = valueReplyOf(view.buf, view);
+  reply.value = view.buf.subarray(view.start, view.end);
+  return reply;
 }

@@ -5,7 +5,7 @@
  * key and number is validated, so no input can inject a second command.
  */
 import { MemkitError } from './errors';
-import { validateKey } from './keys';
+import { joinValidKeys, validateKey } from './keys';
 import { checkCas, checkCount, checkExptime, checkFlags, checkToken, checkU64, checkValue } from './validate';
 
 /** One piece of an encoded command: a string (write it as UTF-8: keys may be non-ASCII) or raw bytes. */
@@ -31,8 +31,7 @@ function checkKeys(keys: readonly string[]): string {
   if (!Array.isArray(keys) || keys.length === 0) {
     throw new MemkitError('ERR_INVALID_ARGUMENT', 'at least one key is required');
   }
-  for (const key of keys) validateKey(key);
-  return keys.join(' ');
+  return joinValidKeys(keys);
 }
 
 /**

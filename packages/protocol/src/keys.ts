@@ -67,6 +67,37 @@ export function validateKey(key: string): void {
   }
 }
 
+/** What a printable-ASCII key without spaces never contains: C0 controls, DEL, anything non-ASCII. */
+const NOT_PLAIN_ASCII = /[\x00-\x1f\x7f-\uffff]/;
+
+/**
+ * Validates every key like `validateKey` (throwing the same `KeyError` for
+ * the first bad one) and returns them joined by single spaces, as a
+ * multi-key `get` line carries them. The common case, printable ASCII keys,
+ * costs a length and space check per key plus one regular-expression scan of
+ * the joined text instead of a character loop per key.
+ */
+export function joinValidKeys(keys: readonly string[]): string {
+  const n = keys.length;
+  let plain = true;
+  for (let i = 0; i < n && plain; i++) {
+    const key = keys[i];
+    // Each of these makes a key invalid.
+    plain = !(
+      typeof key !== 'string' ||
+      key.length === 0 ||
+      key.length > MAX_KEY_LENGTH ||
+      key.indexOf(' ') !== -1
+    );
+  }
+  // A bad key, or controls, DEL or non-ASCII somewhere (non-ASCII keys may be
+  // valid): check key by key, in order, so the first bad key is the one reported.
+  if (!plain) for (let i = 0; i < n; i++) validateKey(keys[i]!);
+  const joined = keys.join(' ');
+  if (plain && NOT_PLAIN_ASCII.test(joined)) for (let i = 0; i < n; i++) validateKey(keys[i]!);
+  return joined;
+}
+
 /**
  * Encodes a binary (or any UTF-8) key as the base64 token sent with the meta
  * `b` flag. memcached applies its 250-byte limit to the token, so at most 186

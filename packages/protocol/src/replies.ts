@@ -45,6 +45,27 @@ export interface ValueReply {
   cas?: bigint;
 }
 
+/**
+ * A `VALUE` reply seen in place, for callers that want no per-reply
+ * allocation (see `ReplyDecoder.feed`'s `onValue`): the key and the data
+ * block are ranges of `buf` instead of a string and a view. The decoder
+ * reuses one object, so it is only valid during the callback; copy what you
+ * keep (`buf.toString('utf8', start, end)`, `buf.subarray(start, end)`).
+ */
+export interface ValueView {
+  /** The received chunk holding the whole header line and data block. */
+  buf: Buffer;
+  /** The key is `buf[keyStart, keyEnd)` (UTF-8). */
+  keyStart: number;
+  keyEnd: number;
+  flags: number;
+  /** The data block is `buf[start, end)`. */
+  start: number;
+  end: number;
+  /** Present for `gets`/`gats`. */
+  cas: bigint | undefined;
+}
+
 /** Text protocol `STAT <name> <value>`. */
 export interface StatReply {
   type: 'STAT';

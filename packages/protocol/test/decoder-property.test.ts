@@ -10,6 +10,7 @@ import { ReplyDecoder } from '../src/decoder';
 import { isMemkitError } from '../src/errors';
 import { isValidTextKey } from '../src/keys';
 import type { Reply } from '../src/replies';
+import { feedWithViews } from './helpers/views';
 
 const RUNS = { numRuns: 300 };
 
@@ -53,10 +54,13 @@ function chunk(bytes: Buffer, cuts: number[]): Buffer[] {
   return out;
 }
 
-function decodeChunks(chunks: Buffer[]): Reply[] {
+function decodeChunks(chunks: Buffer[], views = false): Reply[] {
   const d = new ReplyDecoder();
   const out: Reply[] = [];
-  for (const c of chunks) d.feed(c, (r) => out.push(r));
+  for (const c of chunks) {
+    if (views) feedWithViews(d, c, out);
+    else d.feed(c, (r) => out.push(r));
+  }
   expect(d.bufferedBytes).toBe(0);
   return out;
 }
@@ -90,7 +94,9 @@ describe('ReplyDecoder properties', () => {
         }
         parts.push(Buffer.from('END\r\n'));
         expected.push({ type: 'END' });
-        expect(decodeChunks(chunk(Buffer.concat(parts), cuts))).toStrictEqual(expected);
+        const chunks = chunk(Buffer.concat(parts), cuts);
+        expect(decodeChunks(chunks)).toStrictEqual(expected);
+        expect(decodeChunks(chunks, true)).toStrictEqual(expected);
       }),
       RUNS,
     );

@@ -2,8 +2,9 @@ import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { ReplyDecoder } from '../src/decoder';
 import { isMemkitError, MemkitError, ProtocolError } from '../src/errors';
-import type { Reply } from '../src/replies';
+import type { Reply, ValueView } from '../src/replies';
 import { FIXTURES } from './helpers/fixtures';
+import { feedWithViews } from './helpers/views';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 
@@ -93,6 +94,60 @@ describe('ReplyDecoder: zero-copy and buffering', () => {
   });
 });
 
+describe('ReplyDecoder: onValue views', () => {
+  it('reports in-chunk VALUE replies as views of the chunk, in order with the others', () => {
+    const chunk = b('VALUE k1 16 5 9\r\nhello\r\nVALUE k2 0 0\r\n\r\nEND\r\n');
+    const order: string[] = [];
+    const seen: Array<Omit<ValueView, 'buf'> & { same: boolean; data: string; key: string }> = [];
+    new ReplyDecoder().feed(
+      chunk,
+      (r) => order.push(r.type),
+      (v) => {
+        order.push(`view ${v.buf.toString('latin1', v.keyStart, v.keyEnd)}`);
+        seen.push({
+          ...v,
+          same: v.buf === chunk,
+          key: v.buf.toString('latin1', v.keyStart, v.keyEnd),
+          data: v.buf.toString('latin1', v.start, v.end),
+        });
+      },
+    );
+    expect(order).toStrictEqual(['view k1', 'view k2', 'END']);
+    expect(seen.map(({ same, key, data, flags, cas }) => ({ same, key, data, flags, cas }))).toStrictEqual([
+      { same: true, key: 'k1', data: 'hello', flags: 16, cas: 9n },
+      { same: true, key: 'k2', data: '', flags: 0, cas: undefined },
+    ]);
+  });
+
+  it('hands a VALUE that spans chunks to onReply as a ValueReply, and releases the chunk after a view', () => {
+    const d = new ReplyDecoder();
+    const replies: Reply[] = [];
+    let view: ValueView | undefined;
+    const onValue = (v: ValueView): void => {
+      view = v;
+    };
+    d.feed(b('VALUE a 0 1\r\nx\r\nVALUE b 3 4\r\nab'), (r) => replies.push(r), onValue);
+    expect(view?.buf.length).toBe(0);
+    d.feed(b('cd\r\nEND\r\n'), (r) => replies.push(r), onValue);
+    expect(replies).toStrictEqual([{ type: 'VALUE', key: 'b', flags: 3, value: b('abcd') }, { type: 'END' }]);
+  });
+
+  it('is poisoned when the onValue handler throws', () => {
+    const d = new ReplyDecoder();
+    const boom = new Error('handler bug');
+    expect(() =>
+      d.feed(
+        b('VALUE a 0 1\r\nx\r\nEND\r\n'),
+        () => {},
+        () => {
+          throw boom;
+        },
+      ),
+    ).toThrow(boom);
+    expect(protocolErrorOf(() => d.push(b('END\r\n'))).cause).toBe(boom);
+  });
+});
+
 describe('ReplyDecoder: protocol errors', () => {
   const bad: Array<[string, string]> = [
     ['unknown reply word', 'HELLO\r\n'],
@@ -126,6 +181,7 @@ describe('ReplyDecoder: protocol errors', () => {
   for (const [name, bytes] of bad) {
     it(name, () => {
       protocolErrorOf(() => new ReplyDecoder().push(b(bytes)));
+      protocolErrorOf(() => feedWithViews(new ReplyDecoder(), b(bytes), []));
     });
   }
 

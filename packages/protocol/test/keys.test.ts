@@ -2,9 +2,17 @@ import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KeyError } from '../src/errors';
-import { decodeBase64Key, encodeBase64Key, isValidTextKey, MAX_KEY_LENGTH, validateKey } from '../src/keys';
+import {
+  decodeBase64Key,
+  encodeBase64Key,
+  isValidTextKey,
+  joinValidKeys,
+  MAX_KEY_LENGTH,
+  validateKey,
+} from '../src/keys';
 
 /** shared/ sits beside the repository root (here and in CI). */
 const VECTORS = path.resolve(
@@ -44,6 +52,75 @@ describe('isValidTextKey / validateKey against shared/vectors/keys.json', () => 
       else expect(() => validateKey(key)).toThrow(KeyError);
     });
   }
+});
+
+/** What joinValidKeys must do: validateKey on each key in order, then join. */
+function reference(keys: readonly string[]): { joined: string } | { error: string } {
+  try {
+    for (const k of keys) validateKey(k);
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+  return { joined: keys.join(' ') };
+}
+
+function actual(keys: readonly string[]): { joined: string } | { error: string } {
+  try {
+    return { joined: joinValidKeys(keys) };
+  } catch (e) {
+    expect(e).toBeInstanceOf(KeyError);
+    return { error: (e as Error).message };
+  }
+}
+
+describe('joinValidKeys (the multi-key get fast path)', () => {
+  it('agrees with validateKey on every vector key, alone and among valid keys', () => {
+    for (const v of vectors.keys) {
+      const key = keyString(v);
+      for (const keys of [[key], ['a', key, 'b'], [key, 'x'.repeat(250)]]) {
+        expect(actual(keys)).toStrictEqual(reference(keys));
+      }
+    }
+  });
+
+  it('agrees with validateKey (result or first error) on random key lists', () => {
+    const char = fc.oneof(
+      fc.constantFrom(
+        ' ',
+        '\t',
+        '\r',
+        '\n',
+        '\x00',
+        '\x7f',
+        '\x1f',
+        'é',
+        '✓',
+        '\ud83d',
+        '\u{1F600}',
+        '\uFFFD',
+      ),
+      fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
+    );
+    const key = fc.oneof(
+      fc.string({ unit: char, maxLength: 12 }),
+      fc.string({
+        unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
+        minLength: 1,
+      }),
+      fc.integer({ min: 240, max: 260 }).map((n) => 'k'.repeat(n)),
+      fc.integer({ min: 120, max: 130 }).map((n) => 'é'.repeat(n)),
+    );
+    fc.assert(
+      fc.property(fc.array(key, { maxLength: 20 }), (keys) => {
+        expect(actual(keys)).toStrictEqual(reference(keys));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('rejects non-strings like validateKey', () => {
+    expect(() => joinValidKeys(['a', 5 as unknown as string])).toThrow(/must be a string/);
+  });
 });
 
 describe('validateKey messages', () => {

@@ -10,17 +10,17 @@ import {
   encodeDelete,
   encodeGet,
   encodeMetaDelete,
-  encodeMetaGetBatch,
   encodeMetaSet,
   encodeStore,
+  KeyError,
   toExptime,
 } from '@memkit/protocol';
 import type { ServerPool } from '../connection/pool';
 import type { Context } from '../context';
 import type { WireKey } from '../keys';
 import type { CommandOptions } from '../options';
-import { batchOpaque, MetaMultiGetRequest, MetaMultiStatusRequest, reserveOpaques } from '../requests/meta';
-import { TextGetRequest, TextStatusRequest } from '../requests/text';
+import { batchOpaque, MetaMultiStatusRequest, reserveOpaques } from '../requests/meta';
+import { TextMultiGetRequest, TextStatusRequest } from '../requests/text';
 import { serializeValue } from './storage';
 
 /** Options of multi-key commands. */
@@ -28,9 +28,6 @@ export interface MultiOptions extends CommandOptions {
   /** Prefix for this call instead of the client's `keyPrefix` (python-memcached's `key_prefix` argument). */
   keyPrefix?: string;
 }
-
-/** Flags of each `mg` of a multi-get: value, client flags, quiet (misses send nothing). */
-const GET_MULTI_FLAGS = { value: true, flags: true, quiet: true } as const;
 
 /** Text `get` lines carry at most this many keys, to stay far below server line limits. */
 const TEXT_KEYS_PER_LINE = 100;
@@ -74,7 +71,65 @@ function group<K extends string | Uint8Array>(
   return { groups: [...byPool.values()], failed, firstError };
 }
 
-/** getMulti: hits only, keyed by the caller's keys. */
+/** One server's share of a getMulti: the caller's keys and their wire form, in the same order. */
+interface GetGroup {
+  pool: ServerPool;
+  keys: string[];
+  wires: string[];
+}
+
+/**
+ * Groups getMulti keys by server without a per-key object: the common
+ * single-server case reuses the caller's array. Keys whose server is dead
+ * only count in `failed`.
+ */
+function groupGetKeys(
+  ctx: Context,
+  keys: readonly string[],
+  prefix: string,
+): { groups: GetGroup[]; failed: number; firstError: unknown } {
+  const pools = ctx.cluster.pools;
+  if (pools.length === 1) {
+    // Unprefixed keys go out as given: the encoder's validateKey rejects non-strings.
+    const wires = prefix === '' ? (keys as string[]) : keys.map((k) => prefixed(prefix, k));
+    return { groups: [{ pool: pools[0]!, keys: keys as string[], wires }], failed: 0, firstError: undefined };
+  }
+  const byPool = new Map<ServerPool, GetGroup>();
+  let failed = 0;
+  let firstError: unknown;
+  for (const key of keys) {
+    const wire = prefixed(prefix, key);
+    let pool: ServerPool;
+    try {
+      pool = ctx.cluster.poolFor(wire);
+    } catch (err) {
+      failed++;
+      firstError ??= err;
+      continue;
+    }
+    let g = byPool.get(pool);
+    if (!g) {
+      g = { pool, keys: [], wires: [] };
+      byPool.set(pool, g);
+    }
+    g.keys.push(key);
+    g.wires.push(wire);
+  }
+  return { groups: [...byPool.values()], failed, firstError };
+}
+
+/** `prefix + key`, refusing a key that is not a string (JS callers) instead of coercing it. */
+function prefixed(prefix: string, key: string): string {
+  if (typeof key !== 'string') throw new KeyError(`getMulti keys must be strings, got ${typeof key}`);
+  return prefix + key;
+}
+
+/**
+ * getMulti: hits only, keyed by the caller's keys. Sent as text `get k1 k2 …`
+ * lines in both protocols: memcached serves a multi-key `get` for about two
+ * thirds of the CPU of the same keys as quiet `mg` commands (measured in
+ * bench/RESULTS.md), and VALUE replies name their key, checked in order.
+ */
 export async function getMulti<T>(
   ctx: Context,
   keys: readonly string[],
@@ -82,10 +137,15 @@ export async function getMulti<T>(
 ): Promise<Map<string, T>> {
   const out = new Map<string, T>();
   if (keys.length === 0) return out;
-  const { groups, failed, firstError } = group(ctx, keys, opts?.keyPrefix);
+  const { groups, failed, firstError } = groupGetKeys(ctx, keys, opts?.keyPrefix ?? ctx.options.keyPrefix);
   // Encode every group first: an invalid key must fail the call before anything is sent.
-  const sends = groups.map((g) => prepareGet<T>(ctx, g, out, opts));
-  const settled = await Promise.allSettled(sends.map((send) => send()));
+  const requests = groups.map(
+    (g) => new TextMultiGetRequest<T>(getLines(g.wires), g.wires, g.keys, out, ctx.serializer),
+  );
+  if (requests.length === 1 && failed === 0) return ctx.dispatch(groups[0]!.pool, requests[0]!, opts);
+  const settled = await Promise.allSettled(
+    requests.map((req, i) => ctx.dispatch(groups[i]!.pool, req, opts)),
+  );
   let ok = 0;
   let error: unknown = firstError;
   for (const s of settled) {
@@ -93,48 +153,18 @@ export async function getMulti<T>(
     else ok++;
   }
   // Partial failures become misses; a total failure is an error, not an empty result.
-  if (ok === 0 && (groups.length > 0 || failed.length > 0)) throw error;
+  if (ok === 0) throw error;
   return out;
 }
 
-/** Encodes one server's keys (throwing on an invalid key); the returned thunk fetches them into `out`. */
-function prepareGet<T>(
-  ctx: Context,
-  g: Group<string>,
-  out: Map<string, T>,
-  opts: CommandOptions | undefined,
-): () => Promise<unknown> {
-  const n = g.items.length;
-  if (ctx.meta) {
-    const keys: string[] = new Array(n);
-    const wires: string[] = new Array(n);
-    let base64: boolean[] | undefined;
-    for (let i = 0; i < n; i++) {
-      const it = g.items[i]!;
-      keys[i] = it.key;
-      wires[i] = it.wire.wire;
-      if (it.wire.base64) {
-        base64 ??= new Array(n).fill(false);
-        base64[i] = true;
-      }
-    }
-    const base = reserveOpaques(n);
-    const lines = encodeMetaGetBatch(wires, GET_MULTI_FLAGS, base, base64);
-    const req = new MetaMultiGetRequest<T>([lines], keys, out, ctx.serializer, base);
-    return () => ctx.dispatch(g.pool, req, opts);
-  }
-  const wires = g.items.map((it) => it.wire.wire);
+/** `get` lines of at most TEXT_KEYS_PER_LINE keys each (validating every key). */
+function getLines(wires: readonly string[]): string[] {
+  if (wires.length <= TEXT_KEYS_PER_LINE) return [encodeGet('get', wires)];
   const lines: string[] = [];
   for (let i = 0; i < wires.length; i += TEXT_KEYS_PER_LINE) {
     lines.push(encodeGet('get', wires.slice(i, i + TEXT_KEYS_PER_LINE)));
   }
-  const req = new TextGetRequest<T>('getMulti', lines, wires, ctx.serializer);
-  return () =>
-    ctx.dispatch(g.pool, req, opts).then((hits) => {
-      hits.forEach((hit, i) => {
-        if (hit) out.set(g.items[i]!.key, hit.value);
-      });
-    });
+  return lines;
 }
 
 /** setMulti: stores every entry; resolves with the keys that were NOT stored. */

@@ -14,7 +14,7 @@
  * One timer per connection serves every deadline (no per-request timers).
  */
 import type net from 'node:net';
-import { encodeVersion, MemkitError, type Reply, ReplyDecoder } from '@memkit/protocol';
+import { encodeVersion, MemkitError, type Reply, ReplyDecoder, type ValueView } from '@memkit/protocol';
 import type { ServerNode } from '../cluster/locator';
 import type { AuthOptions } from '../options';
 import { AuthRequest, VersionRequest } from '../requests/admin';
@@ -184,7 +184,7 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     try {
-      this.decoder.feed(chunk, this.onReply);
+      this.decoder.feed(chunk, this.onReply, this.onValue);
     } catch (err) {
       this.destroy(
         err instanceof MemkitError
@@ -195,14 +195,28 @@ export class Connection {
   }
 
   private readonly onReply = (reply: Reply): void => {
+    // A request that settled early (aborted) still owns its replies; it ignores them.
+    if (this.headRequest(reply.type).onReply(reply, this.node.address)) this.finishHead();
+  };
+
+  /** A text VALUE reply in place (the multi-get fast path); see `Request.onValue`. */
+  private readonly onValue = (view: ValueView): void => {
+    if (this.headRequest('VALUE').onValue(view, this.node.address)) this.finishHead();
+  };
+
+  /** The request the next reply belongs to; a reply with none is a protocol error. */
+  private headRequest(type: string): Request {
     const req = this.inflight[this.head];
     if (req === undefined) {
-      throw new MemkitError('ERR_PROTOCOL', `${this.node.address}: unsolicited reply ${reply.type}`, {
+      throw new MemkitError('ERR_PROTOCOL', `${this.node.address}: unsolicited reply ${type}`, {
         server: this.node.address,
       });
     }
-    // A request that settled early (aborted) still owns its replies; it ignores them.
-    if (!req.onReply(reply, this.node.address)) return;
+    return req;
+  }
+
+  /** The head request got its last reply: move on to the next. */
+  private finishHead(): void {
     this.inflight[this.head++] = undefined;
     if (this.head === this.inflight.length) {
       this.inflight.length = 0;
@@ -212,7 +226,7 @@ export class Connection {
       this.head = 0;
     }
     this.owner.onSuccess(this);
-  };
+  }
 
   private scheduleFlush(): void {
     if (this.flushScheduled || this.outbox.length === 0) return;

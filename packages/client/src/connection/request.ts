@@ -7,7 +7,14 @@
  * request, so replies can never be handed to the wrong caller; a reply a
  * request cannot explain is a protocol error that kills the connection.
  */
-import { type Chunk, MemkitError, ProtocolError, type Reply } from '@memkit/protocol';
+import {
+  type Chunk,
+  MemkitError,
+  ProtocolError,
+  type Reply,
+  type ValueView,
+  valueReplyOfView,
+} from '@memkit/protocol';
 
 /** `onReply` result: more replies belong to this request. */
 export const MORE = false;
@@ -44,6 +51,15 @@ export abstract class Request<T = unknown> {
 
   /** Consumes one reply; returns DONE when it was the last. Throws `ProtocolError` when the reply makes no sense here. */
   abstract onReply(reply: Reply, server: string): boolean;
+
+  /**
+   * Consumes a text `VALUE` reply seen in place in the receive buffer (valid
+   * only during the call). Requests that expect VALUE replies override it to
+   * skip building a `ValueReply`; by default the view becomes one.
+   */
+  onValue(view: ValueView, server: string): boolean {
+    return this.onReply(valueReplyOfView(view), server);
+  }
 
   resolve(value: T): boolean {
     if (!this.settled) {

@@ -155,8 +155,7 @@ export class MetaRawGetRequest extends MetaSingle<MetaValueReply | undefined> {
 
 /**
  * A batch of quiet meta commands (`… O<i> q` per item) closed by `mn`. Only
- * replies that quiet mode does not suppress arrive (hits for `mg`, failures
- * for `ms`/`md`), each tagged with its item's opaque `batchOpaque(base, i)`.
+ * replies that quiet mode does not suppress arrive (failures of `ms`/`md`), each tagged with its item's opaque `batchOpaque(base, i)`.
  */
 export abstract class MetaBatchRequest<T> extends Request<T> {
   private seenNoop = false;
@@ -205,38 +204,6 @@ export abstract class MetaBatchRequest<T> extends Request<T> {
   /** True once the closing `MN` was read. */
   get complete(): boolean {
     return this.seenNoop;
-  }
-}
-
-/**
- * Quiet multi-get: `mg <key> v f O<i> q` per key. Fills the caller's result
- * map directly (hits only), keyed by the caller's own keys.
- */
-export class MetaMultiGetRequest<T> extends MetaBatchRequest<Map<string, T>> {
-  private error: Error | undefined;
-
-  constructor(
-    lines: Chunk[],
-    private readonly keys: readonly string[],
-    private readonly out: Map<string, T>,
-    private readonly serializer: Serializer,
-    base = 0,
-  ) {
-    super('getMulti', lines, keys.length, base);
-  }
-
-  protected item(index: number, reply: Reply, server: string): void {
-    if (reply.type !== 'VA') this.unexpected(reply, server);
-    try {
-      this.out.set(this.keys[index]!, this.serializer.deserialize(reply.value, reply.flags ?? 0) as T);
-    } catch (e) {
-      this.error ??= e as Error;
-    }
-  }
-
-  protected result(): Map<string, T> {
-    if (this.error && !this.pendingError) this.pendingError = this.error as never;
-    return this.out;
   }
 }
 

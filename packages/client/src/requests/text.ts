@@ -4,49 +4,61 @@
  * is owed and checks that every one is a word its command can produce; VALUE
  * blocks must name a key the request asked for.
  */
-import { type Chunk, ProtocolError, type Reply } from '@memkit/protocol';
+import { type Chunk, ProtocolError, type Reply, type ValueView } from '@memkit/protocol';
 import { MORE, Request } from '../connection/request';
 import type { Serializer } from '../serialization/index';
+import { deserializeRange } from '../serialization/slice';
+import { KeyCursor } from './key-cursor';
 
 /** Result of a text retrieval: value + cas per requested wire key index. */
 export type TextHit<T> = { value: T; cas: bigint | undefined };
 
-/** `get`/`gets`/`gat`/`gats` over one or more command lines, each ending with `END`. */
-export class TextGetRequest<T> extends Request<Array<TextHit<T> | undefined>> {
+/**
+ * `get`/`gets`/`gat`/`gats` over one or more command lines, each ending with
+ * `END`. Every VALUE must name a key that was asked for (matched in order,
+ * see `KeyCursor`); values arrive as in-place views on the fast path
+ * (`onValue`) or as `ValueReply`s when they spanned socket reads.
+ */
+abstract class TextRetrievalRequest<R> extends Request<R> {
   private endsLeft: number;
-  private readonly values: Array<TextHit<T> | undefined>;
-  private readonly index = new Map<string, number>();
+  private readonly cursor: KeyCursor;
   private error: Error | undefined;
 
   constructor(
     readonly command: string,
     lines: string[],
     wireKeys: readonly string[],
-    private readonly serializer: Serializer,
+    protected readonly serializer: Serializer,
   ) {
     super();
     this.chunks = lines;
     this.endsLeft = lines.length;
     this.keyCount = wireKeys.length;
-    this.values = new Array(wireKeys.length);
-    wireKeys.forEach((k, i) => {
-      if (!this.index.has(k)) this.index.set(k, i);
-    });
+    this.cursor = new KeyCursor(wireKeys);
+  }
+
+  /** Records the value of requested key `index`. */
+  protected abstract hit(index: number, value: unknown, cas: bigint | undefined): void;
+  /** The result once the last `END` arrived. */
+  protected abstract result(): R;
+
+  override onValue(view: ValueView, server: string): boolean {
+    const i = this.cursor.matchBytes(view.buf, view.keyStart, view.keyEnd);
+    if (i < 0) this.notAsked(server);
+    try {
+      this.hit(i, deserializeRange(this.serializer, view.buf, view.start, view.end, view.flags), view.cas);
+    } catch (e) {
+      this.error ??= e as Error;
+    }
+    return MORE;
   }
 
   onReply(reply: Reply, server: string): boolean {
     if (reply.type === 'VALUE') {
-      const i = this.index.get(reply.key);
-      if (i === undefined) {
-        throw new ProtocolError(`${server} ${this.command}: VALUE for a key that was not asked for`, {
-          server,
-        });
-      }
+      const i = this.cursor.matchString(reply.key);
+      if (i < 0) this.notAsked(server);
       try {
-        this.values[i] = {
-          value: this.serializer.deserialize(reply.value, reply.flags) as T,
-          cas: reply.cas,
-        };
+        this.hit(i, this.serializer.deserialize(reply.value, reply.flags), reply.cas);
       } catch (e) {
         this.error ??= e as Error;
       }
@@ -55,9 +67,16 @@ export class TextGetRequest<T> extends Request<Array<TextHit<T> | undefined>> {
     if (reply.type === 'END') {
       if (--this.endsLeft > 0) return MORE;
       if (this.error) return this.reject(this.error);
-      return this.resolve(this.values);
+      return this.resolve(this.result());
     }
     return this.failOrUnexpected(reply, server);
+  }
+
+  private notAsked(server: string): never {
+    throw new ProtocolError(`${server} ${this.command}: VALUE for a key that was not asked for`, {
+      server,
+      command: this.command,
+    });
   }
 
   private failOrUnexpected(reply: Reply, server: string): boolean {
@@ -67,6 +86,49 @@ export class TextGetRequest<T> extends Request<Array<TextHit<T> | undefined>> {
     this.pendingError ??= err;
     if (--this.endsLeft > 0) return MORE;
     return this.reject(err);
+  }
+}
+
+/** Text retrieval whose result is the hit (value + cas) per requested key index. */
+export class TextGetRequest<T> extends TextRetrievalRequest<Array<TextHit<T> | undefined>> {
+  private readonly values: Array<TextHit<T> | undefined>;
+
+  constructor(command: string, lines: string[], wireKeys: readonly string[], serializer: Serializer) {
+    super(command, lines, wireKeys, serializer);
+    this.values = new Array(wireKeys.length);
+  }
+
+  protected hit(index: number, value: unknown, cas: bigint | undefined): void {
+    this.values[index] = { value: value as T, cas };
+  }
+
+  protected result(): Array<TextHit<T> | undefined> {
+    return this.values;
+  }
+}
+
+/**
+ * getMulti over text `get` lines: fills the caller's result map directly
+ * (hits only), keyed by the caller's own keys (`keys[i]` was sent as
+ * `wireKeys[i]`).
+ */
+export class TextMultiGetRequest<T> extends TextRetrievalRequest<Map<string, T>> {
+  constructor(
+    lines: string[],
+    wireKeys: readonly string[],
+    private readonly keys: readonly string[],
+    private readonly out: Map<string, T>,
+    serializer: Serializer,
+  ) {
+    super('getMulti', lines, wireKeys, serializer);
+  }
+
+  protected hit(index: number, value: unknown): void {
+    this.out.set(this.keys[index]!, value as T);
+  }
+
+  protected result(): Map<string, T> {
+    return this.out;
   }
 }
 

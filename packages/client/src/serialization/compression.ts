@@ -7,6 +7,7 @@ import * as zlib from 'node:zlib';
 import { MemkitError } from '@memkit/protocol';
 import { UnserializableError } from './errors';
 import { FLAGS } from './flags';
+import { deserializeRange } from './slice';
 import type { SerializedValue, Serializer } from './types';
 
 /** Options of `withCompression`. */
@@ -54,7 +55,7 @@ export function withCompression<T, R>(
   );
   const skip = FLAGS.ZLIB | FLAGS.INTEGER | FLAGS.LONG;
 
-  return {
+  const wrapped: Serializer<T, R> = {
     serialize(value: T): SerializedValue {
       const plain = inner.serialize(value);
       if (minCompressLength === 0 || plain.bytes.length <= minCompressLength || plain.flags & skip)
@@ -86,7 +87,13 @@ export function withCompression<T, R>(
         throw err;
       }
     },
+
+    deserializeSlice(buf: Buffer, start: number, end: number, flags: number): R {
+      if (!(flags & FLAGS.ZLIB)) return deserializeRange(inner, buf, start, end, flags);
+      return wrapped.deserialize(buf.subarray(start, end), flags);
+    },
   };
+  return wrapped;
 }
 
 function checkInt(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {

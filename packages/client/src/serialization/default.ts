@@ -13,6 +13,7 @@ import { MemkitError } from '@memkit/protocol';
 import { type CompressionOptions, withCompression } from './compression';
 import { UnserializableError } from './errors';
 import { FLAGS } from './flags';
+import { utf8Range } from './slice';
 import type { SerializedValue, Serializer } from './types';
 
 // fatal: Python's utf-8 codec raises on bad bytes instead of substituting
@@ -155,6 +156,16 @@ export const pythonSerializer: Serializer<unknown> = {
     const why =
       flags & FLAGS.ZLIB ? 'is compressed; wrap the serializer with withCompression' : 'has unknown flags';
     throw new UnserializableError(`value with flags ${flags} ${why}`, bytes, flags);
+  },
+
+  deserializeSlice(buf: Buffer, start: number, end: number, flags: number): unknown {
+    // Text (the common case) straight from the receive buffer; everything
+    // else, and text that needs the validating decoder, as `deserialize`.
+    if (flags !== 0 && flags & FLAGS.TEXT) {
+      const text = utf8Range(buf, start, end);
+      if (text !== undefined) return text;
+    }
+    return pythonSerializer.deserialize(buf.subarray(start, end), flags);
   },
 };
 

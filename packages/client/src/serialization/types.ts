@@ -21,4 +21,12 @@ export interface Serializer<T = unknown, R = T> {
   serialize(value: T): SerializedValue;
   /** Decodes a stored value; throws `UnserializableError` (`ERR_UNSERIALIZABLE`) when it cannot. */
   deserialize(bytes: Buffer, flags: number): R;
+  /**
+   * Optional fast path: decodes the value stored in `buf[start, end)` in
+   * place and returns exactly what `deserialize(buf.subarray(start, end),
+   * flags)` would (errors included). The client uses it for multi-get
+   * replies, where it saves a Buffer view per value; without it the client
+   * calls `deserialize`.
+   */
+  deserializeSlice?(buf: Buffer, start: number, end: number, flags: number): R;
 }
