@@ -58,7 +58,13 @@ export interface ClientOptions {
   timeout?: number;
   /** Connect (and TLS/auth handshake) timeout in ms. Default 2000. */
   connectTimeout?: number;
-  /** Sockets per server; commands are pipelined on each. Default 1. */
+  /**
+   * Sockets per server. Default 2. Commands are pipelined on the socket that
+   * has requests outstanding, so a caller's un-awaited commands stay in
+   * order; only when a server has nothing outstanding does the next command
+   * go to its next socket (which halves idle round-trip latency on VMs where
+   * waking the same memcached thread again is slow; see bench/RESULTS.md).
+   */
   connectionsPerServer?: number;
   /** TCP keep-alive initial delay in ms (0 disables). Default 30000. */
   keepAlive?: number;
@@ -121,7 +127,7 @@ export function resolveOptions(o: ClientOptions): ResolvedOptions {
     maxValueSize: positive('maxValueSize', o.maxValueSize ?? DEFAULT_MAX_VALUE_SIZE),
     timeout: positive('timeout', o.timeout ?? 1000),
     connectTimeout: positive('connectTimeout', o.connectTimeout ?? 2000),
-    connectionsPerServer: positive('connectionsPerServer', o.connectionsPerServer ?? 1),
+    connectionsPerServer: positive('connectionsPerServer', o.connectionsPerServer ?? 2),
     keepAlive: o.keepAlive ?? 30_000,
     tls,
     auth: o.auth,

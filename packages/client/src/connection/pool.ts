@@ -1,8 +1,10 @@
 /**
  * The connections to one server: up to `connectionsPerServer` pipelined
- * sockets, created lazily, replaced when they die, with exponential backoff
- * after connect failures (during backoff, commands fail fast instead of
- * piling up). Counts consecutive failures (connect errors and timeouts) so
+ * sockets, created lazily, replaced when they die. The socket with requests
+ * outstanding takes every new request (so commands stay in the order they
+ * were issued); a server with nothing outstanding sends on its next socket.
+ * Exponential backoff after connect failures (during backoff, commands fail
+ * fast instead of piling up). Counts consecutive failures (connect errors and timeouts) so
  * the cluster can mark the server dead.
  */
 import { EventEmitter } from 'node:events';
@@ -98,17 +100,21 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
       if (c && c.state !== 'closed') return c;
       return this.create(0);
     }
-    // Least pending among live connections, creating missing ones first.
-    let best: Connection | undefined;
+    // A connection with requests outstanding takes the new one too, so a caller's un-awaited
+    // commands stay in order. Only an idle server rotates to its next connection.
+    for (let i = 0; i < n; i++) {
+      const c = this.conns[i];
+      if (c && c.state !== 'closed' && c.pending > 0) return c;
+    }
     for (let k = 0; k < n; k++) {
       const i = (this.next + k) % n;
       let c = this.conns[i];
       if (!c || c.state === 'closed') c = this.create(i);
-      if (!c) return undefined;
-      if (!best || c.pending < best.pending) best = c;
+      if (!c) continue;
+      this.next = (i + 1) % n;
+      return c;
     }
-    this.next = (this.next + 1) % n;
-    return best;
+    return undefined;
   }
 
   private create(i: number): Connection | undefined {

@@ -51,7 +51,7 @@ export interface DesyncReport {
   injected: Record<string, number>;
   /** Milliseconds from the end of the faults until every server was alive again. */
   recoveredAfterMs: number;
-  /** Proxy connections open at the end (expected: one per server). */
+  /** Proxy connections open at the end (expected: 1 to connectionsPerServer per server). */
   openConnections: number;
   /** The client's per-command timeout, ms. */
   timeout: number;
