@@ -377,3 +377,25 @@ describe('deserializeSlice (in-place decoding of multi-get values)', () => {
     }
   });
 });
+
+describe('utf8Bytes (slab encoding of large strings)', () => {
+  it('gives exactly Buffer.from(text) at every size class, and later values never overwrite earlier ones', async () => {
+    const { utf8Bytes } = await import('../src/serialization/utf8-bytes');
+    const samples: string[] = [];
+    for (const n of [0, 1, 4095, 4096, 4097, 10_240, 87_381, 87_382, 300_000]) {
+      samples.push(
+        'a'.repeat(n),
+        'é✓😀'
+          .repeat(Math.ceil(n / 4))
+          .slice(0, n)
+          .replace(/[\ud800-\udbff]$/, 'x'),
+      );
+    }
+    // Enough 10 KB strings to fill several slabs.
+    for (let i = 0; i < 300; i++) samples.push(`${i}:`.padEnd(10_240, String.fromCharCode(0x41 + (i % 26))));
+    const encoded = samples.map((s) => utf8Bytes(s));
+    samples.forEach((s, i) => {
+      expect(encoded[i]!.equals(Buffer.from(s, 'utf8')), `sample ${i} (${s.length} units)`).toBe(true);
+    });
+  });
+});

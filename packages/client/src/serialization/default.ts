@@ -15,6 +15,7 @@ import { UnserializableError } from './errors';
 import { FLAGS } from './flags';
 import { utf8Range } from './slice';
 import type { SerializedValue, Serializer } from './types';
+import { utf8Bytes } from './utf8-bytes';
 
 // fatal: Python's utf-8 codec raises on bad bytes instead of substituting
 // U+FFFD; ignoreBOM: it also keeps a leading BOM as U+FEFF.
@@ -72,7 +73,7 @@ function encodeJson(value: unknown): SerializedValue {
     );
   }
   if (text === undefined) throw new MemkitError('ERR_INVALID_ARGUMENT', 'cannot serialize value as JSON');
-  return { bytes: Buffer.from(text, 'utf8'), flags: FLAGS.JSON };
+  return { bytes: utf8Bytes(text), flags: FLAGS.JSON };
 }
 
 /**
@@ -107,7 +108,7 @@ export const pythonSerializer: Serializer<unknown> = {
             'cannot serialize a string with a lone surrogate as UTF-8',
           );
         }
-        return { bytes: Buffer.from(value, 'utf8'), flags: FLAGS.TEXT };
+        return { bytes: utf8Bytes(value), flags: FLAGS.TEXT };
       case 'bigint':
         return { bytes: ascii(value.toString()), flags: FLAGS.INTEGER };
       case 'number':
