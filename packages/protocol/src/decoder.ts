@@ -198,7 +198,7 @@ export class ReplyDecoder {
       }
       const blockEnd = pos + size;
       if (blockEnd + 2 <= end) {
-        if (chunk[blockEnd] !== CR || chunk[blockEnd + 1] !== LF) this.badBlockEnd();
+        this.checkBlockEnd(chunk, blockEnd);
         (reply as BlockReply).value = chunk.subarray(pos, blockEnd);
         pos = blockEnd + 2;
         onReply(reply);
@@ -230,7 +230,7 @@ export class ReplyDecoder {
       this.startBlock(valueReplyOf(chunk, view), size, chunk, data);
       return -1;
     }
-    if (chunk[blockEnd] !== CR || chunk[blockEnd + 1] !== LF) this.badBlockEnd();
+    this.checkBlockEnd(chunk, blockEnd);
     view.buf = chunk;
     view.start = data;
     view.end = blockEnd;
@@ -273,7 +273,7 @@ export class ReplyDecoder {
         this.startBlock(reply as BlockReply, size, chunk, pos);
         return end;
       }
-      if (chunk[blockEnd] !== CR || chunk[blockEnd + 1] !== LF) this.badBlockEnd();
+      this.checkBlockEnd(chunk, blockEnd);
       (reply as BlockReply).value = chunk.subarray(pos, blockEnd);
       onReply(reply);
       return blockEnd + 2;
@@ -334,6 +334,11 @@ export class ReplyDecoder {
 
   private bareLf(buf: Buffer, start: number, end: number): never {
     throw new ProtocolError(`reply line ${describeBytes(buf, start, end)} ends with a bare LF, not CRLF`);
+  }
+
+  /** The two bytes at `at` must be the CRLF that ends a data block. */
+  private checkBlockEnd(chunk: Buffer, at: number): void {
+    if (chunk[at] !== CR || chunk[at + 1] !== LF) this.badBlockEnd();
   }
 
   private badBlockEnd(): never {

@@ -4,6 +4,7 @@
  * is owed and checks that every one is a word its command can produce; VALUE
  * blocks must name a key the request asked for.
  */
+import type { Buffer } from 'node:buffer';
 import { type Chunk, ProtocolError, type Reply, type ValueView } from '@memkit/protocol';
 import { MORE, Request } from '../connection/request';
 import type { Serializer } from '../serialization/index';
@@ -44,25 +45,14 @@ abstract class TextRetrievalRequest<R> extends Request<R> {
 
   override onValue(view: ValueView, server: string): boolean {
     const i = this.cursor.matchBytes(view.buf, view.keyStart, view.keyEnd);
-    if (i < 0) this.notAsked(server);
-    try {
-      this.hit(i, deserializeRange(this.serializer, view.buf, view.start, view.end, view.flags), view.cas);
-    } catch (e) {
-      this.error ??= e as Error;
-    }
-    return MORE;
+    return this.value(i, server, view.buf, view.start, view.end, view.flags, view.cas);
   }
 
   onReply(reply: Reply, server: string): boolean {
     if (reply.type === 'VALUE') {
       const i = this.cursor.matchString(reply.key);
-      if (i < 0) this.notAsked(server);
-      try {
-        this.hit(i, this.serializer.deserialize(reply.value, reply.flags), reply.cas);
-      } catch (e) {
-        this.error ??= e as Error;
-      }
-      return MORE;
+      const { value } = reply;
+      return this.value(i, server, value, 0, value.length, reply.flags, reply.cas);
     }
     if (reply.type === 'END') {
       if (--this.endsLeft > 0) return MORE;
@@ -70,6 +60,28 @@ abstract class TextRetrievalRequest<R> extends Request<R> {
       return this.resolve(this.result());
     }
     return this.failOrUnexpected(reply, server);
+  }
+
+  /**
+   * The value `buf[start, end)` of requested key `i` (-1: not asked for, the stream is out of
+   * sync). A value that cannot be decoded fails the request once its last `END` arrives.
+   */
+  private value(
+    i: number,
+    server: string,
+    buf: Buffer,
+    start: number,
+    end: number,
+    flags: number,
+    cas: bigint | undefined,
+  ): boolean {
+    if (i < 0) this.notAsked(server);
+    try {
+      this.hit(i, deserializeRange(this.serializer, buf, start, end, flags), cas);
+    } catch (e) {
+      this.error ??= e as Error;
+    }
+    return MORE;
   }
 
   private notAsked(server: string): never {
