@@ -78,6 +78,35 @@ export function checkCallOptions(method: string, kind: CallKind, opts: unknown):
   }
 }
 
+/** Options of `Client.close()`. */
+export interface CloseOptions {
+  /** Let queued and in-flight commands finish, then send `quit`. Default false (close at once). */
+  graceful?: boolean;
+  /** With `graceful`: the most to wait (ms) before destroying what is left. Default: no limit beyond each command's own timeout. */
+  timeout?: number;
+}
+
+const checkClose: Record<keyof CloseOptions, Check> = { graceful: isBoolean, timeout: positiveMs };
+
+/** Throws `ERR_INVALID_ARGUMENT` unless `options` are valid `close()` options. */
+export function checkCloseOptions(options: unknown): void {
+  if (options === undefined) return;
+  if (!isPlainObject(options)) {
+    throw invalid(
+      `close: the options argument must be an object such as { graceful: true }, got ${show(options)}`,
+    );
+  }
+  const unknown = unknownName(options, Object.keys(checkClose));
+  if (unknown) throw invalid(`close: ${unknown}`);
+  for (const [name, check] of Object.entries(checkClose)) {
+    const why = options[name] === undefined ? undefined : check(options[name]);
+    if (why) throw invalid(`close: option ${name} ${why}`);
+  }
+  if (options.timeout !== undefined && options.graceful !== true) {
+    throw invalid('close: timeout applies to a graceful close: pass { graceful: true, timeout }');
+  }
+}
+
 /** Throws `ERR_INVALID_ARGUMENT` unless `keys` is an array (a string would be read as its characters). */
 export function checkKeyList(method: string, keys: unknown): void {
   if (!Array.isArray(keys)) throw invalid(`${method}: keys must be an array, got ${show(keys)}`);

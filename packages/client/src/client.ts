@@ -4,7 +4,13 @@
  */
 import { EventEmitter } from 'node:events';
 import { MemkitError, type MetadumpReply } from '@memkit/protocol';
-import { type CallKind, checkCallOptions, checkKeyList } from './call-options';
+import {
+  type CallKind,
+  type CloseOptions,
+  checkCallOptions,
+  checkCloseOptions,
+  checkKeyList,
+} from './call-options';
 import { Cluster, createLocator } from './cluster/cluster';
 import { type GetOrSetOptions, getOrSet, type Loader } from './commands/get-or-set';
 import { deleteMulti, getMulti, type MultiOptions, setMulti } from './commands/multi';
@@ -33,6 +39,8 @@ import { createDefaultSerializer } from './serialization/index';
 export class Client extends EventEmitter {
   private readonly ctx: Context;
   private closed = false;
+  /** The graceful close under way, if any. */
+  private closing: Promise<void> | undefined;
 
   constructor(options: ClientOptions = {}) {
     super();
@@ -232,15 +240,45 @@ export class Client extends EventEmitter {
     return this.ctx.cluster.nodes.map((n) => n.address);
   }
 
-  /** Closes every connection; pending commands fail with ERR_CLIENT_CLOSED. Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Closes the client. New calls fail with ERR_CLIENT_CLOSED from now on.
+   *
+   * - `close()`: at once; every pending command fails with ERR_CLIENT_CLOSED.
+   * - `close({ graceful: true })`: the commands already queued or in flight
+   *   finish (each within its own timeout), then every connection sends
+   *   `quit` and closes. With `timeout` (ms), whatever is still pending after
+   *   that long fails with ERR_CLIENT_CLOSED and the sockets are destroyed.
+   *
+   * Resolves once every socket is closed. Idempotent; a `close()` during a
+   * graceful close cuts it short. `await using` closes gracefully.
+   */
+  close(options?: CloseOptions): Promise<void> {
+    try {
+      checkCloseOptions(options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     this.closed = true;
-    this.ctx.cluster.close();
+    if (!options?.graceful) {
+      this.ctx.cluster.close();
+      return this.closing ?? Promise.resolve();
+    }
+    this.closing ??= this.drain(options.timeout);
+    return this.closing;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
+    await this.close({ graceful: true });
+  }
+
+  private async drain(timeout: number | undefined): Promise<void> {
+    const cluster = this.ctx.cluster;
+    const force = timeout === undefined ? undefined : setTimeout(() => cluster.close(), timeout);
+    try {
+      await cluster.end();
+    } finally {
+      clearTimeout(force);
+    }
   }
 
   private store(

@@ -3,6 +3,7 @@
  */
 
 export { isMemkitError, MemkitError, type MemkitErrorCode } from '@memkit/protocol';
+export type { CloseOptions } from './call-options';
 export { Client } from './client';
 export { KetamaLocator } from './cluster/ketama';
 export type { NodeLocator, ServerNode } from './cluster/locator';

@@ -48,7 +48,7 @@ type OptionTable = { [K in keyof ClientOptions]-?: OptionDescriptor<Exclude<Clie
 export const HASHING_NAMES: readonly HashingName[] = ['ketama', 'ketama-oaat', 'ketama-md5', 'modula'];
 
 /** The default `maxQueue`: see bench/RESULTS.md for the measurement behind it. */
-export const DEFAULT_MAX_QUEUE = 50_000;
+export const DEFAULT_MAX_QUEUE = 100_000;
 
 /** The default per-value limit: memcached's 1 MiB item minus room for its item header and key. */
 export const DEFAULT_MAX_VALUE_SIZE = 1024 * 1024 - 512;

@@ -114,7 +114,7 @@ export interface ClientOptions {
    * `ERR_QUEUE_FULL` instead of piling up in memory while the server is stalled (sized in
    * bench/RESULTS.md). Writes also pause while the socket's buffer is full.
    *
-   * Default: `50000`.
+   * Default: `100000`.
    */
   maxQueue?: number;
   /**

@@ -80,11 +80,23 @@ export class Cluster extends EventEmitter {
     return this.dead.has(address);
   }
 
+  /** Closes every pool now: pending commands fail with ERR_CLIENT_CLOSED. */
   close(): void {
+    this.stop();
+    for (const p of this.pools) p.close();
+  }
+
+  /** Graceful close of every pool (see `ServerPool.end`); `close()` meanwhile cuts it short. */
+  async end(): Promise<void> {
+    this.stop();
+    await Promise.all(this.pools.map((p) => p.end()));
+  }
+
+  /** No more dead-server probes, and no failure marks a server dead any more. */
+  private stop(): void {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    for (const p of this.pools) p.close();
   }
 
   private onFailure(address: string, err: MemkitError, count: number): void {
