@@ -23,7 +23,21 @@ function refusal(options: unknown): MemkitError {
 
 /** For each option: values that must be refused (at least one per option; the test checks that). */
 const BAD: Record<keyof ClientOptions, unknown[]> = {
-  servers: [42, { host: 'h' }, null, [], ['h:port'], ['a:1', 'a:1'], [{ port: 70_000 }]],
+  servers: [
+    42,
+    { host: 'h' },
+    null,
+    [],
+    ['h:port'],
+    ['a:1', 'a:1'],
+    [{ port: 70_000 }],
+    [42],
+    [null],
+    [{ hostname: 'cache' }],
+    [{ host: 'h', port: '11211' }],
+    [{ host: 'h', port: 1.5 }],
+    [{ path: 1 }],
+  ],
   protocol: ['bogus', 'META', 1],
   keyPrefix: [1, 'a b', 'x\n', 'é'.repeat(200)],
   serializer: [{}, { serialize: () => 0 }, 'json'],
@@ -90,6 +104,8 @@ describe('client options', () => {
     expect(refusal({ keyprefix: 'x' }).message).toContain('did you mean "keyPrefix"');
     expect(refusal({ prefix: 'x' }).message).toContain('did you mean "keyPrefix"');
     expect(refusal({ prefix: 'x' }).code).toBe('ERR_INVALID_OPTION');
+    // Inside a server object too: { hostname } would otherwise quietly mean 127.0.0.1.
+    expect(refusal({ servers: [{ hostname: 'cache' }] }).message).toMatch(/unknown field "hostname"/);
   });
 
   it('options that are not an object are refused', () => {
