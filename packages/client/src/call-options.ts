@@ -33,7 +33,7 @@ const isSignal: Check = (v) => {
 const isNumber: Check = (v) =>
   typeof v === 'number' ? undefined : `must be a number of seconds, got ${show(v)}`;
 
-const CHECKS: Record<string, Check> = {
+const CHECKS = {
   timeout: positiveMs,
   signal: isSignal,
   ttl: isNumber,
@@ -42,7 +42,7 @@ const CHECKS: Record<string, Check> = {
   staleTtl: numberIn(0, Number.MAX_SAFE_INTEGER, false, 'a number of seconds >= 0'),
   lockTtl: numberIn(Number.MIN_VALUE, Number.MAX_SAFE_INTEGER, false, 'a number of seconds above 0'),
   waitTimeout: positiveMs,
-};
+} satisfies Record<string, Check>;
 
 /** The option names each kind of call accepts. */
 export const CALL_OPTIONS = {
@@ -73,7 +73,7 @@ export function checkCallOptions(method: string, kind: CallKind, opts: unknown):
   for (const name of allowed) {
     const value = opts[name];
     if (value === undefined) continue;
-    const why = CHECKS[name]!(value);
+    const why = CHECKS[name as keyof typeof CHECKS](value);
     if (why) throw invalid(`${method}: option ${name} ${why}`);
   }
 }
