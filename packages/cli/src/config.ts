@@ -49,7 +49,7 @@ export function clientOptions(servers: string[], opts: GlobalOptions): ClientOpt
     connectTimeout: opts.timeout ?? 2000,
     protocol: opts.protocol ?? 'meta',
     // A monitoring tool must see a server again as soon as it is back.
-    deadRetry: 1,
+    deadRetryDelay: 1000,
     reconnectMaxDelay: 1000,
   };
 }

@@ -4,6 +4,13 @@
  */
 import { EventEmitter } from 'node:events';
 import { MemkitError, type MetadumpReply } from '@memkit/protocol';
+import {
+  type CallKind,
+  type CloseOptions,
+  checkCallOptions,
+  checkCloseOptions,
+  checkKeyList,
+} from './call-options';
 import { Cluster, createLocator } from './cluster/cluster';
 import { type GetOrSetOptions, getOrSet, type Loader } from './commands/get-or-set';
 import { deleteMulti, getMulti, type MultiOptions, setMulti } from './commands/multi';
@@ -14,16 +21,6 @@ import { type SetOptions, type StoreKind, store } from './commands/storage';
 import { Context } from './context';
 import { type ClientOptions, type CommandOptions, resolveOptions } from './options';
 import { createDefaultSerializer } from './serialization/index';
-import { parseServers } from './servers';
-
-/** Turns a synchronous throw (invalid key, value too large) into a rejected promise. */
-function run<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return fn();
-  } catch (err) {
-    return Promise.reject(err);
-  }
-}
 
 /**
  * A memcached client: one or many servers, pipelined connections, the meta
@@ -42,12 +39,14 @@ function run<T>(fn: () => Promise<T>): Promise<T> {
 export class Client extends EventEmitter {
   private readonly ctx: Context;
   private closed = false;
+  /** The graceful close under way, if any. */
+  private closing: Promise<void> | undefined;
 
   constructor(options: ClientOptions = {}) {
     super();
     const resolved = resolveOptions(options);
-    const nodes = parseServers(options.servers ?? ['127.0.0.1:11211']);
-    const locator = nodes.length > 1 ? createLocator(options.hashing ?? 'ketama', nodes) : undefined;
+    const nodes = resolved.servers;
+    const locator = nodes.length > 1 ? createLocator(resolved.hashing, nodes) : undefined;
     const cluster = new Cluster(nodes, locator, resolved);
     cluster.on('server:dead', (a, e) => this.emit('server:dead', a, e));
     cluster.on('server:alive', (a) => this.emit('server:alive', a));
@@ -56,18 +55,28 @@ export class Client extends EventEmitter {
       pool.on('close', (a, e) => this.emit('close', a, e));
     }
     const serializer =
-      options.serializer ?? createDefaultSerializer({ minCompressLength: options.minCompressLength ?? 0 });
+      resolved.serializer ?? createDefaultSerializer({ minCompressLength: resolved.minCompressLength });
     this.ctx = new Context(resolved, serializer, cluster);
   }
 
   /** The value stored under `key`, or `undefined` on a miss. */
   get<T = unknown>(key: string | Uint8Array, opts?: CommandOptions): Promise<T | undefined> {
-    return run(() => retrieve(this.ctx, 'get', key, undefined, opts) as Promise<T | undefined>);
+    return this.run(
+      'get',
+      'command',
+      opts,
+      () => retrieve(this.ctx, 'get', key, undefined, opts) as Promise<T | undefined>,
+    );
   }
 
   /** The value and its CAS unique (for `cas()`), or `undefined` on a miss. */
   gets<T = unknown>(key: string | Uint8Array, opts?: CommandOptions): Promise<CasResult<T> | undefined> {
-    return run(() => retrieve(this.ctx, 'gets', key, undefined, opts) as Promise<CasResult<T> | undefined>);
+    return this.run(
+      'gets',
+      'command',
+      opts,
+      () => retrieve(this.ctx, 'gets', key, undefined, opts) as Promise<CasResult<T> | undefined>,
+    );
   }
 
   /** Get-and-touch: the value, with its TTL reset to `ttlSeconds`. */
@@ -76,7 +85,12 @@ export class Client extends EventEmitter {
     ttlSeconds: number,
     opts?: CommandOptions,
   ): Promise<T | undefined> {
-    return run(() => retrieve(this.ctx, 'gat', key, ttlSeconds, opts) as Promise<T | undefined>);
+    return this.run(
+      'gat',
+      'command',
+      opts,
+      () => retrieve(this.ctx, 'gat', key, ttlSeconds, opts) as Promise<T | undefined>,
+    );
   }
 
   /** Get-and-touch with CAS. */
@@ -85,12 +99,20 @@ export class Client extends EventEmitter {
     ttlSeconds: number,
     opts?: CommandOptions,
   ): Promise<CasResult<T> | undefined> {
-    return run(() => retrieve(this.ctx, 'gats', key, ttlSeconds, opts) as Promise<CasResult<T> | undefined>);
+    return this.run(
+      'gats',
+      'command',
+      opts,
+      () => retrieve(this.ctx, 'gats', key, ttlSeconds, opts) as Promise<CasResult<T> | undefined>,
+    );
   }
 
   /** Hits only, keyed by the given keys. One batch per server, in parallel. */
   getMulti<T = unknown>(keys: readonly string[], opts?: MultiOptions): Promise<Map<string, T>> {
-    return run(() => getMulti<T>(this.ctx, keys, opts));
+    return this.run('getMulti', 'multi', opts, () => {
+      checkKeyList('getMulti', keys);
+      return getMulti<T>(this.ctx, keys, opts);
+    });
   }
 
   /** Stores unconditionally. Resolves `true` when stored. */
@@ -120,7 +142,7 @@ export class Client extends EventEmitter {
 
   /** Compare-and-swap: stores only if the item's CAS is still `cas`. `false` on conflict or miss. */
   cas(key: string | Uint8Array, value: unknown, cas: bigint, opts?: SetOptions): Promise<boolean> {
-    return run(() => store(this.ctx, 'cas', key, value, cas, opts));
+    return this.run('cas', 'store', opts, () => store(this.ctx, 'cas', key, value, cas, opts));
   }
 
   /** Stores many entries; resolves with the keys that were NOT stored. */
@@ -128,21 +150,32 @@ export class Client extends EventEmitter {
     entries: Iterable<readonly [string, unknown]> | Record<string, unknown>,
     opts?: MultiOptions & { ttl?: number },
   ): Promise<string[]> {
-    const list =
-      Symbol.iterator in Object(entries)
-        ? (entries as Iterable<readonly [string, unknown]>)
-        : Object.entries(entries);
-    return run(() => setMulti(this.ctx, list, opts));
+    return this.run('setMulti', 'setMulti', opts, () => {
+      if (typeof entries !== 'object' || entries === null) {
+        throw new MemkitError(
+          'ERR_INVALID_ARGUMENT',
+          `setMulti: entries must be an iterable of [key, value] or an object, got ${typeof entries}`,
+        );
+      }
+      const list =
+        Symbol.iterator in entries
+          ? (entries as Iterable<readonly [string, unknown]>)
+          : Object.entries(entries as Record<string, unknown>);
+      return setMulti(this.ctx, list, opts);
+    });
   }
 
   /** Deletes. `true` when an item was deleted, `false` when there was none. */
   delete(key: string | Uint8Array, opts?: CommandOptions): Promise<boolean> {
-    return run(() => del(this.ctx, key, opts));
+    return this.run('delete', 'command', opts, () => del(this.ctx, key, opts));
   }
 
   /** Deletes many keys; resolves with the keys that were not deleted (missing or failed). */
   deleteMulti(keys: readonly string[], opts?: MultiOptions): Promise<string[]> {
-    return run(() => deleteMulti(this.ctx, keys, opts));
+    return this.run('deleteMulti', 'multi', opts, () => {
+      checkKeyList('deleteMulti', keys);
+      return deleteMulti(this.ctx, keys, opts);
+    });
   }
 
   /** Increments a decimal value (unsigned 64-bit, wraps at 2^64). `undefined` when missing. */
@@ -151,7 +184,7 @@ export class Client extends EventEmitter {
     delta: number | bigint = 1,
     opts?: CommandOptions,
   ): Promise<bigint | undefined> {
-    return run(() => arithmetic(this.ctx, 'incr', key, delta, opts));
+    return this.run('incr', 'command', opts, () => arithmetic(this.ctx, 'incr', key, delta, opts));
   }
 
   /** Decrements a decimal value (stops at 0). `undefined` when missing. */
@@ -160,37 +193,37 @@ export class Client extends EventEmitter {
     delta: number | bigint = 1,
     opts?: CommandOptions,
   ): Promise<bigint | undefined> {
-    return run(() => arithmetic(this.ctx, 'decr', key, delta, opts));
+    return this.run('decr', 'command', opts, () => arithmetic(this.ctx, 'decr', key, delta, opts));
   }
 
   /** Sets a new TTL (seconds). `false` when the key does not exist. */
   touch(key: string | Uint8Array, ttlSeconds: number, opts?: CommandOptions): Promise<boolean> {
-    return run(() => touch(this.ctx, key, ttlSeconds, opts));
+    return this.run('touch', 'command', opts, () => touch(this.ctx, key, ttlSeconds, opts));
   }
 
   /** Read-through caching with stampede protection: see `GetOrSetOptions`. */
   getOrSet<T>(key: string, loader: Loader<T>, opts?: GetOrSetOptions): Promise<T> {
-    return run(() => getOrSet(this.ctx, key, loader, opts));
+    return this.run('getOrSet', 'getOrSet', opts, () => getOrSet(this.ctx, key, loader, opts));
   }
 
   /** `stats [arg]` of every server, keyed by server address. */
   stats(arg?: string, opts?: CommandOptions): Promise<Record<string, Record<string, string>>> {
-    return run(() => stats(this.ctx, arg, opts));
+    return this.run('stats', 'command', opts, () => stats(this.ctx, arg, opts));
   }
 
   /** Server versions, keyed by server address. */
   version(opts?: CommandOptions): Promise<Record<string, string>> {
-    return run(() => version(this.ctx, opts));
+    return this.run('version', 'command', opts, () => version(this.ctx, opts));
   }
 
   /** Invalidates every item on every server (after `delaySeconds`). */
   flushAll(delaySeconds?: number, opts?: CommandOptions): Promise<void> {
-    return run(() => flushAll(this.ctx, delaySeconds, opts));
+    return this.run('flushAll', 'command', opts, () => flushAll(this.ctx, delaySeconds, opts));
   }
 
   /** Item metadata of every server via `lru_crawler metadump all` (an admin walk of the whole cache). */
   metadump(opts?: CommandOptions): Promise<Record<string, MetadumpReply[]>> {
-    return run(() => metadump(this.ctx, opts));
+    return this.run('metadump', 'command', opts, () => metadump(this.ctx, opts));
   }
 
   /**
@@ -207,15 +240,45 @@ export class Client extends EventEmitter {
     return this.ctx.cluster.nodes.map((n) => n.address);
   }
 
-  /** Closes every connection; pending commands fail with ERR_CLIENT_CLOSED. Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Closes the client. New calls fail with ERR_CLIENT_CLOSED from now on.
+   *
+   * - `close()`: at once; every pending command fails with ERR_CLIENT_CLOSED.
+   * - `close({ graceful: true })`: the commands already queued or in flight
+   *   finish (each within its own timeout), then every connection sends
+   *   `quit` and closes. With `timeout` (ms), whatever is still pending after
+   *   that long fails with ERR_CLIENT_CLOSED and the sockets are destroyed.
+   *
+   * Resolves once every socket is closed. Idempotent; a `close()` during a
+   * graceful close cuts it short. `await using` closes gracefully.
+   */
+  close(options?: CloseOptions): Promise<void> {
+    try {
+      checkCloseOptions(options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     this.closed = true;
-    this.ctx.cluster.close();
+    if (!options?.graceful) {
+      this.ctx.cluster.close();
+      return this.closing ?? Promise.resolve();
+    }
+    this.closing ??= this.drain(options.timeout);
+    return this.closing;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
+    await this.close({ graceful: true });
+  }
+
+  private async drain(timeout: number | undefined): Promise<void> {
+    const cluster = this.ctx.cluster;
+    const force = timeout === undefined ? undefined : setTimeout(() => cluster.close(), timeout);
+    try {
+      await cluster.end();
+    } finally {
+      clearTimeout(force);
+    }
   }
 
   private store(
@@ -224,7 +287,21 @@ export class Client extends EventEmitter {
     value: unknown,
     opts?: SetOptions,
   ): Promise<boolean> {
-    if (this.closed) return Promise.reject(new MemkitError('ERR_CLIENT_CLOSED', 'the client is closed'));
-    return run(() => store(this.ctx, kind, key, value, undefined, opts));
+    return this.run(kind, 'store', opts, () => store(this.ctx, kind, key, value, undefined, opts));
+  }
+
+  /**
+   * Runs one call: refused with ERR_CLIENT_CLOSED once `close()` began, its
+   * options checked, and a synchronous throw (invalid key, value too large)
+   * turned into a rejected promise.
+   */
+  private run<T>(method: string, kind: CallKind, opts: unknown, fn: () => Promise<T>): Promise<T> {
+    try {
+      if (this.closed) throw new MemkitError('ERR_CLIENT_CLOSED', `${method}: the client is closed`);
+      checkCallOptions(method, kind, opts);
+      return fn();
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 }

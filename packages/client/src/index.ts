@@ -2,7 +2,8 @@
  * @memkit/client: a fast, correct memcached client for Node.
  */
 
-export { isMemkitError, MemkitError, type MemkitErrorCode } from '@memkit/protocol';
+export { isMemkitError, MEMKIT_ERROR_CODES, MemkitError, type MemkitErrorCode } from '@memkit/protocol';
+export type { CloseOptions } from './call-options';
 export { Client } from './client';
 export { KetamaLocator } from './cluster/ketama';
 export type { NodeLocator, ServerNode } from './cluster/locator';

@@ -1,11 +1,17 @@
 /**
- * Client options: their types, documented defaults, and normalisation into
- * the resolved form the rest of the client reads.
+ * Client options: their types, and `resolveOptions`, which checks every
+ * option against the table in `option-table.ts` and applies its defaults.
+ * Durations are milliseconds; only memcached TTLs are seconds.
  */
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { MemkitError } from '@memkit/protocol';
 import type { NodeLocator, ServerNode } from './cluster/locator';
+import { isPlainObject, show, unknownName } from './option-checks';
+import { CLIENT_OPTIONS, OPTION_NAMES } from './option-table';
 import type { Serializer } from './serialization/index';
+import { parseServers } from './servers';
+
+export { DEFAULT_MAX_VALUE_SIZE } from './option-table';
 
 /** A server given as an object. */
 export interface ServerSpec {
@@ -37,115 +43,269 @@ export interface AuthOptions {
 /** Which key-to-server hashing a cluster uses. */
 export type HashingName = 'ketama' | 'ketama-oaat' | 'ketama-md5' | 'modula';
 
-/** Options of `new Client(...)`. Every field is optional except `servers`. */
+// <generated:client-options> from option-table.ts by `pnpm --filter @memkit/client docs:tables`; do not edit.
+/** Options of `new Client(...)`. Every field is optional; unknown names are refused with `ERR_INVALID_OPTION`. */
 export interface ClientOptions {
   /**
-   * Servers: `'host:port'`, `'host:port:weight'`, `'/path/to.sock'`, or
-   * `{ host, port, weight }` / `{ path }`. Default `['127.0.0.1:11211']`.
+   * The servers: an array of `'host:port'`, `'host:port:weight'`, `'[::1]:11211'`, `'/path/to.sock'` or
+   * `{ host, port, weight }` / `{ path }`; or one string listing them separated by commas
+   * (`'a:11211,b:11211'`).
+   *
+   * Default: `['127.0.0.1:11211']`.
    */
-  servers?: ReadonlyArray<string | ServerSpec>;
-  /** Wire protocol. `'meta'` (default) needs memcached >= 1.6; `'text'` works with any. */
+  servers?: string | ReadonlyArray<string | ServerSpec>;
+  /**
+   * Wire protocol. `'meta'` needs memcached ≥ 1.6; `'text'` works with any server. A server without meta
+   * support fails with `ERR_UNSUPPORTED` naming this option.
+   *
+   * Default: `'meta'`.
+   */
   protocol?: 'meta' | 'text';
-  /** Prefix added to every key (python-memcached's `key_prefix`). Default `''`. */
+  /**
+   * Prepended to every key (counts towards the 250-byte key limit); python-memcached's `key_prefix`.
+   *
+   * Default: `''`.
+   */
   keyPrefix?: string;
-  /** How values become bytes + flags. Default: python-memcached compatible. */
+  /**
+   * How values become bytes + flags and back: `serialize(value)` → `{ bytes, flags }` and
+   * `deserialize(bytes, flags)`.
+   *
+   * Default: python-memcached compatible.
+   */
   serializer?: Serializer;
-  /** Compress values larger than this many bytes with zlib (flag 8). `0` disables. Default 0 (as python-memcached). */
+  /**
+   * zlib-compress values longer than this many bytes (only when it shrinks them, flag 8). `0` disables.
+   *
+   * Default: `0` (off).
+   */
   minCompressLength?: number;
-  /** Largest value accepted, in bytes (memcached `-I` minus item overhead). Default 1 MiB - 512 B. */
+  /**
+   * Largest value accepted: larger ones are refused locally with `ERR_VALUE_TOO_LARGE` (memcached would
+   * delete the existing item). Set it to your server's `-I` minus ~512.
+   *
+   * Default: `1048064` (1 MiB − 512 B).
+   */
   maxValueSize?: number;
-  /** Per-command timeout in ms. Default 1000. */
+  /**
+   * Per-command timeout (a call can override it). A command that times out after being written destroys
+   * its connection.
+   *
+   * Default: `1000` ms.
+   */
   timeout?: number;
-  /** Connect (and TLS/auth handshake) timeout in ms. Default 2000. */
+  /**
+   * Timeout of connecting: TCP, TLS handshake and auth.
+   *
+   * Default: `2000` ms.
+   */
   connectTimeout?: number;
   /**
-   * Sockets per server. Default 2. Commands are pipelined on the socket that
-   * has requests outstanding, so a caller's un-awaited commands stay in
-   * order; only when a server has nothing outstanding does the next command
-   * go to its next socket (which halves idle round-trip latency on VMs where
-   * waking the same memcached thread again is slow; see bench/RESULTS.md).
+   * Sockets per server, all pipelined. The socket with requests outstanding takes every new command, so
+   * un-awaited commands reach the server in order; a server with nothing outstanding gets its next
+   * command on its next socket, which cuts idle round trips on VMs by a third (measured in
+   * bench/RESULTS.md).
+   *
+   * Default: `2`.
    */
   connectionsPerServer?: number;
-  /** TCP keep-alive initial delay in ms (0 disables). Default 30000. */
+  /**
+   * Most commands one server may have queued or in flight. Past it, calls fail at once with
+   * `ERR_QUEUE_FULL` instead of piling up in memory while the server is stalled (sized in
+   * bench/RESULTS.md). Writes also pause while the socket's buffer is full.
+   *
+   * Default: `100000`.
+   */
+  maxQueue?: number;
+  /**
+   * TCP keep-alive initial delay (`0` disables). TCP no-delay is always on.
+   *
+   * Default: `30000` ms.
+   */
   keepAlive?: number;
-  /** TLS: `true` for defaults, or options. Off by default. */
+  /**
+   * `true` for TLS with defaults, or `{ ca, cert, key, servername, rejectUnauthorized = true }`.
+   *
+   * Default: off.
+   */
   tls?: boolean | TlsOptions;
-  /** ASCII auth credentials (memcached `-Y`). */
+  /**
+   * `{ username, password }` for memcached's ASCII authentication (`memcached -Y authfile`).
+   *
+   * Default: none.
+   */
   auth?: AuthOptions;
-  /** Reconnect backoff: first delay in ms, doubled per failure up to `reconnectMaxDelay`. Default 50. */
+  /**
+   * First delay of the reconnect backoff after a failed connect, doubled per failure up to
+   * `reconnectMaxDelay`. During backoff, commands fail fast with `ERR_CONNECT`.
+   *
+   * Default: `50` ms.
+   */
   reconnectDelay?: number;
-  /** Upper bound of the reconnect backoff in ms. Default 2000. */
+  /**
+   * Upper bound of the reconnect backoff (at least `reconnectDelay`).
+   *
+   * Default: `2000` ms.
+   */
   reconnectMaxDelay?: number;
-  /** Cluster hashing, or your own `NodeLocator`. Default `'ketama'` (libmemcached weighted ketama). */
+  /**
+   * Key-to-server hashing of a cluster: `'ketama'` (libmemcached weighted ketama, pylibmc
+   * `ketama_weighted`), `'ketama-oaat'` (pylibmc `{"ketama": True}`), `'ketama-md5'`, `'modula'`
+   * (python-memcached), or `(nodes) => NodeLocator`.
+   *
+   * Default: `'ketama'`.
+   */
   hashing?: HashingName | ((nodes: readonly ServerNode[]) => NodeLocator);
-  /** Consecutive connection failures/timeouts before a server is marked dead. Default 2. */
+  /**
+   * Consecutive failures (failed connects, timeouts, dropped connections) before a server is marked dead.
+   *
+   * Default: `2`.
+   */
   failureThreshold?: number;
-  /** Seconds a dead server stays out before it is tried again (python-memcached `dead_retry`). Default 30. */
+  /**
+   * How long a dead server stays out before it is probed again (python-memcached's `dead_retry`, which is
+   * in seconds).
+   *
+   * Default: `30000` ms.
+   */
+  deadRetryDelay?: number;
+  /**
+   * The old name of `deadRetryDelay`, in seconds (`deadRetry: 30` is `deadRetryDelay: 30000`).
+   *
+   * Default: —.
+   * @deprecated Use deadRetryDelay.
+   */
   deadRetry?: number;
-  /** While a server is dead: move its keys to live servers (`'rehash'`) or fail them fast (`'error'`). Default `'rehash'`. */
+  /**
+   * While a server is dead: move its keys to the live servers (`'rehash'`) or fail them with
+   * `ERR_SERVER_DEAD` (`'error'`).
+   *
+   * Default: `'rehash'`.
+   */
   failover?: 'rehash' | 'error';
-  /** Flush a server that comes back from the dead before using it again. Default false. */
+  /**
+   * Flush a server that comes back from the dead before using it again (python-memcached's
+   * `flush_on_reconnect`).
+   *
+   * Default: `false`.
+   */
   flushOnReconnect?: boolean;
 }
+// </generated:client-options>
 
 /** Options every command accepts. */
 export interface CommandOptions {
-  /** Overrides the client's `timeout` (ms) for this call. */
+  /** Overrides the client's `timeout` (ms, above 0) for this call. */
   timeout?: number;
-  /** Aborts the call: removed if not yet written, else its connection is destroyed. */
+  /**
+   * Aborts the call with `ERR_ABORTED`. A command not yet written leaves the
+   * queue; one already written stays in the pipeline to swallow its reply
+   * (the connection is kept).
+   */
   signal?: AbortSignal;
 }
 
 /** Resolved options with every default applied. */
 export interface ResolvedOptions {
+  servers: ServerNode[];
   protocol: 'meta' | 'text';
   keyPrefix: string;
   maxValueSize: number;
+  minCompressLength: number;
   timeout: number;
   connectTimeout: number;
   connectionsPerServer: number;
+  maxQueue: number;
   keepAlive: number;
   tls: TlsOptions | undefined;
   auth: AuthOptions | undefined;
   reconnectDelay: number;
   reconnectMaxDelay: number;
+  hashing: HashingName | ((nodes: readonly ServerNode[]) => NodeLocator);
   failureThreshold: number;
-  deadRetryMs: number;
+  deadRetryDelay: number;
   failover: 'rehash' | 'error';
   flushOnReconnect: boolean;
+  serializer: Serializer | undefined;
 }
 
-/** The default per-value limit: memcached's 1 MiB item minus room for its item header and key. */
-export const DEFAULT_MAX_VALUE_SIZE = 1024 * 1024 - 512;
+let warnedDeadRetry = false;
 
-/** Applies defaults and checks ranges. */
-export function resolveOptions(o: ClientOptions): ResolvedOptions {
-  const tls = o.tls === true ? {} : o.tls === false || o.tls === undefined ? undefined : o.tls;
-  return {
-    protocol: o.protocol ?? 'meta',
-    keyPrefix: o.keyPrefix ?? '',
-    maxValueSize: positive('maxValueSize', o.maxValueSize ?? DEFAULT_MAX_VALUE_SIZE),
-    timeout: positive('timeout', o.timeout ?? 1000),
-    connectTimeout: positive('connectTimeout', o.connectTimeout ?? 2000),
-    connectionsPerServer: positive('connectionsPerServer', o.connectionsPerServer ?? 2),
-    keepAlive: o.keepAlive ?? 30_000,
-    tls,
-    auth: o.auth,
-    reconnectDelay: positive('reconnectDelay', o.reconnectDelay ?? 50),
-    reconnectMaxDelay: positive('reconnectMaxDelay', o.reconnectMaxDelay ?? 2000),
-    failureThreshold: positive('failureThreshold', o.failureThreshold ?? 2),
-    deadRetryMs: (o.deadRetry ?? 30) * 1000,
-    failover: o.failover ?? 'rehash',
-    flushOnReconnect: o.flushOnReconnect ?? false,
-  };
-}
-
-function positive(name: string, v: number): number {
-  if (!Number.isFinite(v) || v <= 0) {
-    throw new MemkitError(
-      'ERR_INVALID_ARGUMENT',
-      `option ${name} must be a positive number, got ${String(v)}`,
+/** Checks every option (throwing `ERR_INVALID_OPTION`) and applies the defaults. */
+export function resolveOptions(input: ClientOptions = {}): ResolvedOptions {
+  if (!isPlainObject(input)) {
+    throw invalid(
+      `client options must be an object such as { servers: ['127.0.0.1:11211'] }, got ${show(input)}`,
     );
   }
-  return v;
+  const unknown = unknownName(input, OPTION_NAMES);
+  const o = input as ClientOptions;
+  if (unknown) throw invalid(unknown);
+  for (const name of OPTION_NAMES) {
+    const value = o[name];
+    if (value === undefined) continue;
+    const why = CLIENT_OPTIONS[name].check(value);
+    if (why) throw invalid(`option ${name} ${why}`);
+  }
+  const pick = <K extends keyof ClientOptions>(name: K) =>
+    (o[name] ?? CLIENT_OPTIONS[name].default) as Exclude<ClientOptions[K], undefined>;
+
+  const resolved: ResolvedOptions = {
+    servers: resolveServers(pick('servers')),
+    protocol: pick('protocol'),
+    keyPrefix: pick('keyPrefix'),
+    maxValueSize: pick('maxValueSize'),
+    minCompressLength: pick('minCompressLength'),
+    timeout: pick('timeout'),
+    connectTimeout: pick('connectTimeout'),
+    connectionsPerServer: pick('connectionsPerServer'),
+    maxQueue: pick('maxQueue'),
+    keepAlive: pick('keepAlive'),
+    tls: o.tls === true ? {} : o.tls || undefined,
+    auth: o.auth,
+    reconnectDelay: pick('reconnectDelay'),
+    reconnectMaxDelay: pick('reconnectMaxDelay'),
+    hashing: pick('hashing'),
+    failureThreshold: pick('failureThreshold'),
+    deadRetryDelay: resolveDeadRetryDelay(o),
+    failover: pick('failover'),
+    flushOnReconnect: pick('flushOnReconnect'),
+    serializer: o.serializer,
+  };
+  if (resolved.reconnectMaxDelay < resolved.reconnectDelay) {
+    throw invalid(
+      `option reconnectMaxDelay (${resolved.reconnectMaxDelay} ms) must be at least reconnectDelay (${resolved.reconnectDelay} ms)`,
+    );
+  }
+  return resolved;
+}
+
+/** `servers` as nodes: an array, or one comma-separated string. */
+function resolveServers(servers: string | ReadonlyArray<string | ServerSpec>): ServerNode[] {
+  const list = typeof servers === 'string' ? servers.split(',').filter((s) => s.trim() !== '') : servers;
+  try {
+    return parseServers(list);
+  } catch (err) {
+    throw invalid(`option ${(err as Error).message}`, err);
+  }
+}
+
+/** `deadRetryDelay` (ms), or the deprecated `deadRetry` (seconds) with a one-time warning. */
+function resolveDeadRetryDelay(o: ClientOptions): number {
+  if (o.deadRetry === undefined) return o.deadRetryDelay ?? (CLIENT_OPTIONS.deadRetryDelay.default as number);
+  if (o.deadRetryDelay !== undefined) {
+    throw invalid('give deadRetryDelay (milliseconds) or the deprecated deadRetry (seconds), not both');
+  }
+  if (!warnedDeadRetry) {
+    warnedDeadRetry = true;
+    process.emitWarning(
+      `memkit: the client option deadRetry (seconds) is deprecated; use deadRetryDelay in milliseconds (deadRetry: ${o.deadRetry} is deadRetryDelay: ${o.deadRetry * 1000})`,
+      { type: 'DeprecationWarning', code: 'MEMKIT_DEP_DEAD_RETRY' },
+    );
+  }
+  return o.deadRetry * 1000;
+}
+
+function invalid(message: string, cause?: unknown): MemkitError {
+  return new MemkitError('ERR_INVALID_OPTION', message, cause === undefined ? {} : { cause });
 }

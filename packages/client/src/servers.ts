@@ -53,11 +53,33 @@ export function parseServers(specs: ReadonlyArray<string | ServerSpec>): ServerN
   return nodes;
 }
 
+const SPEC_KEYS = ['host', 'port', 'path', 'weight'];
+
 function fromObject(spec: ServerSpec): ServerNode {
+  const shown = typeof spec === 'object' && spec !== null ? JSON.stringify(spec) : String(spec);
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+    throw invalid(shown, "expected 'host:port' or { host, port, weight } / { path }");
+  }
+  const unknown = Object.keys(spec).find((k) => !SPEC_KEYS.includes(k));
+  if (unknown !== undefined)
+    throw invalid(shown, `unknown field ${JSON.stringify(unknown)} (fields: ${SPEC_KEYS.join(', ')})`);
+  for (const [field, type] of [
+    ['host', 'string'],
+    ['path', 'string'],
+    ['port', 'number'],
+    ['weight', 'number'],
+  ]) {
+    const v = spec[field as keyof ServerSpec];
+    if (v !== undefined && typeof v !== type) throw invalid(shown, `${field} must be a ${type}`);
+  }
+  if (spec.port !== undefined && !Number.isInteger(spec.port))
+    throw invalid(shown, 'port must be an integer');
+  if (spec.weight !== undefined && !Number.isFinite(spec.weight))
+    throw invalid(shown, 'weight must be a finite number');
   if (spec.path) {
     return { address: spec.path, host: spec.path, port: 0, weight: spec.weight ?? 1, socketPath: spec.path };
   }
-  return node(spec.host ?? '127.0.0.1', spec.port ?? DEFAULT_PORT, spec.weight ?? 1, JSON.stringify(spec));
+  return node(spec.host ?? '127.0.0.1', spec.port ?? DEFAULT_PORT, spec.weight ?? 1, shown);
 }
 
 function node(host: string, port: number, weight: number, spec: string): ServerNode {

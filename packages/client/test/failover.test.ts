@@ -1,7 +1,7 @@
 /**
  * Failover with three real memcached servers: one dies (SIGKILL) or stalls
  * (SIGSTOP) under load; calls fail only for its keys or move, nothing hangs,
- * and it rejoins after deadRetry (flushed first with flushOnReconnect).
+ * and it rejoins after deadRetryDelay (flushed first with flushOnReconnect).
  */
 import { type MemcachedInstance, startMemcachedCluster, stopAll } from '@memkit/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -31,13 +31,13 @@ function waitFor(client: Client, event: string, ms: number): Promise<string> {
 }
 
 describe('failover: rehash', () => {
-  it('a killed server costs only its keys, then they move; it rejoins after deadRetry', async () => {
+  it('a killed server costs only its keys, then they move; it rejoins after deadRetryDelay', async () => {
     const timeout = 300;
     const client = new Client({
       servers: servers.map((s) => s.address),
       timeout,
       failureThreshold: 2,
-      deadRetry: 1,
+      deadRetryDelay: 1000,
       reconnectDelay: 20,
     });
     try {
@@ -75,7 +75,7 @@ describe('failover: rehash', () => {
       expect(await client.set('k0', 'moved')).toBe(true);
       const others = keys.filter((k) => !victimKeys.has(k));
       expect((await client.getMulti(others)).size).toBe(others.length);
-      // Comes back: rejoins after deadRetry.
+      // Comes back: rejoins after deadRetryDelay.
       const alive = waitFor(client, 'server:alive', 5000);
       await victim.restart();
       expect(await alive).toBe(victim.address);
@@ -92,7 +92,7 @@ describe('failover: rehash', () => {
         servers: servers.map((s) => s.address),
         timeout: 500,
         failureThreshold: 1,
-        deadRetry: 1,
+        deadRetryDelay: 1000,
         flushOnReconnect,
       });
     for (const flush of [false, true]) {
@@ -126,7 +126,7 @@ describe('failover: error', () => {
       servers: servers.map((s) => s.address),
       timeout: 300,
       failureThreshold: 1,
-      deadRetry: 30,
+      deadRetryDelay: 30_000,
       failover: 'error',
     });
     try {

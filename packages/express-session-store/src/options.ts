@@ -26,6 +26,8 @@ export interface MemkitStoreOptions {
    */
   servers?: ReadonlyArray<string>;
   /** Prepended to each session ID to form the memcached key. Default `'sess:'`. */
+  keyPrefix?: string;
+  /** @deprecated The old name of `keyPrefix` (warns once). */
   prefix?: string;
   /**
    * Session lifetime in milliseconds, or a function of the session. Default:
@@ -65,10 +67,7 @@ export function resolveStoreOptions(o: MemkitStoreOptions): ResolvedStoreOptions
   if (o.client !== undefined && o.servers !== undefined) {
     throw new MemkitError('ERR_INVALID_ARGUMENT', 'give either `client` or `servers`, not both');
   }
-  const prefix = o.prefix ?? 'sess:';
-  if (typeof prefix !== 'string') {
-    throw new MemkitError('ERR_INVALID_ARGUMENT', 'prefix must be a string');
-  }
+  const prefix = resolvePrefix(o);
   const serializer = o.serializer ?? JSON;
   if (typeof serializer.stringify !== 'function' || typeof serializer.parse !== 'function') {
     throw new MemkitError('ERR_INVALID_ARGUMENT', 'serializer needs stringify(session) and parse(text)');
@@ -88,4 +87,23 @@ export function resolveStoreOptions(o: MemkitStoreOptions): ResolvedStoreOptions
     disableTTL: o.disableTTL ?? false,
     scanTimeout,
   };
+}
+
+let warnedPrefix = false;
+
+/** `keyPrefix`, or its old name `prefix` with a one-time deprecation warning. */
+function resolvePrefix(o: MemkitStoreOptions): string {
+  if (o.prefix !== undefined && o.keyPrefix !== undefined) {
+    throw new MemkitError('ERR_INVALID_ARGUMENT', 'give keyPrefix or its old name prefix, not both');
+  }
+  if (o.prefix !== undefined && !warnedPrefix) {
+    warnedPrefix = true;
+    process.emitWarning('memkit: the MemkitStore option prefix is deprecated; use keyPrefix', {
+      type: 'DeprecationWarning',
+      code: 'MEMKIT_DEP_STORE_PREFIX',
+    });
+  }
+  const prefix = o.keyPrefix ?? o.prefix ?? 'sess:';
+  if (typeof prefix !== 'string') throw new MemkitError('ERR_INVALID_ARGUMENT', 'keyPrefix must be a string');
+  return prefix;
 }

@@ -94,12 +94,12 @@ describe('get / set / destroy', () => {
   });
 
   test('the ttl option overrides the cookie; a function gets the session', async () => {
-    const fixed = new MemkitStore({ client: store.client, ttl: 5 * 60_000, prefix: 'ttl:' });
+    const fixed = new MemkitStore({ client: store.client, ttl: 5 * 60_000, keyPrefix: 'ttl:' });
     await set(fixed, 'a', sessionFor(31 * DAY));
     expect((await raw('ttl:a'))!.ttl).toBeLessThanOrEqual(300);
     const byRole = new MemkitStore({
       client: store.client,
-      prefix: 'ttl:',
+      keyPrefix: 'ttl:',
       ttl: (s) => ((s as unknown as { admin?: boolean }).admin ? 1200 : 120_000),
     });
     await set(byRole, 'admin', sessionFor(DAY, { admin: true }));
@@ -153,7 +153,7 @@ describe('touch', () => {
 
 describe('disableTTL', () => {
   test('sessions are stored without expiry, touch is a no-op, an expired cookie reads as missing', async () => {
-    const forever = new MemkitStore({ client: store.client, prefix: 'forever:', disableTTL: true });
+    const forever = new MemkitStore({ client: store.client, keyPrefix: 'forever:', disableTTL: true });
     await set(forever, 'a', sessionFor(60_000, { n: 1 }));
     expect((await raw('forever:a'))!.ttl).toBe(-1);
     await touch(forever, 'a', sessionFor(60_000));
@@ -180,8 +180,8 @@ describe('disableTTL', () => {
 
 describe('all / length / clear / ids with other keys in the same memcached', () => {
   test('only this prefix is listed, counted and cleared', async () => {
-    const mine = new MemkitStore({ client: store.client, prefix: 'listing:' });
-    const other = new MemkitStore({ client: store.client, prefix: 'listing-other:' });
+    const mine = new MemkitStore({ client: store.client, keyPrefix: 'listing:' });
+    const other = new MemkitStore({ client: store.client, keyPrefix: 'listing-other:' });
     const plain = new Client({ servers: [mc.address] });
     try {
       await plain.set('listing', 'not a session');
@@ -212,7 +212,7 @@ describe('all / length / clear / ids with other keys in the same memcached', () 
   });
 
   test('all/length/clear walk more keys than one batch', async () => {
-    const many = new MemkitStore({ client: store.client, prefix: 'many:' });
+    const many = new MemkitStore({ client: store.client, keyPrefix: 'many:' });
     const entries = Array.from({ length: 1200 }, (_, i) => [`many:${i}`, JSON.stringify(sessionFor(60_000))]);
     expect(await store.client.setMulti(entries as [string, string][], { ttl: 60 })).toEqual([]);
     expect(await length(many)).toBe(1200);
@@ -222,7 +222,7 @@ describe('all / length / clear / ids with other keys in the same memcached', () 
   });
 
   test('listing while other requests run on the store: every call succeeds', async () => {
-    const busy = new MemkitStore({ servers: [mc.address], prefix: 'busy:' });
+    const busy = new MemkitStore({ servers: [mc.address], keyPrefix: 'busy:' });
     try {
       for (const sid of ['a', 'b']) await set(busy, sid, sessionFor(60_000, { sid }));
       for (let round = 0; round < 5; round++) {
@@ -344,7 +344,7 @@ describe('options', () => {
   test('a custom serializer is used both ways and its text is stored as is', async () => {
     const upper = new MemkitStore({
       client: store.client,
-      prefix: 'ser:',
+      keyPrefix: 'ser:',
       serializer: {
         stringify: (s) => `v1|${JSON.stringify(s)}`,
         parse: (text) => JSON.parse(text.slice(3)),

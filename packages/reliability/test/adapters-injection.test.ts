@@ -197,7 +197,7 @@ describe('MemkitStore (express-session)', () => {
   });
 
   it('a hostile prefix is refused for every session', async () => {
-    const bad = new MemkitStore({ client, prefix: 'sess:\r\nflush_all\r\n' });
+    const bad = new MemkitStore({ client, keyPrefix: 'sess:\r\nflush_all\r\n' });
     expect((await call((cb) => bad.set('sid', session({}), cb))).code).toBe('ERR_KEY_INVALID');
     expect((await call((cb) => bad.get('sid', cb))).code).toBe('ERR_KEY_INVALID');
   });

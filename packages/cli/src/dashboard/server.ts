@@ -57,7 +57,7 @@ function buildClients(options: DashboardServerOptions): { clients: Map<string, C
   for (const server of servers) {
     clients.set(
       server,
-      new Client({ timeout: 2000, deadRetry: 1, ...options.clientOptions, servers: [server] }),
+      new Client({ timeout: 2000, deadRetryDelay: 1000, ...options.clientOptions, servers: [server] }),
     );
   }
   return { clients, owned: true };

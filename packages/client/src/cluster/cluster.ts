@@ -2,7 +2,7 @@
  * The servers of a client: one `ServerPool` each, a `NodeLocator` that maps
  * keys to servers, and the failover policy (kept apart from hashing, STYLE.md
  * rule 5). After `failureThreshold` consecutive failures a server is dead for
- * `deadRetry`; meanwhile its keys move to live servers (`rehash`, the
+ * `deadRetryDelay`; meanwhile its keys move to live servers (`rehash`, the
  * locator is rebuilt without it, as libmemcached's auto-eject) or fail fast
  * (`error`). When the retry time comes, the server is probed with `version`;
  * it rejoins if it answers (flushed first with `flushOnReconnect`).
@@ -80,24 +80,36 @@ export class Cluster extends EventEmitter {
     return this.dead.has(address);
   }
 
+  /** Closes every pool now: pending commands fail with ERR_CLIENT_CLOSED. */
   close(): void {
+    this.stop();
+    for (const p of this.pools) p.close();
+  }
+
+  /** Graceful close of every pool (see `ServerPool.end`); `close()` meanwhile cuts it short. */
+  async end(): Promise<void> {
+    this.stop();
+    await Promise.all(this.pools.map((p) => p.end()));
+  }
+
+  /** No more dead-server probes, and no failure marks a server dead any more. */
+  private stop(): void {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    for (const p of this.pools) p.close();
   }
 
   private onFailure(address: string, err: MemkitError, count: number): void {
     if (this.closed || !this.locator || this.dead.has(address)) return;
     if (count < this.options.failureThreshold) return;
-    this.dead.set(address, performance.now() + this.options.deadRetryMs);
+    this.dead.set(address, performance.now() + this.options.deadRetryDelay);
     this.rebuild();
     this.byAddress
       .get(address)
       ?.reset(new MemkitError('ERR_SERVER_DEAD', `${address} marked dead`, { cause: err }));
     if (channels.serverDead.hasSubscribers) channels.serverDead.publish({ server: address, error: err });
     this.emit('server:dead', address, err);
-    this.schedule(address, this.options.deadRetryMs);
+    this.schedule(address, this.options.deadRetryDelay);
   }
 
   private schedule(address: string, delay: number): void {
@@ -125,7 +137,7 @@ export class Cluster extends EventEmitter {
         await f.promise;
       }
     } catch {
-      if (!this.closed) this.schedule(address, this.options.deadRetryMs);
+      if (!this.closed) this.schedule(address, this.options.deadRetryDelay);
       return;
     }
     if (this.closed) return;

@@ -12,12 +12,15 @@
  * - when a connection dies, written requests fail, unwritten ones go back to
  *   the owner to be sent elsewhere.
  * One timer per connection serves every deadline (no per-request timers).
+ * Writes wait while the socket's buffer is full (see `Outbox`). `end()` is the
+ * graceful close: what is queued and in flight finishes, then `quit`.
  */
 import type net from 'node:net';
 import { encodeVersion, MemkitError, type Reply, ReplyDecoder, type ValueView } from '@memkit/protocol';
 import type { ServerNode } from '../cluster/locator';
 import type { AuthOptions } from '../options';
 import { AuthRequest, VersionRequest } from '../requests/admin';
+import { Outbox } from './outbox';
 import type { Request } from './request';
 import { type OpenOptions, openSocket } from './socket';
 
@@ -25,6 +28,8 @@ export interface ConnectionOptions extends OpenOptions {
   auth: AuthOptions | undefined;
   /** Largest data block accepted from the server. */
   maxValueLength: number;
+  /** How long `end()` waits for the server to close after `quit`, in ms. */
+  quitTimeout: number;
 }
 
 /** What a connection tells its owner. */
@@ -37,7 +42,8 @@ export interface ConnectionOwner {
   onClose(conn: Connection, err: MemkitError, unwritten: Request[], reason: CloseReason): void;
 }
 
-type State = 'connecting' | 'ready' | 'closed';
+/** `ending`: `quit` was sent, waiting for the server to close; takes no more requests. */
+type State = 'connecting' | 'ready' | 'ending' | 'closed';
 
 /** Why a connection closed: a failed connect, a command timeout, or anything else. */
 export type CloseReason = 'connect' | 'timeout' | 'other';
@@ -50,8 +56,14 @@ export class Connection {
   private inflight: Array<Request | undefined> = [];
   private head = 0;
   /** Requests not yet written. */
-  private outbox: Request[] = [];
+  private readonly outbox = new Outbox();
   private flushScheduled = false;
+  /** Set by `end()`: quit once nothing is queued or in flight. */
+  private endRequested = false;
+  /** Resolves once the socket is gone (see `closed`). */
+  private closedPromise: Promise<void> | undefined;
+  private markClosed: (() => void) | undefined;
+  private socketOpen = false;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   /** Aborted by `destroy()`, so a connect or TLS handshake still pending is dropped at once. */
@@ -66,14 +78,19 @@ export class Connection {
     void this.open();
   }
 
-  /** Requests queued or awaiting replies. */
+  /** Requests queued or awaiting replies (an aborted request still awaiting its reply counts). */
   get pending(): number {
-    return this.inflight.length - this.head + this.outbox.length;
+    return this.inflight.length - this.head + this.outbox.size;
+  }
+
+  /** True while the connection takes new requests. */
+  get usable(): boolean {
+    return this.state === 'connecting' || this.state === 'ready';
   }
 
   /** Queues a request; it is written with the next batch once connected. */
   send(req: Request): void {
-    if (this.state === 'closed') {
+    if (!this.usable) {
       req.reject(this.closedError());
       return;
     }
@@ -94,20 +111,56 @@ export class Connection {
 
   /** Destroys the socket; every written request fails with `err`. */
   destroy(err: MemkitError, reason: CloseReason = 'other'): void {
-    if (this.state === 'closed') return;
+    if (this.state === 'closed') {
+      // A graceful end may still hold its socket: destroying means now.
+      this.socket?.destroy();
+      return;
+    }
     this.state = 'closed';
     this.opening.abort();
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.socket?.destroy();
+    if (!this.socketOpen) this.markClosed?.();
     const inflight = this.inflight;
     const head = this.head;
     this.inflight = [];
     this.head = 0;
     for (let i = head; i < inflight.length; i++) inflight[i]?.reject(err);
-    const unwritten = this.outbox.filter((r) => !r.settled);
-    this.outbox = [];
-    this.owner.onClose(this, err, unwritten, reason);
+    this.owner.onClose(this, err, this.outbox.drain(), reason);
+  }
+
+  /**
+   * Graceful close: takes no new requests once `quit` is sent; lets what is
+   * queued and in flight finish, sends `quit`, and resolves once the socket
+   * is closed (by the server, or after `quitTimeout`). Anything that destroys
+   * the connection meanwhile (a timeout, `destroy()`) also resolves it.
+   */
+  end(): Promise<void> {
+    this.closedPromise ??= new Promise((resolve) => {
+      this.markClosed = resolve;
+    });
+    if (this.state === 'closed' && !this.socketOpen) this.markClosed?.();
+    this.endRequested = true;
+    this.quitWhenIdle();
+    return this.closedPromise;
+  }
+
+  /** After `end()`: sends `quit` once nothing is queued or in flight. */
+  private quitWhenIdle(): void {
+    if (!this.endRequested || this.pending > 0) return;
+    if (this.state === 'connecting') {
+      // Nothing to finish: no need to wait for the connect.
+      this.destroy(this.closedError());
+      return;
+    }
+    if (this.state !== 'ready' || !this.socket) return;
+    this.state = 'ending';
+    this.socket.end('quit\r\n');
+    // A server that never closes (stopped, unreachable) must not hold the close forever.
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.destroy(this.closedError()), this.options.quitTimeout);
+    this.timerAt = Number.NEGATIVE_INFINITY;
   }
 
   private async open(): Promise<void> {
@@ -119,9 +172,15 @@ export class Connection {
         return;
       }
       this.socket = socket;
+      this.socketOpen = true;
       socket.on('data', (chunk: Buffer) => this.onData(chunk));
       socket.on('error', (err) => this.lost(err));
-      socket.on('close', () => this.lost(undefined));
+      socket.on('close', () => {
+        this.socketOpen = false;
+        this.lost(undefined);
+        this.markClosed?.();
+      });
+      socket.on('drain', () => this.scheduleFlush());
       if (this.options.auth) await this.authenticate(this.options.auth);
       if (this.isClosed()) return;
     } catch (err) {
@@ -135,6 +194,7 @@ export class Connection {
     this.state = 'ready';
     this.owner.onReady(this);
     this.scheduleFlush();
+    this.quitWhenIdle();
   }
 
   /**
@@ -143,6 +203,7 @@ export class Connection {
    * new connection at once, which the server may drop again: a reconnect storm.
    */
   private lost(err: Error | undefined): void {
+    if (this.state === 'closed') return;
     if (this.state === 'connecting') {
       const why = err ? `: ${err.message}` : '';
       this.destroy(
@@ -178,7 +239,12 @@ export class Connection {
   private handshake<T>(req: Request<T>): Promise<T> {
     req.deadline = performance.now() + this.options.connectTimeout;
     this.armTimer(req.deadline);
-    this.writeNow([req]);
+    req.written = true;
+    this.inflight.push(req);
+    const socket = this.socket!;
+    socket.cork();
+    for (const chunk of req.chunks) socket.write(chunk);
+    socket.uncork();
     return req.promise;
   }
 
@@ -221,6 +287,7 @@ export class Connection {
     if (this.head === this.inflight.length) {
       this.inflight.length = 0;
       this.head = 0;
+      if (this.endRequested) this.quitWhenIdle();
     } else if (this.head > 1024 && this.head * 2 > this.inflight.length) {
       this.inflight = this.inflight.slice(this.head);
       this.head = 0;
@@ -229,7 +296,7 @@ export class Connection {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.outbox.length === 0) return;
+    if (this.flushScheduled || this.outbox.size === 0) return;
     this.flushScheduled = true;
     // Idle connection: write at the end of this microtask burst (low latency).
     // Busy connection: wait for the next loop turn so many callers share one write.
@@ -239,40 +306,18 @@ export class Connection {
 
   private readonly flush = (): void => {
     this.flushScheduled = false;
-    if (this.state !== 'ready' || this.outbox.length === 0) return;
-    const batch = this.outbox;
-    this.outbox = [];
-    this.writeNow(batch);
+    const socket = this.socket;
+    // While the socket's buffer is full, 'drain' calls back here.
+    if (this.state !== 'ready' || !socket || socket.writableNeedDrain) return;
+    const more = this.outbox.write(socket, this.onWritten);
+    // The kernel may have taken it all at once (no 'drain' then): go on next turn.
+    if (more && !socket.writableNeedDrain) this.scheduleFlush();
+    if (this.endRequested) this.quitWhenIdle();
   };
 
-  private writeNow(batch: Request[]): void {
-    const socket = this.socket;
-    if (!socket) return;
-    let text = '';
-    let corked = false;
-    for (const req of batch) {
-      if (req.settled) continue;
-      req.written = true;
-      this.inflight.push(req);
-      for (const chunk of req.chunks) {
-        if (typeof chunk === 'string') {
-          text += chunk;
-          continue;
-        }
-        if (!corked) {
-          socket.cork();
-          corked = true;
-        }
-        if (text) {
-          socket.write(text);
-          text = '';
-        }
-        socket.write(chunk);
-      }
-    }
-    if (text) socket.write(text);
-    if (corked) socket.uncork();
-  }
+  private readonly onWritten = (req: Request): void => {
+    this.inflight.push(req);
+  };
 
   /**
    * Abort: the caller gets ERR_ABORTED at once. A written request keeps its
@@ -282,7 +327,12 @@ export class Connection {
    * a server that stopped answering gets its connection destroyed.)
    */
   private abort(req: Request): void {
+    if (req.settled) return;
     req.reject(abortError(this.node, req));
+    if (!req.written) {
+      this.outbox.noteSettled();
+      if (this.endRequested) this.quitWhenIdle();
+    }
   }
 
   private armTimer(at: number): void {
@@ -297,13 +347,8 @@ export class Connection {
     this.timerAt = Number.POSITIVE_INFINITY;
     if (this.state === 'closed') return;
     const now = performance.now();
-    let next = Number.POSITIVE_INFINITY;
     // Unwritten requests simply leave the queue.
-    for (const req of this.outbox) {
-      if (req.settled) continue;
-      if (req.deadline <= now) req.reject(timeoutError(this.node, req));
-      else if (req.deadline < next) next = req.deadline;
-    }
+    let next = this.outbox.sweep(now, (req) => req.reject(timeoutError(this.node, req)));
     let expired: Request | undefined;
     for (let i = this.head; i < this.inflight.length; i++) {
       const req = this.inflight[i];
@@ -325,7 +370,10 @@ export class Connection {
       );
       return;
     }
-    this.armTimer(next);
+    // Each firing scans every pending request: with many pending, fire less often (at most
+    // ~10,000 requests scanned per ms, so a stalled server's full queue cannot starve the loop).
+    this.armTimer(Math.max(next, now + Math.min(this.pending / 10_000, 50)));
+    if (this.endRequested) this.quitWhenIdle();
   };
 
   private closedError(): MemkitError {

@@ -5,7 +5,9 @@
  * were issued); a server with nothing outstanding sends on its next socket.
  * Exponential backoff after connect failures (during backoff, commands fail
  * fast instead of piling up). Counts consecutive failures (connect errors and timeouts) so
- * the cluster can mark the server dead.
+ * the cluster can mark the server dead. Bounds what waits for the server: past `maxQueue`
+ * requests queued or in flight, new ones fail at once with ERR_QUEUE_FULL. `end()` closes
+ * gracefully: no new requests, the pending ones finish, then each connection sends `quit`.
  */
 import { EventEmitter } from 'node:events';
 import { MemkitError } from '@memkit/protocol';
@@ -24,6 +26,10 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
   private retryAt = 0;
   private lastError: MemkitError | undefined;
   private closed = false;
+  /** Set by `end()`: new requests are refused, pending ones finish. */
+  private ending = false;
+  /** One-off connections of `sendAlone` (metadump), closed with the pool. */
+  private readonly alone = new Set<Connection>();
 
   constructor(
     readonly node: ServerNode,
@@ -33,12 +39,34 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
     this.conns = new Array(options.connectionsPerServer);
   }
 
-  /** Sends a request on one of this server's connections. */
+  /** Sends a new request on one of this server's connections (refused once closing, or past `maxQueue`). */
   send(req: Request): void {
-    if (this.closed) {
-      req.reject(new MemkitError('ERR_CLIENT_CLOSED', 'the client is closed', { server: this.node.address }));
+    if (this.closed || this.ending) {
+      req.reject(this.closedError());
       return;
     }
+    if (this.pending() >= this.options.maxQueue) {
+      req.reject(
+        new MemkitError(
+          'ERR_QUEUE_FULL',
+          `${this.node.address} ${req.command}: ${this.options.maxQueue} commands are already queued or in flight (maxQueue); the server is stalled or overloaded`,
+          { server: this.node.address, command: req.command },
+        ),
+      );
+      return;
+    }
+    this.route(req);
+  }
+
+  /** Requests queued or in flight on this server's pooled connections. */
+  pending(): number {
+    let n = 0;
+    for (const c of this.conns) if (c) n += c.pending;
+    return n;
+  }
+
+  /** Puts a request on a connection (also a request moved from a connection that died). */
+  private route(req: Request): void {
     const conn = this.pick();
     if (conn) conn.send(req);
     else req.reject(this.backoffError());
@@ -50,23 +78,22 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
    * metadump` answers ERROR when anything else shares its connection).
    */
   sendAlone(req: Request): void {
-    if (this.closed) {
-      req.reject(new MemkitError('ERR_CLIENT_CLOSED', 'the client is closed', { server: this.node.address }));
+    if (this.closed || this.ending) {
+      req.reject(this.closedError());
       return;
     }
-    const done = new MemkitError('ERR_CONNECTION_CLOSED', 'one-off connection closed', {
-      server: this.node.address,
-    });
     const conn = new Connection(this.node, this.connectionOptions(), {
       onReady: () => {},
       onSuccess: () => {},
-      onClose: (_c, err, unwritten) => {
+      onClose: (c, err, unwritten) => {
+        this.alone.delete(c);
         for (const r of unwritten) r.reject(err);
       },
     });
+    this.alone.add(conn);
     conn.send(req);
-    const close = () => conn.destroy(done);
-    req.promise.then(close, close);
+    const done = () => void conn.end();
+    req.promise.then(done, done);
   }
 
   /** True while connect attempts are suspended after failures. */
@@ -74,12 +101,35 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
     return this.retryAt > performance.now() && !this.conns.some((c) => c?.state === 'ready');
   }
 
-  /** Closes every connection; queued and in-flight requests fail with ERR_CLIENT_CLOSED. */
+  /** Closes every connection now; queued and in-flight requests fail with ERR_CLIENT_CLOSED. */
   close(): void {
     this.closed = true;
-    const err = new MemkitError('ERR_CLIENT_CLOSED', 'the client was closed', { server: this.node.address });
+    const err = this.closedError();
     for (const c of this.conns) c?.destroy(err);
     this.conns.fill(undefined);
+    for (const c of this.alone) c.destroy(err);
+    this.alone.clear();
+  }
+
+  /**
+   * Graceful close: refuses new requests, lets the queued and in-flight ones
+   * (one-off connections included) finish, then each connection sends `quit`.
+   * Resolves once every socket is closed. `close()` meanwhile cuts it short.
+   */
+  async end(): Promise<void> {
+    this.ending = true;
+    for (;;) {
+      // A connection that dies meanwhile moves its unwritten requests to a new one: end that too.
+      const live = [...this.conns, ...this.alone].filter((c) => c !== undefined && c.state !== 'closed');
+      if (live.length === 0) break;
+      await Promise.all(live.map((c) => c!.end()));
+    }
+    this.close();
+  }
+
+  /** Connections open or opening, one-off ones included. */
+  get connectionCount(): number {
+    return this.conns.filter((c) => c !== undefined && c.state !== 'closed').length + this.alone.size;
   }
 
   /** Forgets past failures so the next send connects at once (used by the dead-server probe). */
@@ -97,19 +147,19 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
     const n = this.conns.length;
     if (n === 1) {
       const c = this.conns[0];
-      if (c && c.state !== 'closed') return c;
+      if (c?.usable) return c;
       return this.create(0);
     }
     // A connection with requests outstanding takes the new one too, so a caller's un-awaited
     // commands stay in order. Only an idle server rotates to its next connection.
     for (let i = 0; i < n; i++) {
       const c = this.conns[i];
-      if (c && c.state !== 'closed' && c.pending > 0) return c;
+      if (c?.usable && c.pending > 0) return c;
     }
     for (let k = 0; k < n; k++) {
       const i = (this.next + k) % n;
       let c = this.conns[i];
-      if (!c || c.state === 'closed') c = this.create(i);
+      if (!c?.usable) c = this.create(i);
       if (!c) continue;
       this.next = (i + 1) % n;
       return c;
@@ -121,6 +171,7 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
     if (this.retryAt > performance.now()) return undefined;
     const conn = new Connection(this.node, this.connectionOptions(), this);
     this.conns[i] = conn;
+    if (this.ending) void conn.end();
     return conn;
   }
 
@@ -132,6 +183,7 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
       tls: o.tls,
       auth: o.auth,
       maxValueLength: Math.max(o.maxValueSize * 2, 32 * 1024 * 1024),
+      quitTimeout: o.timeout,
     };
   }
 
@@ -154,6 +206,12 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
       for (const r of unwritten) r.reject(err);
       return;
     }
+    if (this.ending) {
+      // Closing gracefully: what was never written still gets its chance; nothing counts as a failure.
+      for (const r of unwritten) this.route(r);
+      this.emit('close', this.node.address, err);
+      return;
+    }
     // Every close we did not ask for (connect failure, timeout, reset by the
     // server, protocol error) counts towards marking the server dead.
     this.failures++;
@@ -168,10 +226,16 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
       for (const r of unwritten) r.reject(err);
     } else {
       // Never written, so safe to send on a fresh connection.
-      for (const r of unwritten) this.send(r);
+      for (const r of unwritten) this.route(r);
     }
     this.emit('close', this.node.address, err);
     this.emit('failure', this.node.address, err, this.failures);
+  }
+
+  private closedError(): MemkitError {
+    return new MemkitError('ERR_CLIENT_CLOSED', `${this.node.address}: the client is closed`, {
+      server: this.node.address,
+    });
   }
 
   private backoffError(): MemkitError {

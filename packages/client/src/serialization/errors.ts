@@ -3,7 +3,7 @@
  * a Python pickle, unknown flag bits, corrupt compressed data, text that is
  * not UTF-8, an integer that is not a number, JSON that does not parse.
  */
-import { MemkitError, type MemkitErrorOptions } from '@memkit/protocol';
+import { brandErrorClass, MemkitError, type MemkitErrorOptions } from '@memkit/protocol';
 
 /**
  * A stored value could not be deserialized. `raw` and `flags` are the value
@@ -11,6 +11,11 @@ import { MemkitError, type MemkitErrorOptions } from '@memkit/protocol';
  * can read it another way, hand it to a Python process, or store it back.
  */
 export class UnserializableError extends MemkitError {
+  static {
+    // `instanceof` across the ESM and CJS builds, like MemkitError itself.
+    brandErrorClass(UnserializableError, 'memkit.error.UnserializableError');
+  }
+
   override name = 'UnserializableError';
   /** The stored bytes, as received. */
   readonly raw: Buffer;

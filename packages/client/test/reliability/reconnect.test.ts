@@ -59,6 +59,7 @@ describe('no reconnect storm', () => {
       tls: undefined,
       auth: undefined,
       maxValueLength: 1024,
+      quitTimeout: 1000,
     };
     const signal = new AbortController().signal;
     const req = new VersionRequest(encodeVersion());

@@ -177,7 +177,7 @@ describe('server death in a cluster (kill -9 one of three, restart it)', () => {
       reconnectDelay: 20,
       reconnectMaxDelay: 200,
       failureThreshold: 2,
-      deadRetry: 0.5,
+      deadRetryDelay: 500,
     });
     const victim = servers[1]!;
     const entries = Array.from({ length: KEYS }, (_, i) => [dataKey(i), valueFor(dataKey(i), i)] as const);

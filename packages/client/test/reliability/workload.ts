@@ -136,7 +136,7 @@ export async function runDesync(options: DesyncOptions): Promise<DesyncReport> {
       connectTimeout: timeout,
       reconnectDelay: 10,
       reconnectMaxDelay: 100,
-      deadRetry: 0.5,
+      deadRetryDelay: 500,
       failureThreshold: 3,
     });
     client = c;

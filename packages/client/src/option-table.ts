@@ -1,0 +1,271 @@
+/**
+ * The one table of client options: for each, its TypeScript type, meaning,
+ * default, unit and check. `resolveOptions` validates and applies defaults
+ * from it, and the docs script generates from it both the `ClientOptions`
+ * interface (with its TSDoc) and the option table of the README, so code,
+ * types and docs cannot drift apart. Adding an option means adding a row here
+ * (then `pnpm --filter @memkit/client docs:tables`).
+ */
+import { validateKey } from '@memkit/protocol';
+import type { NodeLocator, ServerNode } from './cluster/locator';
+import {
+  type Check,
+  isBoolean,
+  isPlainObject,
+  isString,
+  MAX_TIMER_MS,
+  nonNegativeMs,
+  numberIn,
+  oneOf,
+  positiveInt,
+  positiveMs,
+  show,
+  unknownName,
+} from './option-checks';
+import type { AuthOptions, ClientOptions, HashingName, ServerSpec, TlsOptions } from './options';
+import type { Serializer } from './serialization/index';
+
+/** One client option. */
+export interface OptionDescriptor<T> {
+  /** Its TypeScript type, as `ClientOptions` declares it. */
+  type: string;
+  /** What it does (the TSDoc and the README text). */
+  doc: string;
+  /** The value used when the option is absent (`undefined`: none). */
+  default: T | undefined;
+  /** How the docs show the default, where the value itself would not say it well. */
+  defaultText?: string;
+  /** The unit of a number: every duration is in milliseconds, sizes in bytes. */
+  unit?: 'ms' | 'seconds' | 'bytes';
+  /** Set on a replaced option: what to use instead. Using it warns once. */
+  deprecated?: string;
+  /** Why a given value (never `undefined`) is refused, or undefined. */
+  check: Check;
+}
+
+type OptionTable = { [K in keyof ClientOptions]-?: OptionDescriptor<Exclude<ClientOptions[K], undefined>> };
+
+export const HASHING_NAMES: readonly HashingName[] = ['ketama', 'ketama-oaat', 'ketama-md5', 'modula'];
+
+/** The default `maxQueue`: see bench/RESULTS.md for the measurement behind it. */
+export const DEFAULT_MAX_QUEUE = 100_000;
+
+/** The default per-value limit: memcached's 1 MiB item minus room for its item header and key. */
+export const DEFAULT_MAX_VALUE_SIZE = 1024 * 1024 - 512;
+
+const TLS_KEYS: readonly (keyof TlsOptions)[] = ['ca', 'cert', 'key', 'servername', 'rejectUnauthorized'];
+
+const checkTls: Check = (v) => {
+  if (typeof v === 'boolean') return undefined;
+  if (!isPlainObject(v))
+    return `must be true, false or { ca, cert, key, servername, rejectUnauthorized }, got ${show(v)}`;
+  const unknown = unknownName(v, TLS_KEYS);
+  if (unknown) return `has an ${unknown}`;
+  if (v.servername !== undefined && typeof v.servername !== 'string') return 'servername must be a string';
+  if (v.rejectUnauthorized !== undefined && typeof v.rejectUnauthorized !== 'boolean') {
+    return 'rejectUnauthorized must be true or false';
+  }
+  return undefined;
+};
+
+const checkAuth: Check = (v) => {
+  if (!isPlainObject(v)) return `must be { username, password }, got ${show(v)}`;
+  const unknown = unknownName(v, ['username', 'password'] satisfies (keyof AuthOptions)[]);
+  if (unknown) return `has an ${unknown}`;
+  // memcached splits "username password" at the first space.
+  if (typeof v.username !== 'string' || !/^[^\s]+$/.test(v.username)) {
+    return 'username must be a non-empty string without spaces';
+  }
+  if (typeof v.password !== 'string') return 'password must be a string';
+  return undefined;
+};
+
+const checkKeyPrefix: Check = (v) => {
+  if (typeof v !== 'string') return isString(v);
+  if (v === '') return undefined;
+  try {
+    validateKey(v);
+    return undefined;
+  } catch (err) {
+    return `must be usable at the start of a key: ${(err as Error).message}`;
+  }
+};
+
+const checkSerializer: Check = (v) =>
+  isPlainObject(v) && typeof v.serialize === 'function' && typeof v.deserialize === 'function'
+    ? undefined
+    : `must be an object with serialize(value) and deserialize(bytes, flags), got ${show(v)}`;
+
+const checkHashing: Check = (v) =>
+  typeof v === 'function'
+    ? undefined
+    : oneOf(HASHING_NAMES)(v)?.replace(', got', ', or (nodes) => NodeLocator, got');
+
+const checkServers: Check = (v) =>
+  typeof v === 'string' || Array.isArray(v)
+    ? undefined
+    : `must be an array of servers (or one comma-separated string), got ${show(v)}`;
+
+// Check and default types are spelled out per row so the table stays the single place to read.
+export const CLIENT_OPTIONS: OptionTable = {
+  servers: {
+    type: 'string | ReadonlyArray<string | ServerSpec>',
+    doc:
+      "The servers: an array of `'host:port'`, `'host:port:weight'`, `'[::1]:11211'`, `'/path/to.sock'` " +
+      "or `{ host, port, weight }` / `{ path }`; or one string listing them separated by commas (`'a:11211,b:11211'`).",
+    default: ['127.0.0.1:11211'] as ReadonlyArray<string | ServerSpec>,
+    defaultText: "`['127.0.0.1:11211']`",
+    check: checkServers,
+  },
+  protocol: {
+    type: "'meta' | 'text'",
+    doc:
+      "Wire protocol. `'meta'` needs memcached ≥ 1.6; `'text'` works with any server. " +
+      'A server without meta support fails with `ERR_UNSUPPORTED` naming this option.',
+    default: 'meta',
+    check: oneOf(['meta', 'text']),
+  },
+  keyPrefix: {
+    type: 'string',
+    doc: "Prepended to every key (counts towards the 250-byte key limit); python-memcached's `key_prefix`.",
+    default: '',
+    defaultText: "`''`",
+    check: checkKeyPrefix,
+  },
+  serializer: {
+    type: 'Serializer',
+    doc: 'How values become bytes + flags and back: `serialize(value)` → `{ bytes, flags }` and `deserialize(bytes, flags)`.',
+    default: undefined as Serializer | undefined,
+    defaultText: 'python-memcached compatible',
+    check: checkSerializer,
+  },
+  minCompressLength: {
+    type: 'number',
+    doc: 'zlib-compress values longer than this many bytes (only when it shrinks them, flag 8). `0` disables.',
+    default: 0,
+    defaultText: '`0` (off)',
+    unit: 'bytes',
+    check: numberIn(0, Number.MAX_SAFE_INTEGER, true, 'an integer >= 0'),
+  },
+  maxValueSize: {
+    type: 'number',
+    doc:
+      'Largest value accepted: larger ones are refused locally with `ERR_VALUE_TOO_LARGE` (memcached would ' +
+      "delete the existing item). Set it to your server's `-I` minus ~512.",
+    default: DEFAULT_MAX_VALUE_SIZE,
+    defaultText: '`1048064` (1 MiB − 512 B)',
+    unit: 'bytes',
+    check: positiveInt(2 ** 30),
+  },
+  timeout: {
+    type: 'number',
+    doc: 'Per-command timeout (a call can override it). A command that times out after being written destroys its connection.',
+    default: 1000,
+    unit: 'ms',
+    check: positiveMs,
+  },
+  connectTimeout: {
+    type: 'number',
+    doc: 'Timeout of connecting: TCP, TLS handshake and auth.',
+    default: 2000,
+    unit: 'ms',
+    check: positiveMs,
+  },
+  connectionsPerServer: {
+    type: 'number',
+    doc:
+      'Sockets per server, all pipelined. The socket with requests outstanding takes every new command, so ' +
+      'un-awaited commands reach the server in order; a server with nothing outstanding gets its next command on its next socket, which cuts idle round trips on VMs by a third (measured in bench/RESULTS.md).',
+    default: 2,
+    check: positiveInt(1024),
+  },
+  maxQueue: {
+    type: 'number',
+    doc:
+      'Most commands one server may have queued or in flight. Past it, calls fail at once with `ERR_QUEUE_FULL` ' +
+      "instead of piling up in memory while the server is stalled (sized in bench/RESULTS.md). Writes also pause while the socket's buffer is full.",
+    default: DEFAULT_MAX_QUEUE,
+    check: positiveInt(),
+  },
+  keepAlive: {
+    type: 'number',
+    doc: 'TCP keep-alive initial delay (`0` disables). TCP no-delay is always on.',
+    default: 30_000,
+    unit: 'ms',
+    check: nonNegativeMs,
+  },
+  tls: {
+    type: 'boolean | TlsOptions',
+    doc: '`true` for TLS with defaults, or `{ ca, cert, key, servername, rejectUnauthorized = true }`.',
+    default: false,
+    defaultText: 'off',
+    check: checkTls,
+  },
+  auth: {
+    type: 'AuthOptions',
+    doc: "`{ username, password }` for memcached's ASCII authentication (`memcached -Y authfile`).",
+    default: undefined as AuthOptions | undefined,
+    defaultText: 'none',
+    check: checkAuth,
+  },
+  reconnectDelay: {
+    type: 'number',
+    doc: 'First delay of the reconnect backoff after a failed connect, doubled per failure up to `reconnectMaxDelay`. During backoff, commands fail fast with `ERR_CONNECT`.',
+    default: 50,
+    unit: 'ms',
+    check: positiveMs,
+  },
+  reconnectMaxDelay: {
+    type: 'number',
+    doc: 'Upper bound of the reconnect backoff (at least `reconnectDelay`).',
+    default: 2000,
+    unit: 'ms',
+    check: positiveMs,
+  },
+  hashing: {
+    type: 'HashingName | ((nodes: readonly ServerNode[]) => NodeLocator)',
+    doc:
+      "Key-to-server hashing of a cluster: `'ketama'` (libmemcached weighted ketama, pylibmc `ketama_weighted`), " +
+      "`'ketama-oaat'` (pylibmc `{\"ketama\": True}`), `'ketama-md5'`, `'modula'` (python-memcached), or `(nodes) => NodeLocator`.",
+    default: 'ketama' as HashingName | ((nodes: readonly ServerNode[]) => NodeLocator),
+    defaultText: "`'ketama'`",
+    check: checkHashing,
+  },
+  failureThreshold: {
+    type: 'number',
+    doc: 'Consecutive failures (failed connects, timeouts, dropped connections) before a server is marked dead.',
+    default: 2,
+    check: positiveInt(),
+  },
+  deadRetryDelay: {
+    type: 'number',
+    doc: "How long a dead server stays out before it is probed again (python-memcached's `dead_retry`, which is in seconds).",
+    default: 30_000,
+    unit: 'ms',
+    check: positiveMs,
+  },
+  deadRetry: {
+    type: 'number',
+    doc: 'The old name of `deadRetryDelay`, in seconds (`deadRetry: 30` is `deadRetryDelay: 30000`).',
+    default: undefined as number | undefined,
+    defaultText: '—',
+    unit: 'seconds',
+    deprecated: 'deadRetryDelay',
+    check: numberIn(Number.MIN_VALUE, Math.floor(MAX_TIMER_MS / 1000), false, 'a number of seconds above 0'),
+  },
+  failover: {
+    type: "'rehash' | 'error'",
+    doc: "While a server is dead: move its keys to the live servers (`'rehash'`) or fail them with `ERR_SERVER_DEAD` (`'error'`).",
+    default: 'rehash',
+    check: oneOf(['rehash', 'error']),
+  },
+  flushOnReconnect: {
+    type: 'boolean',
+    doc: "Flush a server that comes back from the dead before using it again (python-memcached's `flush_on_reconnect`).",
+    default: false,
+    check: isBoolean,
+  },
+};
+
+/** Every option name, in table order. */
+export const OPTION_NAMES = Object.keys(CLIENT_OPTIONS) as (keyof ClientOptions)[];
