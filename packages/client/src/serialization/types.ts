@@ -1,5 +1,5 @@
 /**
- * The serializer contract (STYLE.md rule 4): values are bytes + flags on the
+ * The serializer contract: values are bytes + flags on the
  * wire, and a `Serializer` converts between the two above the protocol, like
  * pymemcache's serde. Compression is a wrapper (`withCompression`), not a
  * branch in the commands.
