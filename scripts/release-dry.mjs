@@ -14,6 +14,7 @@ const skipTests = process.argv.includes('--no-test');
 
 /** Runs pnpm: the one running this script when there is one, else pnpm on PATH. */
 function pnpm(args, cwd = ROOT, stdio = 'inherit') {
+  // biome-ignore lint/suspicious/noUndeclaredEnvVars: set by the package manager running this script, not a setting
   const execpath = process.env.npm_execpath;
   if (execpath && /\.c?js$/.test(execpath)) {
     return execFileSync(process.execPath, [execpath, ...args], { cwd, stdio, encoding: 'utf8' });
