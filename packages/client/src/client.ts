@@ -214,6 +214,7 @@ export class Client extends EventEmitter {
     this.ctx.cluster.close();
   }
 
+  /** Closes the client (same as `close()`), for `await using client = new Client(…)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

@@ -9,7 +9,9 @@ import type { Serializer } from './serialization/index';
 
 /** A server given as an object. */
 export interface ServerSpec {
+  /** Host name or IP address. Default `127.0.0.1`. */
   host?: string;
+  /** TCP port. Default 11211. */
   port?: number;
   /** Unix socket path (instead of host/port). */
   path?: string;
@@ -19,8 +21,11 @@ export interface ServerSpec {
 
 /** TLS settings. Certificate verification is on unless `rejectUnauthorized: false`. */
 export interface TlsOptions {
+  /** Trusted CA certificates (PEM), as for `tls.connect`. Default: Node's bundled roots. */
   ca?: TlsConnectionOptions['ca'];
+  /** Client certificate (PEM) for mutual TLS. */
   cert?: TlsConnectionOptions['cert'];
+  /** Private key (PEM) of `cert`. */
   key?: TlsConnectionOptions['key'];
   /** SNI and the name the certificate is checked against. Default: the host. */
   servername?: string;
@@ -30,7 +35,9 @@ export interface TlsOptions {
 
 /** memcached ASCII authentication (`memcached -Y authfile`). */
 export interface AuthOptions {
+  /** The user name memcached's ASCII auth checks. */
   username: string;
+  /** Its password. */
   password: string;
 }
 
@@ -63,7 +70,8 @@ export interface ClientOptions {
    * has requests outstanding, so a caller's un-awaited commands stay in
    * order; only when a server has nothing outstanding does the next command
    * go to its next socket (which halves idle round-trip latency on VMs where
-   * waking the same memcached thread again is slow; see bench/RESULTS.md).
+   * waking the same memcached thread again is slow; measured in
+   * https://github.com/memkit/memkit/blob/main/bench/RESULTS.md).
    */
   connectionsPerServer?: number;
   /** TCP keep-alive initial delay in ms (0 disables). Default 30000. */

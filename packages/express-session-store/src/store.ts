@@ -189,6 +189,7 @@ export class MemkitStore extends Store {
     if (this.ownsClient) await Promise.all([this.client.close(), this.walker?.close()]);
   }
 
+  /** Closes the store (same as `close()`), for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

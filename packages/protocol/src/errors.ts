@@ -54,9 +54,13 @@ export interface MemkitErrorOptions {
  * humans and may change.
  */
 export class MemkitError extends Error {
+  /** The class name, `MemkitError`. */
   override name = 'MemkitError';
+  /** Stable machine-readable code: branch on this, not on the message. */
   readonly code: MemkitErrorCode;
+  /** The server address (`host:port` or socket path) involved, if any. */
   readonly server?: string;
+  /** The command name involved, if any (e.g. `get`, `ms`). */
   readonly command?: string;
 
   constructor(code: MemkitErrorCode, message: string, options: MemkitErrorOptions = {}) {
@@ -69,6 +73,7 @@ export class MemkitError extends Error {
 
 /** The peer sent bytes that violate the protocol, or exceeded a decoder bound. */
 export class ProtocolError extends MemkitError {
+  /** The class name, `ProtocolError`. */
   override name = 'ProtocolError';
   constructor(message: string, options: MemkitErrorOptions = {}) {
     super('ERR_PROTOCOL', message, options);
@@ -77,6 +82,7 @@ export class ProtocolError extends MemkitError {
 
 /** A key failed validation before anything was sent. */
 export class KeyError extends MemkitError {
+  /** The class name, `KeyError`. */
   override name = 'KeyError';
   constructor(message: string, options: MemkitErrorOptions = {}) {
     super('ERR_KEY_INVALID', message, options);

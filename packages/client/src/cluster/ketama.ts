@@ -28,7 +28,9 @@ export interface KetamaLocatorOptions {
 
 /** One point of the continuum, as `KetamaLocator.continuum()` reports it. */
 export interface ContinuumPoint {
+  /** The point's position on the ring (unsigned 32-bit). */
   value: number;
+  /** The server that owns it. */
   node: ServerNode;
 }
 

@@ -11,6 +11,7 @@ import { MemkitError, type MemkitErrorOptions } from '@memkit/protocol';
  * can read it another way, hand it to a Python process, or store it back.
  */
 export class UnserializableError extends MemkitError {
+  /** The class name, `UnserializableError`. */
   override name = 'UnserializableError';
   /** The stored bytes, as received. */
   readonly raw: Buffer;

@@ -7,7 +7,9 @@
 
 /** What goes on the wire for one value: the data block and the 32-bit client flags. */
 export interface SerializedValue {
+  /** The bytes to store. */
   bytes: Uint8Array;
+  /** The client flags to store with them (32-bit unsigned). */
   flags: number;
 }
 
