@@ -6,9 +6,8 @@ export default defineConfig([
     entry: ['src/index.ts'],
     format: ['esm', 'cjs'],
     dts: true,
-    sourcemap: true,
     // Builds run in parallel: leave the bin and the web page to their own builds.
-    clean: ['!bin.js', '!bin.js.map', '!web/**'],
+    clean: ['!bin.js', '!web/**'],
     shims: true,
     target: 'node20',
   },
@@ -16,7 +15,6 @@ export default defineConfig([
     // The `memkit` executable: one self-contained ESM file.
     entry: ['src/bin.ts'],
     format: ['esm'],
-    sourcemap: true,
     clean: false,
     target: 'node20',
   },

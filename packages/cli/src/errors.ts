@@ -31,9 +31,11 @@ const USAGE_CODES = new Set(['ERR_KEY_INVALID', 'ERR_VALUE_TOO_LARGE', 'ERR_INVA
  * `MemkitError` code, so code that embeds the CLI can branch on it.
  */
 export class CliError extends MemkitError {
+  /** The class name, `CliError`. */
   override name = 'CliError';
   constructor(
     message: string,
+    /** The process exit code the CLI ends with for this error. */
     readonly exitCode: ExitCodeValue = ExitCode.USAGE,
   ) {
     super(exitCode === ExitCode.USAGE ? 'ERR_INVALID_ARGUMENT' : 'ERR_SERVER', message);

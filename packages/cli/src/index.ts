@@ -17,7 +17,7 @@ export {
   type StatsMonitorOptions,
 } from './stats/monitor';
 export { type Sample, type ServerSample, takeSample } from './stats/sample';
-export { groupByClass, type SlabGroups } from './stats/slabs';
+export { groupByClass, type SlabGroups, type SlabKind } from './stats/slabs';
 export {
   type PoolTotals,
   type ServerSummary,

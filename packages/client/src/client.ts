@@ -267,6 +267,7 @@ export class Client extends EventEmitter {
     return this.closing;
   }
 
+  /** Closes the client (same as `close()`), for `await using client = new Client(…)`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close({ graceful: true });
   }

@@ -8,18 +8,23 @@ import diagnostics from 'node:diagnostics_channel';
 
 /** Message of `memkit:command:start|end|error`. */
 export interface CommandMessage {
+  /** The client method, e.g. `get`, `setMulti`. */
   command: string;
   /** Server address, when the command targets one server. */
   server: string | undefined;
+  /** How many keys the command carries. */
   keyCount: number;
   /** Milliseconds from start, on `end`/`error`. */
   durationMs?: number;
+  /** The error, on `error`. */
   error?: Error;
 }
 
 /** Message of `memkit:connection:connect|close|error` and `memkit:server:dead|alive`. */
 export interface ConnectionMessage {
+  /** The server address. */
   server: string;
+  /** The error that closed the connection or killed the server, when there was one. */
   error?: Error;
 }
 

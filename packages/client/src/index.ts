@@ -5,9 +5,15 @@
 export { isMemkitError, MEMKIT_ERROR_CODES, MemkitError, type MemkitErrorCode } from '@memkit/protocol';
 export type { CloseOptions } from './call-options';
 export { Client } from './client';
-export { KetamaLocator } from './cluster/ketama';
+export type { KeyInput } from './cluster/hash';
+export {
+  type ContinuumPoint,
+  KetamaLocator,
+  type KetamaLocatorOptions,
+  type KetamaMode,
+} from './cluster/ketama';
 export type { NodeLocator, ServerNode } from './cluster/locator';
-export { ModulaLocator } from './cluster/modula';
+export { ModulaLocator, type ModulaLocatorOptions } from './cluster/modula';
 export type { GetOrSetOptions, Loader } from './commands/get-or-set';
 export type { MultiOptions } from './commands/multi';
 export type { CasResult } from './commands/retrieval';

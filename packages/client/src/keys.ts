@@ -1,6 +1,7 @@
 /**
  * Turns a user key into its wire form: prefix applied, validated before
- * anything is sent (STYLE.md rule 11). String keys must be valid text keys
+ * anything is sent, so that a bad key fails alone instead of desyncing the
+ * connection it would have been written to. String keys must be valid text keys
  * (1-250 UTF-8 bytes, no whitespace or control characters) in both
  * protocols, so they name the same items python-memcached and pylibmc use.
  * Binary keys (`Uint8Array`) are sent base64-encoded with the meta `b` flag.

@@ -15,7 +15,9 @@ export { DEFAULT_MAX_VALUE_SIZE } from './option-table';
 
 /** A server given as an object. */
 export interface ServerSpec {
+  /** Host name or IP address. Default `127.0.0.1`. */
   host?: string;
+  /** TCP port. Default 11211. */
   port?: number;
   /** Unix socket path (instead of host/port). */
   path?: string;
@@ -25,8 +27,11 @@ export interface ServerSpec {
 
 /** TLS settings. Certificate verification is on unless `rejectUnauthorized: false`. */
 export interface TlsOptions {
+  /** Trusted CA certificates (PEM), as for `tls.connect`. Default: Node's bundled roots. */
   ca?: TlsConnectionOptions['ca'];
+  /** Client certificate (PEM) for mutual TLS. */
   cert?: TlsConnectionOptions['cert'];
+  /** Private key (PEM) of `cert`. */
   key?: TlsConnectionOptions['key'];
   /** SNI and the name the certificate is checked against. Default: the host. */
   servername?: string;
@@ -36,7 +41,9 @@ export interface TlsOptions {
 
 /** memcached ASCII authentication (`memcached -Y authfile`). */
 export interface AuthOptions {
+  /** The user name memcached's ASCII auth checks. */
   username: string;
+  /** Its password. */
   password: string;
 }
 

@@ -13,6 +13,15 @@ const MODES: Record<string, KetamaMode> = {
 };
 
 function toNode(s: KetamaServer): ServerNode {
+  if (s.socket_path !== undefined) {
+    return {
+      address: s.socket_path,
+      host: s.host,
+      port: s.port,
+      weight: s.weight,
+      socketPath: s.socket_path,
+    };
+  }
   const address = s.host.includes(':') ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`;
   return { address, host: s.host, port: s.port, weight: s.weight };
 }
@@ -22,8 +31,12 @@ function node(port: number, weight = 1): ServerNode {
 }
 
 describe('ketama.json', () => {
-  it('covers every case and mode', () => {
+  it('covers every case and mode, IPv6 and unix sockets included', () => {
     expect(vectors.cases.length).toBeGreaterThanOrEqual(10);
+    const servers = vectors.cases.flatMap((c) => c.servers);
+    expect(servers.some((s) => s.socket_path !== undefined)).toBe(true);
+    expect(servers.some((s) => s.host === '::1' && s.port === 11211)).toBe(true);
+    expect(vectors.keys.some((k) => k.len === 250 && k.text.length < 250)).toBe(true);
     for (const c of vectors.cases) {
       expect(Object.keys(c.modes).sort()).toEqual(Object.keys(MODES).sort());
     }

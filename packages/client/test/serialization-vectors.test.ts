@@ -128,6 +128,23 @@ describe('flags-python-memcached.json', () => {
     });
   }
 
+  it('has every combination of the five flag bits', () => {
+    expect(pyMemcached.flag_combinations.map((e) => e.flags)).toEqual(
+      Array.from({ length: 32 }, (_, i) => i),
+    );
+  });
+
+  for (const entry of pyMemcached.flag_combinations) {
+    it(`flag combination ${entry.flags}: decoded like python-memcached`, () => {
+      const serializer = createDefaultSerializer();
+      expectLikePython(
+        () => serializer.deserialize(hex(entry.value_hex), entry.flags),
+        entry.result,
+        entry.name,
+      );
+    });
+  }
+
   it('attaches the stored bytes and flags to a pickle error', () => {
     const pickled = pyMemcached.store.filter((e) => e.pickled);
     expect(pickled.length).toBeGreaterThan(0);

@@ -11,7 +11,9 @@ import { type TtlOption, validateTtlOption } from './ttl';
  * the text is stored as a UTF-8 string (flags 16), so other clients can read it.
  */
 export interface SessionSerializer {
+  /** The text stored for a session. */
   stringify(session: SessionData): string;
+  /** The session a stored text holds. */
   parse(text: string): SessionData;
 }
 

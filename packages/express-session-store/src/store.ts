@@ -1,8 +1,8 @@
 /**
  * `MemkitStore`: express-session's `Store` on memcached. It translates
  * express-session's callbacks, millisecond cookies and session IDs into
- * client calls (STYLE.md rule 7) and owns nothing else: hashing, failover,
- * timeouts and the > 30 days rule live in `@memkit/client`.
+ * client calls and owns nothing else, so it cannot drift from the client:
+ * hashing, failover, timeouts and the > 30 days rule live in `@memkit/client`.
  */
 import { Client } from '@memkit/client';
 import { MemkitError } from '@memkit/protocol';
@@ -189,6 +189,7 @@ export class MemkitStore extends Store {
     if (this.ownsClient) await Promise.all([this.client.close(), this.walker?.close()]);
   }
 
+  /** Closes the store (same as `close()`), for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }

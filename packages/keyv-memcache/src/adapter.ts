@@ -17,10 +17,48 @@ import { expiresToSeconds, ttlMsToSeconds } from './ttl';
 
 /** An entry of `setMany`: Keyv 5 passes a relative `ttl` (ms), Keyv 6 an absolute `expires` (Unix ms). */
 export interface KeyvMemkitEntry {
+  /** The key, as Keyv hands it over. */
   key: string;
+  /** The value to store (what Keyv serialized). */
   value: unknown;
+  /** Keyv 5: time to live in milliseconds. */
   ttl?: number;
+  /** Keyv 6: absolute expiry in Unix milliseconds. */
   expires?: number;
+}
+
+/** The store methods the adapter declares to Keyv 6. */
+export type KeyvMemkitMethod =
+  | 'get'
+  | 'getMany'
+  | 'has'
+  | 'hasMany'
+  | 'set'
+  | 'setMany'
+  | 'delete'
+  | 'deleteMany'
+  | 'clear'
+  | 'disconnect'
+  | 'iterator';
+
+/** How one method is declared to Keyv 6. */
+export interface KeyvMethodCapability {
+  /** The method exists. */
+  exists: true;
+  /** It returns a promise. */
+  methodType: 'async';
+}
+
+/** What `KeyvMemkit.capabilities` declares to Keyv 6. */
+export interface KeyvMemkitCapabilities {
+  /** The adapter follows Keyv's storage contract. */
+  compatible: true;
+  /** The kind of store: a Keyv storage adapter. */
+  store: 'keyvStorage';
+  /** Takes absolute expiry times (the Keyv 6 contract), so Keyv 6 uses it directly. */
+  expires: true;
+  /** Every method the adapter has. */
+  methods: Record<KeyvMemkitMethod, KeyvMethodCapability>;
 }
 
 const METHODS = [
@@ -35,7 +73,7 @@ const METHODS = [
   'clear',
   'disconnect',
   'iterator',
-] as const;
+] as const satisfies readonly KeyvMemkitMethod[];
 
 /** Keys per `getMulti` while iterating, to bound each batch. */
 const ITERATE_BATCH = 100;
@@ -60,7 +98,13 @@ export class KeyvMemkit extends EventEmitter {
    * Store description that Keyv 5 reads (its iterator check needs `url`) and
    * that `@keyv/test-suite` writes `deserialize` into. Not used for anything else.
    */
-  readonly opts: { dialect: 'memcache'; url: string; [option: string]: unknown };
+  readonly opts: {
+    /** The backend name Keyv reports: `memcache`. */
+    dialect: 'memcache';
+    /** The client's servers, comma-separated. */
+    url: string;
+    [option: string]: unknown;
+  };
   private version: 5 | 6;
   private readonly autoVersion: boolean;
   private readonly ownsClient: boolean;
@@ -89,12 +133,7 @@ export class KeyvMemkit extends EventEmitter {
    * reads this once when the store is attached, which is how `'auto'` mode
    * learns it serves Keyv 6; Keyv 5 never reads it.
    */
-  get capabilities(): {
-    compatible: true;
-    store: 'keyvStorage';
-    expires: true;
-    methods: Record<(typeof METHODS)[number], { exists: true; methodType: 'async' }>;
-  } {
+  get capabilities(): KeyvMemkitCapabilities {
     if (this.autoVersion) this.version = 6;
     const methods = Object.fromEntries(METHODS.map((m) => [m, { exists: true, methodType: 'async' }]));
     return { compatible: true, store: 'keyvStorage', expires: true, methods: methods as never };
@@ -209,6 +248,7 @@ export class KeyvMemkit extends EventEmitter {
     if (this.ownsClient) await this.client.close();
   }
 
+  /** Disconnects (same as `disconnect()`), for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.disconnect();
   }

@@ -18,6 +18,7 @@ export interface MemkitHealthCheckOptions {
 
 /** The state of one server in the indicator's `servers` detail. */
 export interface MemkitServerHealth {
+  /** `up` when the server answered `version` in time, else `down`. */
   status: 'up' | 'down';
   /** The server's `version` reply, when it is up. */
   version?: string;

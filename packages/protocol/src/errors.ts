@@ -73,8 +73,8 @@ export interface MemkitErrorOptions {
   command?: string;
 }
 
-/** An error class that can carry a brand. */
-type Branded = abstract new (...args: never[]) => object;
+/** An error class that can carry a brand (any class whose instances are objects). */
+export type Branded = abstract new (...args: never[]) => object;
 
 const brands = new WeakMap<Branded, symbol>();
 
@@ -114,9 +114,13 @@ export class MemkitError extends Error {
     return isInstance(this, value);
   }
 
+  /** The class name, `MemkitError`. */
   override name = 'MemkitError';
+  /** Stable machine-readable code: branch on this, not on the message. */
   readonly code: MemkitErrorCode;
+  /** The server address (`host:port` or socket path) involved, if any. */
   readonly server?: string;
+  /** The command name involved, if any (e.g. `get`, `ms`). */
   readonly command?: string;
 
   constructor(code: MemkitErrorCode, message: string, options: MemkitErrorOptions = {}) {
@@ -133,6 +137,7 @@ export class ProtocolError extends MemkitError {
     brandErrorClass(ProtocolError, 'memkit.error.ProtocolError');
   }
 
+  /** The class name, `ProtocolError`. */
   override name = 'ProtocolError';
   constructor(message: string, options: MemkitErrorOptions = {}) {
     super('ERR_PROTOCOL', message, options);
@@ -145,6 +150,7 @@ export class KeyError extends MemkitError {
     brandErrorClass(KeyError, 'memkit.error.KeyError');
   }
 
+  /** The class name, `KeyError`. */
   override name = 'KeyError';
   constructor(message: string, options: MemkitErrorOptions = {}) {
     super('ERR_KEY_INVALID', message, options);

@@ -36,8 +36,11 @@ export interface MetaReplyFlags {
 
 /** Text protocol `VALUE <key> <flags> <bytes> [<cas>]` + data block. */
 export interface ValueReply {
+  /** Discriminant of the `Reply` union: the reply word. */
   type: 'VALUE';
+  /** The key as the server sent it (UTF-8). */
   key: string;
+  /** The item's client flags (32-bit unsigned). */
   flags: number;
   /** The data block: a zero-copy view when it arrived in one chunk. */
   value: Buffer;
@@ -57,10 +60,13 @@ export interface ValueView {
   buf: Buffer;
   /** The key is `buf[keyStart, keyEnd)` (UTF-8). */
   keyStart: number;
+  /** End (exclusive) of the key in `buf`. */
   keyEnd: number;
+  /** The item's client flags (32-bit unsigned). */
   flags: number;
   /** The data block is `buf[start, end)`. */
   start: number;
+  /** End (exclusive) of the data block in `buf`. */
   end: number;
   /** Present for `gets`/`gats`. */
   cas: bigint | undefined;
@@ -68,13 +74,17 @@ export interface ValueView {
 
 /** Text protocol `STAT <name> <value>`. */
 export interface StatReply {
+  /** Discriminant of the `Reply` union: the reply word. */
   type: 'STAT';
+  /** The statistic's name, e.g. `curr_items`. */
   name: string;
+  /** Its value, as the server wrote it. */
   value: string;
 }
 
 /** `lru_crawler metadump` line: `key=<urlencoded> exp=… la=… cas=… fetch=… cls=… size=…`. */
 export interface MetadumpReply {
+  /** Discriminant of the `Reply` union: the reply word. */
   type: 'METADUMP';
   /** The key, URL-decoded. */
   key: string;
@@ -84,6 +94,7 @@ export interface MetadumpReply {
 
 /** Text protocol status words that carry nothing else. */
 export interface StatusReply {
+  /** Discriminant of the `Reply` union: the reply word. */
   type:
     | 'END'
     | 'STORED'
@@ -104,37 +115,49 @@ export interface StatusReply {
 
 /** Reply of `incr`/`decr`: the new value. */
 export interface NumberReply {
+  /** Discriminant of the `Reply` union: the reply word. */
   type: 'NUMBER';
+  /** The new value after `incr`/`decr` (unsigned 64-bit). */
   value: bigint;
 }
 
 /** `VERSION <string>`. */
 export interface VersionReply {
+  /** Discriminant of the `Reply` union: the reply word. */
   type: 'VERSION';
+  /** The version string, e.g. `1.6.18`. */
   version: string;
 }
 
 /** `CLIENT_ERROR <message>` or `SERVER_ERROR <message>`. */
 export interface ErrorReply {
+  /** Discriminant of the `Reply` union: the reply word. */
   type: 'CLIENT_ERROR' | 'SERVER_ERROR';
+  /** The error text after the reply word. */
   message: string;
 }
 
 /** Meta replies without a data block. `MN` never has flags. */
 export interface MetaStatusReply extends MetaReplyFlags {
+  /** Discriminant of the `Reply` union: the reply word. */
   type: 'HD' | 'EN' | 'NS' | 'EX' | 'NF' | 'MN';
 }
 
 /** Meta `VA <size> <flags>*` + data block. */
 export interface MetaValueReply extends MetaReplyFlags {
+  /** Discriminant of the `Reply` union: the reply word. */
   type: 'VA';
+  /** The data block: a zero-copy view when it arrived in one chunk. */
   value: Buffer;
 }
 
 /** Meta debug `ME <key> <k>=<v>*`. */
 export interface MetaDebugReply {
+  /** Discriminant of the `Reply` union: the reply word. */
   type: 'ME';
+  /** The key as the server sent it. */
   key: string;
+  /** The item's metadata, `name=value` pairs (`exp`, `la`, `cas`, `fetch`, `cls`, `size`). */
   fields: Record<string, string>;
 }
 

@@ -14,10 +14,10 @@ import {
   validateKey,
 } from '../src/keys';
 
-/** shared/ sits beside the repository root (here and in CI). */
+/** The repository's reference vectors (scripts/vectors generates them). */
 const VECTORS = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
-  '../../../../shared/vectors/keys.json',
+  '../../../fixtures/vectors/keys.json',
 );
 
 interface KeyVector {
@@ -40,7 +40,7 @@ function keyString(v: KeyVector): string {
   return Buffer.from(v.key_hex, 'hex').toString('utf8');
 }
 
-describe('isValidTextKey / validateKey against shared/vectors/keys.json', () => {
+describe('isValidTextKey / validateKey against fixtures/vectors/keys.json', () => {
   it('has vectors to check', () => {
     expect(vectors.keys.length).toBeGreaterThanOrEqual(10);
   });

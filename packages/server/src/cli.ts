@@ -1,11 +1,22 @@
 #!/usr/bin/env node
 /**
  * The `memkit-server` executable: parses memcached-style flags, starts the
- * server, and shuts it down cleanly on SIGINT/SIGTERM.
+ * server, and shuts it down cleanly on SIGINT/SIGTERM, or when the `npx`
+ * that started it exits (see launcher.ts).
  */
+import { readFileSync } from 'node:fs';
 import process from 'node:process';
 import { parseCli, USAGE } from './cli-args';
-import { SERVER_VERSION } from './version';
+import { watchNpmLauncher } from './launcher';
+import { MEMCACHED_VERSION } from './version';
+
+/** The package's own version, from the package.json beside dist/ (and beside src/). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
 
 async function main(): Promise<number> {
   const command = parseCli(process.argv.slice(2));
@@ -14,7 +25,7 @@ async function main(): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     case 'version':
-      process.stdout.write(`memkit-server ${SERVER_VERSION}\n`);
+      process.stdout.write(`memkit-server ${packageVersion()} (speaks memcached ${MEMCACHED_VERSION})\n`);
       return 0;
     case 'error':
       process.stderr.write(`memkit-server: ${command.message}\n\n${USAGE}`);
@@ -29,11 +40,17 @@ async function main(): Promise<number> {
     logger: (line) => process.stderr.write(`${line}\n`),
     ...command.options,
   });
+  let stopping = false;
   const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    // A client that never lets go must not keep the port: exit anyway after a grace period.
+    setTimeout(() => process.exit(0), 5000).unref();
     void server.close().then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  watchNpmLauncher(stop);
   return -1;
 }
 

@@ -1,7 +1,11 @@
 /**
- * The version string memkit-server reports (`version`, `stats`, `--version`):
- * the memcached release whose behaviour it mirrors, and what it really is.
+ * The memcached version memkit-server imitates, as the `version` command and
+ * `stats` report it. (`memkit-server --version` prints the package's own
+ * version, and this one beside it.)
  */
 
-/** What `version` answers. */
-export const SERVER_VERSION = '1.6.18-memkit';
+/** The memcached release whose protocol and behaviour memkit-server mirrors. */
+export const MEMCACHED_VERSION = '1.6.18';
+
+/** What the `version` command and `stats` answer: the mirrored release, marked as memkit's. */
+export const SERVER_VERSION = `${MEMCACHED_VERSION}-memkit`;

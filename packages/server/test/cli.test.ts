@@ -3,7 +3,7 @@
  * started as a child process, passing memccapable and stopping on SIGTERM.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCli, parseSize } from '../src/cli-args';
@@ -11,6 +11,9 @@ import { hasMemccapable, runMemccapable } from './helpers/memccapable';
 import { exchange } from './helpers/wire';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 describe('parseCli', () => {
   it('maps memcached flags to options', () => {
@@ -105,7 +108,8 @@ describe('the built memkit-server executable', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--max-item-size');
     const version = await run(['-V']);
-    expect(version.stdout).toMatch(/^memkit-server 1\.6\.18-memkit/);
+    expect(version.stdout).toBe(`memkit-server ${PACKAGE_VERSION} (speaks memcached 1.6.18)\n`);
+    expect((await run(['--version'])).stdout).toBe(version.stdout);
     const bad = await run(['--bogus']);
     expect(bad.code).toBe(64);
     expect(bad.stderr).toContain('Usage: memkit-server');

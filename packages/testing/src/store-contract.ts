@@ -1,5 +1,5 @@
 /**
- * The shared store contract (STYLE.md rule 7): one vitest suite that every
+ * The shared store contract: one vitest suite that every
  * memkit adapter (Keyv, express-session, NestJS) runs against a real
  * memcached, instead of three hand-written ones. It checks what users of an
  * adapter rely on and what adapters historically got wrong: hostile values

@@ -36,7 +36,9 @@ export interface DashboardServerOptions {
 export interface DashboardServer {
   /** `http://host:port/`. */
   readonly url: string;
+  /** The port it listens on. */
   readonly port: number;
+  /** The interface it listens on. */
   readonly host: string;
   /** The monitor feeding the page (its `history` is what the charts show). */
   readonly monitor: StatsMonitor;

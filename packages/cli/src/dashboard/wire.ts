@@ -20,7 +20,9 @@ export interface DashboardState {
 
 /** One SSE `tick` event: the newest summary and slab classes. */
 export interface DashboardTick {
+  /** The summarized sample. */
   summary: Summary;
+  /** Per-server slab classes, when the dashboard samples them. */
   slabs?: ServerSlabs[];
 }
 

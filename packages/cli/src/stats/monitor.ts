@@ -23,13 +23,17 @@ export interface StatsMonitorOptions {
 
 /** One server's slab classes (`stats slabs` merged with `stats items`), or why they are missing. */
 export interface ServerSlabs {
+  /** The server address. */
   server: string;
+  /** Why its slab classes are missing, when they are. */
   error?: string;
+  /** Its slab classes, when it answered. */
   groups?: SlabGroups;
 }
 
 /** What one tick produced. */
 export interface MonitorTick {
+  /** The summarized sample. */
   summary: Summary;
   /** Present when the monitor samples slabs. */
   slabs?: ServerSlabs[];
@@ -56,6 +60,7 @@ export function mergeSlabs(slabs: ServerSample, items: ServerSample): ServerSlab
  * never overlap: the next one is scheduled when the previous one finished.
  */
 export class StatsMonitor extends EventEmitter {
+  /** Milliseconds between samples. */
   readonly intervalMs: number;
   private readonly historySize: number;
   private readonly clients: ReadonlyMap<string, Client>;

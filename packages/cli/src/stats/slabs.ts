@@ -11,7 +11,12 @@ import { plainTable } from './table';
 /** Per-class rows of `stats slabs` or `stats items`, plus the lines that belong to no class. */
 export interface SlabGroups {
   /** Rows by slab class id, ascending. */
-  classes: Array<{ id: number; stats: Record<string, string> }>;
+  classes: Array<{
+    /** The slab class id (1-63). */
+    id: number;
+    /** The class's statistics, by name without the `<id>:` prefix. */
+    stats: Record<string, string>;
+  }>;
   /** Lines without a class prefix (`active_slabs`, `total_malloced`). */
   globals: Record<string, string>;
 }

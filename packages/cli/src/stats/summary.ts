@@ -21,34 +21,47 @@ const OP_COUNTERS = [
 
 /** One server's figures. Every number is `undefined` when the server does not report it. */
 export interface ServerSummary {
+  /** The server address, as configured. */
   server: string;
   /** Whether the server answered this sample. */
   up: boolean;
   /** Why it did not, when `up` is false. */
   error?: string;
+  /** The server's version string. */
   version?: string;
   /** Seconds since the server started. */
   uptime?: number;
+  /** Items stored now (`curr_items`). */
   currItems?: number;
+  /** Items stored since start (`total_items`). */
   totalItems?: number;
   /** Bytes used by items. */
   bytes?: number;
   /** The memory limit (`-m`) in bytes. */
   limitMaxbytes?: number;
+  /** Gets that found their key since start (`get_hits`). */
   getHits?: number;
+  /** Gets that did not (`get_misses`). */
   getMisses?: number;
   /** get_hits / (get_hits + get_misses) since start, 0..1. */
   hitRatio?: number;
+  /** Items evicted to make room since start (`evictions`). */
   evictions?: number;
+  /** Open connections (`curr_connections`). */
   currConnections?: number;
   /** Key operations (gets, sets, touches, deletes, incr/decr) since start. */
   ops?: number;
   /** Key operations per second since the previous sample. */
   opsPerSec?: number;
+  /** Gets per second since the previous sample. */
   getsPerSec?: number;
+  /** Sets per second since the previous sample. */
   setsPerSec?: number;
+  /** Evictions per second since the previous sample. */
   evictionsPerSec?: number;
+  /** Hits per second since the previous sample. */
   hitsPerSec?: number;
+  /** Misses per second since the previous sample. */
   missesPerSec?: number;
   /** Hit ratio of the gets since the previous sample (undefined when there were none). */
   intervalHitRatio?: number;
@@ -56,31 +69,51 @@ export interface ServerSummary {
 
 /** The pool as a whole: sums over the servers that answered. */
 export interface PoolTotals {
+  /** Servers that answered this sample. */
   serversUp: number;
+  /** Servers that did not. */
   serversDown: number;
+  /** Items stored now, summed. */
   currItems?: number;
+  /** Bytes used by items, summed. */
   bytes?: number;
+  /** Memory limits, summed (bytes). */
   limitMaxbytes?: number;
+  /** Hits since start, summed. */
   getHits?: number;
+  /** Misses since start, summed. */
   getMisses?: number;
+  /** Hit ratio since start over the pool, 0..1. */
   hitRatio?: number;
+  /** Evictions since start, summed. */
   evictions?: number;
+  /** Open connections, summed. */
   currConnections?: number;
+  /** Key operations per second, summed. */
   opsPerSec?: number;
+  /** Gets per second, summed. */
   getsPerSec?: number;
+  /** Sets per second, summed. */
   setsPerSec?: number;
+  /** Evictions per second, summed. */
   evictionsPerSec?: number;
+  /** Hits per second, summed. */
   hitsPerSec?: number;
+  /** Misses per second, summed. */
   missesPerSec?: number;
+  /** Hit ratio of the pool's gets since the previous sample (undefined when there were none). */
   intervalHitRatio?: number;
 }
 
 /** A summarized sample. */
 export interface Summary {
+  /** When the sample was taken (Unix milliseconds). */
   at: number;
   /** Seconds between this sample and the previous one (undefined for the first). */
   intervalSeconds?: number;
+  /** One summary per server, in configuration order. */
   servers: ServerSummary[];
+  /** The pool as a whole. */
   totals: PoolTotals;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The servers of a client: one `ServerPool` each, a `NodeLocator` that maps
- * keys to servers, and the failover policy (kept apart from hashing, STYLE.md
- * rule 5). After `failureThreshold` consecutive failures a server is dead for
+ * keys to servers, and the failover policy (kept apart from hashing, so that
+ * any locator gets the same failover and each is tested alone). After `failureThreshold` consecutive failures a server is dead for
  * `deadRetryDelay`; meanwhile its keys move to live servers (`rehash`, the
  * locator is rebuilt without it, as libmemcached's auto-eject) or fail fast
  * (`error`). When the retry time comes, the server is probed with `version`;

@@ -2,7 +2,8 @@
  * Consistent hashing exactly as libmemcached 1.1.4 does it (and so pylibmc,
  * PHP memcached and every other libmemcached binding): the continuum, the
  * point labels, the float32 point counts and the lookup. Proven against
- * shared/vectors/ketama.json; the README there lists the rules reproduced.
+ * the repository's fixtures/vectors/ketama.json; the README there lists the
+ * rules reproduced.
  */
 import { MemkitError } from '@memkit/protocol';
 import { type KeyInput, md5, md5U32, oneAtATime } from './hash';
@@ -27,7 +28,9 @@ export interface KetamaLocatorOptions {
 
 /** One point of the continuum, as `KetamaLocator.continuum()` reports it. */
 export interface ContinuumPoint {
+  /** The point's position on the ring (unsigned 32-bit). */
   value: number;
+  /** The server that owns it. */
   node: ServerNode;
 }
 

@@ -1,5 +1,6 @@
 /**
- * The cluster's key-to-server contract (STYLE.md rule 5): a `ServerNode` is a
+ * The cluster's key-to-server contract, kept as an interface so that each
+ * hashing scheme is a small module proven on its own: a `ServerNode` is a
  * configured server and a `NodeLocator` maps keys onto the live ones. Hashing
  * lives in the locators (`ketama.ts`, `modula.ts`); deciding which servers are
  * live (failover policy) lives elsewhere and is fed in through `rebuild`.
@@ -19,7 +20,7 @@ export interface ServerNode {
   socketPath?: string;
 }
 
-/** Maps keys to servers (STYLE.md rule 5). */
+/** Maps keys to servers; knows nothing of failover, which only feeds it the live servers. */
 export interface NodeLocator {
   /** The server for this key (UTF-8 bytes of a string key, after prefixing); undefined when no live server. */
   locate(key: string | Uint8Array): ServerNode | undefined;

@@ -2,7 +2,7 @@
  * python-memcached's server selection ("modula" over weighted buckets),
  * reproduced exactly so memkit and Python processes sharing a cluster put
  * every key on the same server, including while a server is dead.
- * Proven against shared/vectors/modula-python-memcached.json.
+ * Proven against the repository's fixtures/vectors/modula-python-memcached.json.
  */
 import { MemkitError } from '@memkit/protocol';
 import { crc32, type KeyInput } from './hash';

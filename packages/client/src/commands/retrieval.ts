@@ -10,7 +10,9 @@ import { TextGetRequest } from '../requests/text';
 
 /** A value with its CAS unique. */
 export interface CasResult<T> {
+  /** The stored value, deserialized. */
   value: T;
+  /** The item's CAS unique, to pass to `cas()`. */
   cas: bigint;
 }
 

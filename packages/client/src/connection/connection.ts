@@ -1,7 +1,8 @@
 /**
  * One socket to one server, with pipelining. Requests are queued in an
  * outbox, written in batches (one write per tick), then wait in FIFO order
- * for their replies. Safety rules (STYLE.md 8, 9):
+ * for their replies. Safety rules, because a reply matched to the wrong
+ * request would hand one caller another caller's value:
  * - a reply goes to the oldest unfinished written request, which checks it
  *   (opaque tokens, expected reply words); anything unexplained destroys the
  *   connection;

@@ -5,7 +5,7 @@
  * and, when enabled, written by python-memcached's rules. Other JSON-able
  * values use memkit's own JSON flag (32), which Python cannot read; Python
  * pickles (flag 1) cannot be read here and fail with `ERR_UNSERIALIZABLE`.
- * Checked against shared/vectors/flags-python-memcached.json and
+ * Checked against the repository's fixtures/vectors/flags-python-memcached.json and
  * flags-pylibmc.json.
  */
 import { isAscii } from 'node:buffer';

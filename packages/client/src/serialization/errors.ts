@@ -16,6 +16,7 @@ export class UnserializableError extends MemkitError {
     brandErrorClass(UnserializableError, 'memkit.error.UnserializableError');
   }
 
+  /** The class name, `UnserializableError`. */
   override name = 'UnserializableError';
   /** The stored bytes, as received. */
   readonly raw: Buffer;

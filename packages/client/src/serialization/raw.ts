@@ -9,7 +9,9 @@ import type { SerializedValue, Serializer } from './types';
 
 /** A value as read in raw mode: the stored bytes and flags. */
 export interface RawValue {
+  /** The stored bytes, as received. */
   value: Buffer;
+  /** The item's client flags. */
   flags: number;
 }
 

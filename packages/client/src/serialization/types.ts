@@ -1,5 +1,5 @@
 /**
- * The serializer contract (STYLE.md rule 4): values are bytes + flags on the
+ * The serializer contract: values are bytes + flags on the
  * wire, and a `Serializer` converts between the two above the protocol, like
  * pymemcache's serde. Compression is a wrapper (`withCompression`), not a
  * branch in the commands.
@@ -7,7 +7,9 @@
 
 /** What goes on the wire for one value: the data block and the 32-bit client flags. */
 export interface SerializedValue {
+  /** The bytes to store. */
   bytes: Uint8Array;
+  /** The client flags to store with them (32-bit unsigned). */
   flags: number;
 }
 

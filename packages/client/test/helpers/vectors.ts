@@ -1,8 +1,9 @@
 /**
- * Loads the reference vectors from shared/vectors (a sibling of the repo
- * root, wherever the repo is cloned) and turns their Python-side notations
- * (hex strings, `repr()` texts) into JS values. Vector data is never copied
- * into code (STYLE.md rule 18).
+ * Loads the reference vectors from fixtures/vectors (produced by
+ * scripts/vectors from the real Python libraries) and turns their Python-side
+ * notations (hex strings, `repr()` texts) into JS values. The data stays in
+ * those files, never copied into code, so that regenerating them is the one
+ * way to change what the tests expect.
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -11,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 /** Repo root: this file is <root>/packages/client/test/helpers/vectors.ts. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
 
-/** The shared vectors directory beside the repo root. */
-export const VECTORS_DIR = path.resolve(REPO_ROOT, '../shared/vectors');
+/** The repository's reference vectors. */
+export const VECTORS_DIR = path.resolve(REPO_ROOT, 'fixtures/vectors');
 
 /** Parses one vectors file. */
 export function loadVectors<T>(file: string): T {
@@ -39,6 +40,8 @@ export interface KetamaServer {
   host: string;
   port: number;
   weight: number;
+  /** Set for a unix-socket server (then `host` is the path and `port` 0). */
+  socket_path?: string;
 }
 
 export interface KetamaModeResult {
@@ -93,7 +96,8 @@ export interface ModulaVectors {
       probe_buckets: number[];
       probe_servers: number[];
       chosen_if_primary_dead: number;
-      chosen_if_primary_and_that_dead: number;
+      /** null when all ten probes land on the two dead servers. */
+      chosen_if_primary_and_that_dead: number | null;
     }>;
   };
   old_server_hash_function: { case: string; hash: number[]; server_index: number[] };
@@ -130,6 +134,8 @@ export interface FlagsVectors {
   decode_order: string;
   store: FlagsStoreEntry[];
   load: FlagsLoadEntry[];
+  /** Every combination of the flag bits 1, 2, 4, 8 and 16, read by the library. */
+  flag_combinations: FlagsLoadEntry[];
 }
 
 /** The server spec string of a modula vectors server (`'h:p'` or `['h:p', w]`). */

@@ -16,8 +16,11 @@ export type StorageCommand = 'set' | 'add' | 'replace' | 'append' | 'prepend' | 
 
 /** `set|add|replace|append|prepend <key> <flags> <exptime> <bytes> [noreply]` / `cas … <cas unique>` + data. */
 export interface StorageRequest {
+  /** Discriminant of the `Request` union. */
   type: 'storage';
+  /** Which storage command it is. */
   command: StorageCommand;
+  /** The key, one `latin1` character per byte. */
   key: string;
   /** Client flags, 32-bit unsigned. */
   flags: number;
@@ -25,6 +28,7 @@ export interface StorageRequest {
   exptime: number;
   /** The compare value of `cas`; `0n` for the other commands. */
   cas: bigint;
+  /** `noreply` was given: the server must not answer. */
   noreply: boolean;
   /** The data block: a zero-copy view into the fed chunk when it arrived whole. Copy it to keep it. */
   value: Buffer;
@@ -32,8 +36,11 @@ export interface StorageRequest {
 
 /** `get|gets <key>*`, `gat|gats <exptime> <key>*` (and the ancient `bget`, reported as `get`). */
 export interface RetrievalRequest {
+  /** Discriminant of the `Request` union. */
   type: 'retrieval';
+  /** Which retrieval command it is (`bget` is reported as `get`). */
   command: 'get' | 'gets' | 'gat' | 'gats';
+  /** The requested keys, in request order, one `latin1` character per byte. */
   keys: string[];
   /** Signed 32-bit exptime of `gat`/`gats`; 0 for `get`/`gets`. */
   exptime: number;
@@ -41,59 +48,81 @@ export interface RetrievalRequest {
 
 /** `delete <key> [0] [noreply]`. */
 export interface DeleteRequest {
+  /** Discriminant of the `Request` union. */
   type: 'delete';
+  /** The key, one `latin1` character per byte. */
   key: string;
+  /** `noreply` was given: the server must not answer. */
   noreply: boolean;
 }
 
 /** `incr|decr <key> <delta> [noreply]`. */
 export interface ArithmeticRequest {
+  /** Discriminant of the `Request` union. */
   type: 'arithmetic';
+  /** `incr` or `decr`. */
   command: 'incr' | 'decr';
+  /** The key, one `latin1` character per byte. */
   key: string;
   /** Unsigned 64-bit delta. */
   delta: bigint;
+  /** `noreply` was given: the server must not answer. */
   noreply: boolean;
 }
 
 /** `touch <key> <exptime> [noreply]`. */
 export interface TouchRequest {
+  /** Discriminant of the `Request` union. */
   type: 'touch';
+  /** The key, one `latin1` character per byte. */
   key: string;
+  /** Signed 32-bit exptime as sent. */
   exptime: number;
+  /** `noreply` was given: the server must not answer. */
   noreply: boolean;
 }
 
 /** `stats [args…]`: `args` is empty for the general statistics. */
 export interface StatsRequest {
+  /** Discriminant of the `Request` union. */
   type: 'stats';
+  /** The arguments after `stats` (`slabs`, `items`, `settings`, …); empty for the general statistics. */
   args: string[];
 }
 
 /** `flush_all [delay] [noreply]`. */
 export interface FlushAllRequest {
+  /** Discriminant of the `Request` union. */
   type: 'flush_all';
   /** Signed 32-bit delay in seconds; 0 (or negative) flushes now. */
   delay: number;
+  /** `noreply` was given: the server must not answer. */
   noreply: boolean;
 }
 
 /** `verbosity <level> [noreply]`. */
 export interface VerbosityRequest {
+  /** Discriminant of the `Request` union. */
   type: 'verbosity';
+  /** The requested verbosity level. */
   level: number;
+  /** `noreply` was given: the server must not answer. */
   noreply: boolean;
 }
 
 /** `cache_memlimit <megabytes> [noreply]`. */
 export interface MemLimitRequest {
+  /** Discriminant of the `Request` union. */
   type: 'cache_memlimit';
+  /** The new memory limit in megabytes. */
   megabytes: number;
+  /** `noreply` was given: the server must not answer. */
   noreply: boolean;
 }
 
 /** Commands that take no arguments the server cares about. */
 export interface SimpleRequest {
+  /** Discriminant of the `Request` union. */
   type: 'version' | 'quit' | 'mn' | 'shutdown';
 }
 
@@ -106,13 +135,17 @@ export type CrawlerClasses = 'all' | 'hash' | number[] | 'invalid';
 
 /** `lru_crawler metadump <all|hash|id,id,…>`: dump every live item's metadata. */
 export interface MetadumpRequest {
+  /** Discriminant of the `Request` union. */
   type: 'metadump';
+  /** Which slab classes to dump. */
   classes: CrawlerClasses;
 }
 
 /** `lru_crawler crawl|sleep|tocrawl|enable|disable …`: crawler tuning the server may simply acknowledge. */
 export interface LruCrawlerRequest {
+  /** Discriminant of the `Request` union. */
   type: 'lru_crawler';
+  /** The crawler subcommand. */
   action: 'crawl' | 'sleep' | 'tocrawl' | 'enable' | 'disable';
   /** The class list of `crawl`. */
   classes?: CrawlerClasses;
@@ -120,8 +153,11 @@ export interface LruCrawlerRequest {
 
 /** Known memcached admin commands memkit does not implement (`watch`, `slabs`, `lru`, …). */
 export interface UnsupportedRequest {
+  /** Discriminant of the `Request` union. */
   type: 'unsupported';
+  /** The command word as sent. */
   command: string;
+  /** `noreply` was given: the server must not answer. */
   noreply: boolean;
 }
 
@@ -164,15 +200,21 @@ export interface MetaFlags {
 
 /** `mg <key> <flags>*`. */
 export interface MetaGetRequest {
+  /** Discriminant of the `Request` union. */
   type: 'mg';
+  /** The key, one `latin1` character per byte (decoded when the `b` flag was given). */
   key: string;
+  /** The parsed meta flags. */
   flags: MetaFlags;
 }
 
 /** `ms <key> <datalen> <flags>*` + data block. */
 export interface MetaSetRequest {
+  /** Discriminant of the `Request` union. */
   type: 'ms';
+  /** The key, one `latin1` character per byte (decoded when the `b` flag was given). */
   key: string;
+  /** The parsed meta flags. */
   flags: MetaFlags;
   /** The data block; a zero-copy view when it arrived whole. */
   value: Buffer;
@@ -180,21 +222,29 @@ export interface MetaSetRequest {
 
 /** `md <key> <flags>*`. */
 export interface MetaDeleteRequest {
+  /** Discriminant of the `Request` union. */
   type: 'md';
+  /** The key, one `latin1` character per byte (decoded when the `b` flag was given). */
   key: string;
+  /** The parsed meta flags. */
   flags: MetaFlags;
 }
 
 /** `ma <key> <flags>*`. */
 export interface MetaArithmeticRequest {
+  /** Discriminant of the `Request` union. */
   type: 'ma';
+  /** The key, one `latin1` character per byte (decoded when the `b` flag was given). */
   key: string;
+  /** The parsed meta flags. */
   flags: MetaFlags;
 }
 
 /** `me <key> [b]`. */
 export interface MetaDebugRequest {
+  /** Discriminant of the `Request` union. */
   type: 'me';
+  /** The key, one `latin1` character per byte. */
   key: string;
   /** The key was sent base64-encoded (`b`) and has been decoded. */
   base64: boolean;
@@ -206,6 +256,7 @@ export interface MetaDebugRequest {
  * (e.g. the data block of a too-large `set`).
  */
 export interface BadRequest {
+  /** Discriminant of the `Request` union. */
   type: 'bad';
   /** `ERROR`, `CLIENT_ERROR …` or `SERVER_ERROR …`. */
   message: string;
@@ -215,7 +266,12 @@ export interface BadRequest {
    * Set when a storage command's data block was too large. memcached then
    * unlinks the existing item (for `set` and `ms`) and counts `store_too_large`.
    */
-  tooLarge?: { command: StorageCommand | 'ms'; key: string };
+  tooLarge?: {
+    /** The storage command whose data block was too large. */
+    command: StorageCommand | 'ms';
+    /** Its key, one `latin1` character per byte. */
+    key: string;
+  };
 }
 
 /** Everything `RequestDecoder` yields. Discriminate on `type`. */
