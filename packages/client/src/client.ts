@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { MemkitError, type MetadumpReply } from '@memkit/protocol';
+import { enroll, forget } from './census';
 import { Cluster, createLocator } from './cluster/cluster';
 import { type GetOrSetOptions, getOrSet, type Loader } from './commands/get-or-set';
 import { deleteMulti, getMulti, type MultiOptions, setMulti } from './commands/multi';
@@ -15,6 +16,29 @@ import { Context } from './context';
 import { type ClientOptions, type CommandOptions, resolveOptions } from './options';
 import { createDefaultSerializer } from './serialization/index';
 import { parseServers } from './servers';
+import { type CommandTrace, traceCall, tracingCalls } from './tracing';
+
+/** Single-key retrievals: a hit is anything but `undefined`. */
+function countHit(trace: CommandTrace, result: unknown): void {
+  trace.hits = result === undefined ? 0 : 1;
+  trace.misses = 1 - trace.hits;
+}
+
+/** getMulti: each requested key counts once, found or not. */
+function countHits(trace: CommandTrace, result: Map<string, unknown>): void {
+  let hits = 0;
+  for (const k of trace.keys ?? []) if (result.has(k)) hits++;
+  trace.hits = hits;
+  trace.misses = trace.keyCount - hits;
+}
+
+/** getOrSet: a hit when this caller did not have to run the loader. */
+function countOutcome(trace: CommandTrace): void {
+  const o = trace.outcome;
+  if (o === undefined) return;
+  trace.hits = o === 'won' || o === 'timeout' ? 0 : 1;
+  trace.misses = 1 - trace.hits;
+}
 
 /** Turns a synchronous throw (invalid key, value too large) into a rejected promise. */
 function run<T>(fn: () => Promise<T>): Promise<T> {
@@ -58,16 +82,29 @@ export class Client extends EventEmitter {
     const serializer =
       options.serializer ?? createDefaultSerializer({ minCompressLength: options.minCompressLength ?? 0 });
     this.ctx = new Context(resolved, serializer, cluster);
+    enroll(cluster);
   }
 
   /** The value stored under `key`, or `undefined` on a miss. */
   get<T = unknown>(key: string | Uint8Array, opts?: CommandOptions): Promise<T | undefined> {
-    return run(() => retrieve(this.ctx, 'get', key, undefined, opts) as Promise<T | undefined>);
+    return this.call(
+      'get',
+      key,
+      undefined,
+      () => retrieve(this.ctx, 'get', key, undefined, opts),
+      countHit,
+    ) as Promise<T | undefined>;
   }
 
   /** The value and its CAS unique (for `cas()`), or `undefined` on a miss. */
   gets<T = unknown>(key: string | Uint8Array, opts?: CommandOptions): Promise<CasResult<T> | undefined> {
-    return run(() => retrieve(this.ctx, 'gets', key, undefined, opts) as Promise<CasResult<T> | undefined>);
+    return this.call(
+      'gets',
+      key,
+      undefined,
+      () => retrieve(this.ctx, 'gets', key, undefined, opts),
+      countHit,
+    ) as Promise<CasResult<T> | undefined>;
   }
 
   /** Get-and-touch: the value, with its TTL reset to `ttlSeconds`. */
@@ -76,7 +113,13 @@ export class Client extends EventEmitter {
     ttlSeconds: number,
     opts?: CommandOptions,
   ): Promise<T | undefined> {
-    return run(() => retrieve(this.ctx, 'gat', key, ttlSeconds, opts) as Promise<T | undefined>);
+    return this.call(
+      'gat',
+      key,
+      undefined,
+      () => retrieve(this.ctx, 'gat', key, ttlSeconds, opts),
+      countHit,
+    ) as Promise<T | undefined>;
   }
 
   /** Get-and-touch with CAS. */
@@ -85,12 +128,18 @@ export class Client extends EventEmitter {
     ttlSeconds: number,
     opts?: CommandOptions,
   ): Promise<CasResult<T> | undefined> {
-    return run(() => retrieve(this.ctx, 'gats', key, ttlSeconds, opts) as Promise<CasResult<T> | undefined>);
+    return this.call(
+      'gats',
+      key,
+      undefined,
+      () => retrieve(this.ctx, 'gats', key, ttlSeconds, opts),
+      countHit,
+    ) as Promise<CasResult<T> | undefined>;
   }
 
   /** Hits only, keyed by the given keys. One batch per server, in parallel. */
   getMulti<T = unknown>(keys: readonly string[], opts?: MultiOptions): Promise<Map<string, T>> {
-    return run(() => getMulti<T>(this.ctx, keys, opts));
+    return this.call('getMulti', undefined, keys, () => getMulti<T>(this.ctx, keys, opts), countHits);
   }
 
   /** Stores unconditionally. Resolves `true` when stored. */
@@ -120,7 +169,7 @@ export class Client extends EventEmitter {
 
   /** Compare-and-swap: stores only if the item's CAS is still `cas`. `false` on conflict or miss. */
   cas(key: string | Uint8Array, value: unknown, cas: bigint, opts?: SetOptions): Promise<boolean> {
-    return run(() => store(this.ctx, 'cas', key, value, cas, opts));
+    return this.call('cas', key, undefined, () => store(this.ctx, 'cas', key, value, cas, opts));
   }
 
   /** Stores many entries; resolves with the keys that were NOT stored. */
@@ -132,17 +181,25 @@ export class Client extends EventEmitter {
       Symbol.iterator in Object(entries)
         ? (entries as Iterable<readonly [string, unknown]>)
         : Object.entries(entries);
-    return run(() => setMulti(this.ctx, list, opts));
+    if (!tracingCalls()) return run(() => setMulti(this.ctx, list, opts));
+    let entryList: Array<readonly [string, unknown]>;
+    try {
+      entryList = [...list];
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const keys = entryList.map((e) => e[0]);
+    return this.call('setMulti', undefined, keys, () => setMulti(this.ctx, entryList, opts));
   }
 
   /** Deletes. `true` when an item was deleted, `false` when there was none. */
   delete(key: string | Uint8Array, opts?: CommandOptions): Promise<boolean> {
-    return run(() => del(this.ctx, key, opts));
+    return this.call('delete', key, undefined, () => del(this.ctx, key, opts));
   }
 
   /** Deletes many keys; resolves with the keys that were not deleted (missing or failed). */
   deleteMulti(keys: readonly string[], opts?: MultiOptions): Promise<string[]> {
-    return run(() => deleteMulti(this.ctx, keys, opts));
+    return this.call('deleteMulti', undefined, keys, () => deleteMulti(this.ctx, keys, opts));
   }
 
   /** Increments a decimal value (unsigned 64-bit, wraps at 2^64). `undefined` when missing. */
@@ -151,7 +208,7 @@ export class Client extends EventEmitter {
     delta: number | bigint = 1,
     opts?: CommandOptions,
   ): Promise<bigint | undefined> {
-    return run(() => arithmetic(this.ctx, 'incr', key, delta, opts));
+    return this.call('incr', key, undefined, () => arithmetic(this.ctx, 'incr', key, delta, opts));
   }
 
   /** Decrements a decimal value (stops at 0). `undefined` when missing. */
@@ -160,37 +217,37 @@ export class Client extends EventEmitter {
     delta: number | bigint = 1,
     opts?: CommandOptions,
   ): Promise<bigint | undefined> {
-    return run(() => arithmetic(this.ctx, 'decr', key, delta, opts));
+    return this.call('decr', key, undefined, () => arithmetic(this.ctx, 'decr', key, delta, opts));
   }
 
   /** Sets a new TTL (seconds). `false` when the key does not exist. */
   touch(key: string | Uint8Array, ttlSeconds: number, opts?: CommandOptions): Promise<boolean> {
-    return run(() => touch(this.ctx, key, ttlSeconds, opts));
+    return this.call('touch', key, undefined, () => touch(this.ctx, key, ttlSeconds, opts));
   }
 
   /** Read-through caching with stampede protection: see `GetOrSetOptions`. */
   getOrSet<T>(key: string, loader: Loader<T>, opts?: GetOrSetOptions): Promise<T> {
-    return run(() => getOrSet(this.ctx, key, loader, opts));
+    return this.call('getOrSet', key, undefined, () => getOrSet(this.ctx, key, loader, opts), countOutcome);
   }
 
   /** `stats [arg]` of every server, keyed by server address. */
   stats(arg?: string, opts?: CommandOptions): Promise<Record<string, Record<string, string>>> {
-    return run(() => stats(this.ctx, arg, opts));
+    return this.call('stats', undefined, undefined, () => stats(this.ctx, arg, opts));
   }
 
   /** Server versions, keyed by server address. */
   version(opts?: CommandOptions): Promise<Record<string, string>> {
-    return run(() => version(this.ctx, opts));
+    return this.call('version', undefined, undefined, () => version(this.ctx, opts));
   }
 
   /** Invalidates every item on every server (after `delaySeconds`). */
   flushAll(delaySeconds?: number, opts?: CommandOptions): Promise<void> {
-    return run(() => flushAll(this.ctx, delaySeconds, opts));
+    return this.call('flushAll', undefined, undefined, () => flushAll(this.ctx, delaySeconds, opts));
   }
 
   /** Item metadata of every server via `lru_crawler metadump all` (an admin walk of the whole cache). */
   metadump(opts?: CommandOptions): Promise<Record<string, MetadumpReply[]>> {
-    return run(() => metadump(this.ctx, opts));
+    return this.call('metadump', undefined, undefined, () => metadump(this.ctx, opts));
   }
 
   /**
@@ -211,6 +268,7 @@ export class Client extends EventEmitter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    forget(this.ctx.cluster);
     this.ctx.cluster.close();
   }
 
@@ -224,7 +282,25 @@ export class Client extends EventEmitter {
     value: unknown,
     opts?: SetOptions,
   ): Promise<boolean> {
-    if (this.closed) return Promise.reject(new MemkitError('ERR_CLIENT_CLOSED', 'the client is closed'));
-    return run(() => store(this.ctx, kind, key, value, undefined, opts));
+    return this.call(kind, key, undefined, () => {
+      if (this.closed) return Promise.reject(new MemkitError('ERR_CLIENT_CLOSED', 'the client is closed'));
+      return store(this.ctx, kind, key, value, undefined, opts);
+    });
+  }
+
+  /**
+   * Runs one public call: published on the `memkit:command` tracing channel
+   * when someone subscribes (`finish` records hits and misses), otherwise
+   * just run, with a synchronous throw turned into a rejection.
+   */
+  private call<T>(
+    operation: string,
+    key: string | Uint8Array | undefined,
+    keys: readonly string[] | undefined,
+    fn: () => Promise<T>,
+    finish?: (trace: CommandTrace, result: T) => void,
+  ): Promise<T> {
+    if (!tracingCalls()) return run(fn);
+    return traceCall(operation, key, keys, this.ctx.cluster.pools.length, fn, finish);
   }
 }

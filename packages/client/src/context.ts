@@ -12,6 +12,7 @@ import { traceCommand, tracingCommands } from './diagnostics';
 import { toWireKey, type WireKey } from './keys';
 import type { CommandOptions, ResolvedOptions } from './options';
 import type { Serializer } from './serialization/index';
+import { traceRequest, tracingCalls } from './tracing';
 
 export class Context {
   readonly meta: boolean;
@@ -38,9 +39,16 @@ export class Context {
   ): Promise<T> {
     req.deadline = performance.now() + (opts?.timeout ?? this.options.timeout);
     if (opts?.signal) req.signal = opts.signal;
-    if (alone) pool.sendAlone(req);
-    else pool.send(req);
-    if (tracingCommands()) return traceCommand(req.command, pool.node.address, req.keyCount, req.promise);
-    return req.promise;
+    const promise = tracingCalls()
+      ? traceRequest(pool.node, req.keyCount, () => send(pool, req, alone))
+      : send(pool, req, alone);
+    if (tracingCommands()) return traceCommand(req.command, pool.node.address, req.keyCount, promise);
+    return promise;
   }
+}
+
+function send<T>(pool: ServerPool, req: Request<T>, alone: boolean): Promise<T> {
+  if (alone) pool.sendAlone(req);
+  else pool.send(req);
+  return req.promise;
 }

@@ -3,6 +3,12 @@
  */
 
 export { isMemkitError, MemkitError, type MemkitErrorCode } from '@memkit/protocol';
+export {
+  CENSUS_CHANNEL,
+  type ClientCensus,
+  type ConnectionStates,
+  type ServerCensus,
+} from './census';
 export { Client } from './client';
 export { KetamaLocator } from './cluster/ketama';
 export type { NodeLocator, ServerNode } from './cluster/locator';
@@ -22,3 +28,10 @@ export type {
 } from './options';
 export * from './serialization/index';
 export { parseServer, parseServers } from './servers';
+export {
+  type BatchTrace,
+  type CommandTrace,
+  type GetOrSetOutcome,
+  TRACING_CHANNELS,
+  type TraceServer,
+} from './tracing';
