@@ -1,0 +1,197 @@
+/**
+ * The instruments: what is counted as calls finish (operation duration,
+ * hits, misses, getOrSet outcomes, server transitions) and what is sampled
+ * at each collection from the clients' census (connections by state,
+ * `connectionsPerServer`, pending requests, servers marked dead).
+ */
+import diagnostics from 'node:diagnostics_channel';
+import type { ClientCensus } from '@memkit/client';
+import {
+  type Attributes,
+  type BatchObservableResult,
+  type Counter,
+  type Histogram,
+  type Meter,
+  type ObservableUpDownCounter,
+  ValueType,
+} from '@opentelemetry/api';
+import {
+  ATTR_DB_CLIENT_CONNECTION_POOL_NAME,
+  ATTR_DB_CLIENT_CONNECTION_STATE,
+  ATTR_DB_OPERATION_NAME,
+  ATTR_DB_SYSTEM_NAME,
+  ATTR_MEMKIT_GET_OR_SET_OUTCOME,
+  ATTR_MEMKIT_SERVER_STATE,
+  DB_SYSTEM_MEMCACHED,
+  DURATION_BUCKETS,
+  METRIC_DB_CLIENT_CONNECTION_COUNT,
+  METRIC_DB_CLIENT_CONNECTION_MAX,
+  METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS,
+  METRIC_DB_CLIENT_OPERATION_DURATION,
+  METRIC_MEMKIT_GET_OR_SET_OUTCOMES,
+  METRIC_MEMKIT_HITS,
+  METRIC_MEMKIT_MISSES,
+  METRIC_MEMKIT_SERVER_TRANSITIONS,
+  METRIC_MEMKIT_SERVERS_DEAD,
+} from './semconv';
+import { serverAttributes } from './server';
+
+/** The channel every open memkit client answers with its state (see `@memkit/client`'s census). */
+const census = diagnostics.channel('memkit:client:census');
+
+const CONNECTION_STATES = ['idle', 'used', 'connecting'] as const;
+
+/** What a finished call contributes to the metrics. */
+export interface CallMetrics {
+  operation: string;
+  seconds: number;
+  server: Attributes;
+  errorType: string | undefined;
+  hits: number | undefined;
+  misses: number | undefined;
+  outcome: string | undefined;
+}
+
+export class MemkitMetrics {
+  private readonly duration: Histogram;
+  private readonly hits: Counter;
+  private readonly misses: Counter;
+  private readonly outcomes: Counter;
+  private readonly transitions: Counter;
+
+  constructor(
+    meter: Meter,
+    /** Sampled instruments observe nothing while this is false (the instrumentation is disabled). */
+    private readonly active: () => boolean,
+  ) {
+    this.duration = meter.createHistogram(METRIC_DB_CLIENT_OPERATION_DURATION, {
+      description: 'Duration of memcached client operations.',
+      unit: 's',
+      valueType: ValueType.DOUBLE,
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+    });
+    this.hits = meter.createCounter(METRIC_MEMKIT_HITS, {
+      description: 'Keys found by retrievals (get, gets, gat, gats, getMulti, getOrSet).',
+      unit: '{key}',
+      valueType: ValueType.INT,
+    });
+    this.misses = meter.createCounter(METRIC_MEMKIT_MISSES, {
+      description: 'Keys not found by retrievals.',
+      unit: '{key}',
+      valueType: ValueType.INT,
+    });
+    this.outcomes = meter.createCounter(METRIC_MEMKIT_GET_OR_SET_OUTCOMES, {
+      description: 'getOrSet calls by how the value was obtained (hit, stale, won, waited, timeout).',
+      unit: '{call}',
+      valueType: ValueType.INT,
+    });
+    this.transitions = meter.createCounter(METRIC_MEMKIT_SERVER_TRANSITIONS, {
+      description: 'Servers marked dead, or alive again, by failover.',
+      unit: '{transition}',
+      valueType: ValueType.INT,
+    });
+    const connections = meter.createObservableUpDownCounter(METRIC_DB_CLIENT_CONNECTION_COUNT, {
+      description: 'Connections to each server by state.',
+      unit: '{connection}',
+      valueType: ValueType.INT,
+    });
+    const max = meter.createObservableUpDownCounter(METRIC_DB_CLIENT_CONNECTION_MAX, {
+      description: 'Connections allowed to each server (connectionsPerServer).',
+      unit: '{connection}',
+      valueType: ValueType.INT,
+    });
+    const pending = meter.createObservableUpDownCounter(METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS, {
+      description: 'Requests sent to each server and not answered yet (queued or awaiting replies).',
+      unit: '{request}',
+      valueType: ValueType.INT,
+    });
+    const dead = meter.createObservableUpDownCounter(METRIC_MEMKIT_SERVERS_DEAD, {
+      description: 'Servers currently marked dead by failover.',
+      unit: '{server}',
+      valueType: ValueType.INT,
+    });
+    meter.addBatchObservableCallback(
+      (result) => this.observe(result, connections, max, pending, dead),
+      [connections, max, pending, dead],
+    );
+  }
+
+  /** Records a finished call. */
+  call(m: CallMetrics): void {
+    const base: Attributes = {
+      [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_MEMCACHED,
+      [ATTR_DB_OPERATION_NAME]: m.operation,
+    };
+    const attrs: Attributes = { ...base, ...m.server };
+    if (m.errorType !== undefined) attrs['error.type'] = m.errorType;
+    this.duration.record(m.seconds, attrs);
+    if (m.hits) this.hits.add(m.hits, base);
+    if (m.misses) this.misses.add(m.misses, base);
+    if (m.outcome !== undefined) {
+      this.outcomes.add(1, {
+        [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_MEMCACHED,
+        [ATTR_MEMKIT_GET_OR_SET_OUTCOME]: m.outcome,
+      });
+    }
+  }
+
+  /** Records a server marked dead or alive (`address` as memkit reports it). */
+  transition(state: 'dead' | 'alive', address: string): void {
+    this.transitions.add(1, {
+      [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_MEMCACHED,
+      [ATTR_MEMKIT_SERVER_STATE]: state,
+      ...serverAttributes(address),
+    });
+  }
+
+  /**
+   * Samples every open client. Several clients of one server add up: each
+   * attribute set is observed once per collection.
+   */
+  private observe(
+    result: BatchObservableResult,
+    connections: ObservableUpDownCounter,
+    max: ObservableUpDownCounter,
+    pending: ObservableUpDownCounter,
+    dead: ObservableUpDownCounter,
+  ): void {
+    if (!this.active() || !census.hasSubscribers) return;
+    const request: ClientCensus = { clients: [] };
+    census.publish(request);
+    const byServer = new Map<
+      string,
+      { states: Record<string, number>; max: number; pending: number; dead: number }
+    >();
+    for (const client of request.clients) {
+      for (const s of client.servers) {
+        let sum = byServer.get(s.address);
+        if (!sum) {
+          sum = { states: { idle: 0, used: 0, connecting: 0 }, max: 0, pending: 0, dead: 0 };
+          byServer.set(s.address, sum);
+        }
+        for (const state of CONNECTION_STATES) sum.states[state]! += s.connections[state];
+        sum.max += s.maxConnections;
+        sum.pending += s.pending;
+        if (s.dead) sum.dead++;
+      }
+    }
+    for (const [address, sum] of byServer) {
+      const pool: Attributes = {
+        [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_MEMCACHED,
+        [ATTR_DB_CLIENT_CONNECTION_POOL_NAME]: address,
+      };
+      for (const state of CONNECTION_STATES) {
+        result.observe(connections, sum.states[state]!, {
+          ...pool,
+          [ATTR_DB_CLIENT_CONNECTION_STATE]: state,
+        });
+      }
+      result.observe(max, sum.max, pool);
+      result.observe(pending, sum.pending, pool);
+      result.observe(dead, sum.dead, {
+        [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_MEMCACHED,
+        ...serverAttributes(address),
+      });
+    }
+  }
+}
