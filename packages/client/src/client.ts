@@ -16,29 +16,7 @@ import { Context } from './context';
 import { type ClientOptions, type CommandOptions, resolveOptions } from './options';
 import { createDefaultSerializer } from './serialization/index';
 import { parseServers } from './servers';
-import { type CommandTrace, traceCall, tracingCalls } from './tracing';
-
-/** Single-key retrievals: a hit is anything but `undefined`. */
-function countHit(trace: CommandTrace, result: unknown): void {
-  trace.hits = result === undefined ? 0 : 1;
-  trace.misses = 1 - trace.hits;
-}
-
-/** getMulti: each requested key counts once, found or not. */
-function countHits(trace: CommandTrace, result: Map<string, unknown>): void {
-  let hits = 0;
-  for (const k of trace.keys ?? []) if (result.has(k)) hits++;
-  trace.hits = hits;
-  trace.misses = trace.keyCount - hits;
-}
-
-/** getOrSet: a hit when this caller did not have to run the loader. */
-function countOutcome(trace: CommandTrace): void {
-  const o = trace.outcome;
-  if (o === undefined) return;
-  trace.hits = o === 'won' || o === 'timeout' ? 0 : 1;
-  trace.misses = 1 - trace.hits;
-}
+import { type Hits, traceCall, tracingCalls } from './tracing';
 
 /** Turns a synchronous throw (invalid key, value too large) into a rejected promise. */
 function run<T>(fn: () => Promise<T>): Promise<T> {
@@ -92,7 +70,7 @@ export class Client extends EventEmitter {
       key,
       undefined,
       () => retrieve(this.ctx, 'get', key, undefined, opts),
-      countHit,
+      'one',
     ) as Promise<T | undefined>;
   }
 
@@ -103,7 +81,7 @@ export class Client extends EventEmitter {
       key,
       undefined,
       () => retrieve(this.ctx, 'gets', key, undefined, opts),
-      countHit,
+      'one',
     ) as Promise<CasResult<T> | undefined>;
   }
 
@@ -118,7 +96,7 @@ export class Client extends EventEmitter {
       key,
       undefined,
       () => retrieve(this.ctx, 'gat', key, ttlSeconds, opts),
-      countHit,
+      'one',
     ) as Promise<T | undefined>;
   }
 
@@ -133,13 +111,13 @@ export class Client extends EventEmitter {
       key,
       undefined,
       () => retrieve(this.ctx, 'gats', key, ttlSeconds, opts),
-      countHit,
+      'one',
     ) as Promise<CasResult<T> | undefined>;
   }
 
   /** Hits only, keyed by the given keys. One batch per server, in parallel. */
   getMulti<T = unknown>(keys: readonly string[], opts?: MultiOptions): Promise<Map<string, T>> {
-    return this.call('getMulti', undefined, keys, () => getMulti<T>(this.ctx, keys, opts), countHits);
+    return this.call('getMulti', undefined, keys, () => getMulti<T>(this.ctx, keys, opts), 'multi');
   }
 
   /** Stores unconditionally. Resolves `true` when stored. */
@@ -227,7 +205,7 @@ export class Client extends EventEmitter {
 
   /** Read-through caching with stampede protection: see `GetOrSetOptions`. */
   getOrSet<T>(key: string, loader: Loader<T>, opts?: GetOrSetOptions): Promise<T> {
-    return this.call('getOrSet', key, undefined, () => getOrSet(this.ctx, key, loader, opts), countOutcome);
+    return this.call('getOrSet', key, undefined, () => getOrSet(this.ctx, key, loader, opts), 'outcome');
   }
 
   /** `stats [arg]` of every server, keyed by server address. */
@@ -290,17 +268,17 @@ export class Client extends EventEmitter {
 
   /**
    * Runs one public call: published on the `memkit:command` tracing channel
-   * when someone subscribes (`finish` records hits and misses), otherwise
-   * just run, with a synchronous throw turned into a rejection.
+   * when someone subscribes (`hits` says how its result counts hits),
+   * otherwise just run, with a synchronous throw turned into a rejection.
    */
   private call<T>(
     operation: string,
     key: string | Uint8Array | undefined,
     keys: readonly string[] | undefined,
     fn: () => Promise<T>,
-    finish?: (trace: CommandTrace, result: T) => void,
+    hits: Hits = 'none',
   ): Promise<T> {
     if (!tracingCalls()) return run(fn);
-    return traceCall(operation, key, keys, this.ctx.cluster.pools.length, fn, finish);
+    return traceCall(operation, key, keys, this.ctx.cluster.nodes, hits, fn);
   }
 }

@@ -60,16 +60,19 @@ export interface CommandTrace {
   readonly keys: readonly string[] | undefined;
   /** True when the call is sent as one batch per server (multi-key and admin calls on several servers). */
   readonly fanOut: boolean;
-  /** The server that served the call, when exactly one did. */
-  server: TraceServer | undefined;
+  /**
+   * The server that served the call, when exactly one did. Already set at
+   * `start` on a client with one server; otherwise set when the request is sent.
+   */
+  readonly server: TraceServer | undefined;
   /** Every server the call sent requests to, once each, in order. */
-  readonly servers: TraceServer[];
-  /** Retrievals: keys found. */
-  hits: number | undefined;
-  /** Retrievals: keys not found. */
-  misses: number | undefined;
+  readonly servers: readonly TraceServer[];
+  /** Retrievals, once settled: keys found (from `result`). */
+  readonly hits: number | undefined;
+  /** Retrievals, once settled: keys not found. */
+  readonly misses: number | undefined;
   /** getOrSet: how the value was obtained. */
-  outcome: GetOrSetOutcome | undefined;
+  readonly outcome: GetOrSetOutcome | undefined;
   /**
    * A subscriber may set this at `start` to run the user code memkit calls
    * during this call (the getOrSet loader) inside its own context, e.g. with
@@ -81,6 +84,77 @@ export interface CommandTrace {
   /** Set by the tracing channel: what the call rejected or threw with. */
   error?: unknown;
 }
+
+/**
+ * How a call's hits are counted from its result: `one` (single-key
+ * retrieval: anything but `undefined` is a hit), `multi` (getMulti: each
+ * requested key found in the result `Map`), `outcome` (getOrSet: a hit when
+ * this caller did not run the loader), `none` (not a retrieval).
+ */
+export type Hits = 'none' | 'one' | 'multi' | 'outcome';
+
+/**
+ * The `CommandTrace` memkit publishes. Hits and misses are derived from
+ * `result` when read, so a traced call costs no extra promise step.
+ */
+class CallTrace implements CommandTrace {
+  server: TraceServer | undefined;
+  servers: readonly TraceServer[];
+  outcome: GetOrSetOutcome | undefined = undefined;
+  runInContext: (<R>(fn: () => R) => R) | undefined = undefined;
+  // Declared only: `'result' in this` tells a settled call, and the channel sets them.
+  declare result?: unknown;
+  declare error?: unknown;
+
+  constructor(
+    readonly operation: string,
+    readonly key: string | Uint8Array | undefined,
+    readonly keys: readonly string[] | undefined,
+    readonly fanOut: boolean,
+    single: TraceServer | undefined,
+    private readonly counting: Hits,
+  ) {
+    this.server = single;
+    this.servers = single ? [single] : NO_SERVERS;
+  }
+
+  get keyCount(): number {
+    return this.keys ? this.keys.length : this.key === undefined ? 0 : 1;
+  }
+
+  get hits(): number | undefined {
+    if (this.error !== undefined || !('result' in this)) return undefined;
+    switch (this.counting) {
+      case 'one':
+        return this.result === undefined ? 0 : 1;
+      case 'multi': {
+        const found = this.result as Map<string, unknown>;
+        let n = 0;
+        for (const k of this.keys ?? []) if (found.has(k)) n++;
+        return n;
+      }
+      case 'outcome':
+        if (this.outcome === undefined) return undefined;
+        return this.outcome === 'won' || this.outcome === 'timeout' ? 0 : 1;
+      default:
+        return undefined;
+    }
+  }
+
+  get misses(): number | undefined {
+    const hits = this.hits;
+    return hits === undefined ? undefined : this.keyCount - hits;
+  }
+
+  /** Records that a request of this call went to `server`. */
+  sentTo(server: TraceServer): void {
+    if (this.servers.includes(server)) return;
+    this.servers = [...this.servers, server];
+    this.server = this.servers.length === 1 ? server : undefined;
+  }
+}
+
+const NO_SERVERS: readonly TraceServer[] = Object.freeze([]);
 
 /** The context object of one server batch on the `memkit:batch` tracing channel. */
 export interface BatchTrace {
@@ -121,8 +195,21 @@ const FAN_OUT = new Set([
   'metadump',
 ]);
 
-/** The call being traced, for the internals it runs (only set while someone subscribes). */
-const current = new AsyncLocalStorage<CommandTrace>();
+/**
+ * The call whose synchronous part is running: every call sends its first
+ * requests before returning its promise, so `dispatch` finds its call here
+ * without any AsyncLocalStorage.
+ */
+let running: CallTrace | undefined;
+/**
+ * getOrSet also sends after awaiting (its wait loop, the store after the
+ * loader): only its calls are carried through AsyncLocalStorage.
+ */
+const awaiting = new AsyncLocalStorage<CallTrace>();
+
+function currentCall(): CallTrace | undefined {
+  return running ?? awaiting.getStore();
+}
 
 /** True when a call should publish tracing events. */
 export function tracingCalls(): boolean {
@@ -130,44 +217,45 @@ export function tracingCalls(): boolean {
 }
 
 /**
- * Runs `fn` as the traced public call `operation`. `finish` fills in the
- * outcome fields (hits, misses) from the result before `asyncStart`. Never
- * throws: a synchronous throw of `fn` becomes a rejection, after `error`
- * and `end` were published.
+ * Runs `fn` as the traced public call `operation` on a client with
+ * `servers` servers (`single`: the only one). Never throws: a synchronous
+ * throw of `fn` becomes a rejection, after `error` and `end` were published.
  */
 export function traceCall<T>(
   operation: string,
   key: string | Uint8Array | undefined,
   keys: readonly string[] | undefined,
-  servers: number,
+  nodes: readonly ServerNode[],
+  counting: Hits,
   fn: () => Promise<T>,
-  finish?: (trace: CommandTrace, result: T) => void,
 ): Promise<T> {
-  const trace: CommandTrace = {
-    operation,
-    keyCount: keys ? keys.length : key === undefined ? 0 : 1,
-    key,
-    keys,
-    fanOut: servers > 1 && FAN_OUT.has(operation),
-    server: undefined,
-    servers: [],
-    hits: undefined,
-    misses: undefined,
-    outcome: undefined,
-    runInContext: undefined,
-  };
-  const body = finish
-    ? () =>
-        fn().then((result) => {
-          finish(trace, result);
-          return result;
-        })
-    : fn;
+  const single = nodes.length === 1 ? serverOf(nodes[0]!) : undefined;
+  const call = new CallTrace(operation, key, keys, !single && FAN_OUT.has(operation), single, counting);
   try {
-    return commandChannel.tracePromise(() => current.run(trace, body), trace);
+    return operation === 'getOrSet'
+      ? commandChannel.tracePromise(runAwaiting, call as CommandTrace & object, undefined, call, fn)
+      : commandChannel.tracePromise(runAs, call as CommandTrace & object, undefined, call, fn);
   } catch (err) {
     return Promise.reject(err);
   }
+}
+
+// Module-level functions rather than closures: a traced call allocates no function.
+
+/** Runs the synchronous part of `fn` as `call`. */
+function runAs<T>(call: CallTrace, fn: () => Promise<T>): Promise<T> {
+  const outer = running;
+  running = call;
+  try {
+    return fn();
+  } finally {
+    running = outer;
+  }
+}
+
+/** Runs `fn` as `call`, also after its awaits. */
+function runAwaiting<T>(call: CallTrace, fn: () => Promise<T>): Promise<T> {
+  return awaiting.run(call, runAs<T>, call, fn);
 }
 
 const servers = new WeakMap<ServerNode, TraceServer>();
@@ -191,13 +279,10 @@ function serverOf(node: ServerNode): TraceServer {
  * trace when the call fans out. Call only when `tracingCalls()`.
  */
 export function traceRequest<T>(node: ServerNode, keyCount: number, send: () => Promise<T>): Promise<T> {
-  const call = current.getStore();
+  const call = currentCall();
   if (!call) return send();
   const server = serverOf(node);
-  if (!call.servers.includes(server)) {
-    call.servers.push(server);
-    call.server = call.servers.length === 1 ? server : undefined;
-  }
+  call.sentTo(server);
   if (!call.fanOut || !batchChannel.hasSubscribers) return send();
   const batch: BatchTrace = {
     parent: call,
@@ -215,13 +300,13 @@ export function traceRequest<T>(node: ServerNode, keyCount: number, send: () => 
 /** Records how getOrSet obtained its value on the current call, if it is traced. */
 export function noteOutcome(outcome: GetOrSetOutcome): void {
   if (!commandChannel.hasSubscribers) return;
-  const call = current.getStore();
+  const call = currentCall();
   if (call && call.outcome === undefined) call.outcome = outcome;
 }
 
 /** Runs user code (a loader) in the subscriber's context of the current call, when it asked for one. */
 export function runUserCode<R>(fn: () => R): R {
   if (!commandChannel.hasSubscribers) return fn();
-  const run = current.getStore()?.runInContext;
+  const run = currentCall()?.runInContext;
   return run ? run(fn) : fn();
 }

@@ -5,13 +5,14 @@
  * `connectionsPerServer`, pending requests, servers marked dead).
  */
 import diagnostics from 'node:diagnostics_channel';
-import type { ClientCensus } from '@memkit/client';
+import type { ClientCensus, TraceServer } from '@memkit/client';
 import {
   type Attributes,
   type BatchObservableResult,
   type Counter,
   type Histogram,
   type Meter,
+  type ObservableCounter,
   type ObservableUpDownCounter,
   ValueType,
 } from '@opentelemetry/api';
@@ -20,6 +21,7 @@ import {
   ATTR_DB_CLIENT_CONNECTION_STATE,
   ATTR_DB_OPERATION_NAME,
   ATTR_DB_SYSTEM_NAME,
+  ATTR_ERROR_TYPE,
   ATTR_MEMKIT_GET_OR_SET_OUTCOME,
   ATTR_MEMKIT_SERVER_STATE,
   DB_SYSTEM_MEMCACHED,
@@ -34,7 +36,7 @@ import {
   METRIC_MEMKIT_SERVER_TRANSITIONS,
   METRIC_MEMKIT_SERVERS_DEAD,
 } from './semconv';
-import { serverAttributes } from './server';
+import { AttributeCache, serverAttributes } from './server';
 
 /** The channel every open memkit client answers with its state (see `@memkit/client`'s census). */
 const census = diagnostics.channel('memkit:client:census');
@@ -45,19 +47,34 @@ const CONNECTION_STATES = ['idle', 'used', 'connecting'] as const;
 export interface CallMetrics {
   operation: string;
   seconds: number;
-  server: Attributes;
+  /** The server that served the call, when exactly one did. */
+  server: TraceServer | undefined;
   errorType: string | undefined;
   hits: number | undefined;
   misses: number | undefined;
   outcome: string | undefined;
 }
 
+/**
+ * Hits, misses and getOrSet outcomes are tallied here and reported by
+ * observable counters at collection: a synchronous counter would hash its
+ * attributes on every call, which costs more than the get it counts.
+ */
+interface Tally {
+  hits: number;
+  misses: number;
+}
+
 export class MemkitMetrics {
   private readonly duration: Histogram;
-  private readonly hits: Counter;
-  private readonly misses: Counter;
-  private readonly outcomes: Counter;
   private readonly transitions: Counter;
+  /** Duration attributes of successful calls, by server (undefined: several or none) and operation. */
+  private readonly okAttributes = new AttributeCache((operation) => ({
+    [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_MEMCACHED,
+    [ATTR_DB_OPERATION_NAME]: operation,
+  }));
+  private readonly tallies = new Map<string, Tally>();
+  private readonly outcomeTally = new Map<string, number>();
 
   constructor(
     meter: Meter,
@@ -70,21 +87,25 @@ export class MemkitMetrics {
       valueType: ValueType.DOUBLE,
       advice: { explicitBucketBoundaries: DURATION_BUCKETS },
     });
-    this.hits = meter.createCounter(METRIC_MEMKIT_HITS, {
+    const hits = meter.createObservableCounter(METRIC_MEMKIT_HITS, {
       description: 'Keys found by retrievals (get, gets, gat, gats, getMulti, getOrSet).',
       unit: '{key}',
       valueType: ValueType.INT,
     });
-    this.misses = meter.createCounter(METRIC_MEMKIT_MISSES, {
+    const misses = meter.createObservableCounter(METRIC_MEMKIT_MISSES, {
       description: 'Keys not found by retrievals.',
       unit: '{key}',
       valueType: ValueType.INT,
     });
-    this.outcomes = meter.createCounter(METRIC_MEMKIT_GET_OR_SET_OUTCOMES, {
+    const outcomes = meter.createObservableCounter(METRIC_MEMKIT_GET_OR_SET_OUTCOMES, {
       description: 'getOrSet calls by how the value was obtained (hit, stale, won, waited, timeout).',
       unit: '{call}',
       valueType: ValueType.INT,
     });
+    meter.addBatchObservableCallback(
+      (result) => this.observeTallies(result, hits, misses, outcomes),
+      [hits, misses, outcomes],
+    );
     this.transitions = meter.createCounter(METRIC_MEMKIT_SERVER_TRANSITIONS, {
       description: 'Servers marked dead, or alive again, by failover.',
       unit: '{transition}',
@@ -118,19 +139,40 @@ export class MemkitMetrics {
 
   /** Records a finished call. */
   call(m: CallMetrics): void {
-    const base: Attributes = {
-      [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_MEMCACHED,
-      [ATTR_DB_OPERATION_NAME]: m.operation,
-    };
-    const attrs: Attributes = { ...base, ...m.server };
-    if (m.errorType !== undefined) attrs['error.type'] = m.errorType;
-    this.duration.record(m.seconds, attrs);
-    if (m.hits) this.hits.add(m.hits, base);
-    if (m.misses) this.misses.add(m.misses, base);
-    if (m.outcome !== undefined) {
-      this.outcomes.add(1, {
+    this.duration.record(m.seconds, this.durationAttributes(m));
+    if (m.hits !== undefined) {
+      let t = this.tallies.get(m.operation);
+      if (!t) {
+        t = { hits: 0, misses: 0 };
+        this.tallies.set(m.operation, t);
+      }
+      t.hits += m.hits;
+      t.misses += m.misses ?? 0;
+    }
+    if (m.outcome !== undefined)
+      this.outcomeTally.set(m.outcome, (this.outcomeTally.get(m.outcome) ?? 0) + 1);
+  }
+
+  private durationAttributes(m: CallMetrics): Attributes {
+    const ok = this.okAttributes.get(m.operation, m.server);
+    return m.errorType === undefined ? ok : { ...ok, [ATTR_ERROR_TYPE]: m.errorType };
+  }
+
+  private observeTallies(
+    result: BatchObservableResult,
+    hits: ObservableCounter,
+    misses: ObservableCounter,
+    outcomes: ObservableCounter,
+  ): void {
+    for (const [operation, t] of this.tallies) {
+      const attrs = { [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_MEMCACHED, [ATTR_DB_OPERATION_NAME]: operation };
+      result.observe(hits, t.hits, attrs);
+      result.observe(misses, t.misses, attrs);
+    }
+    for (const [outcome, n] of this.outcomeTally) {
+      result.observe(outcomes, n, {
         [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_MEMCACHED,
-        [ATTR_MEMKIT_GET_OR_SET_OUTCOME]: m.outcome,
+        [ATTR_MEMKIT_GET_OR_SET_OUTCOME]: outcome,
       });
     }
   }

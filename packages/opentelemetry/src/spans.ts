@@ -33,15 +33,19 @@ import {
   DB_SYSTEM_MEMCACHED,
   MAX_KEYS_RECORDED,
 } from './semconv';
-import { attributesOf } from './server';
+import { AttributeCache, attributesOf } from './server';
 import type { MemkitInstrumentationConfig } from './types';
 
 /** A call or batch in flight. */
 interface InFlight {
   /** Undefined when `requireParentSpan` left the call untraced (metrics still count it). */
   span: Span | undefined;
-  /** The context with `span` active (children and the loader run in it). */
-  ctx: Context;
+  /** The caller's context (the span's parent). */
+  parent: Context;
+  /** The context with `span` active, made when a child needs it. */
+  ctx: Context | undefined;
+  /** The server attributes were given at start (a client with one server). */
+  serverKnown: boolean;
   startedAt: number;
 }
 
@@ -70,26 +74,32 @@ export class SpanRecorder {
   callStart(call: CommandTrace): void {
     const config = this.config();
     const parent = context.active();
-    let span: Span | undefined;
+    const server = call.server;
+    const rec: InFlight = {
+      span: undefined,
+      parent,
+      ctx: undefined,
+      serverKnown: server !== undefined,
+      startedAt: performance.now(),
+    };
     if (!config.requireParentSpan || trace.getSpan(parent) !== undefined) {
-      const attributes: Attributes = {
-        [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_MEMCACHED,
-        [ATTR_DB_OPERATION_NAME]: call.operation,
-      };
-      if (MULTI_KEY.has(call.operation) && call.keyCount >= 2) {
-        attributes[ATTR_DB_OPERATION_BATCH_SIZE] = call.keyCount;
+      let attributes = startAttributes.get(call.operation, server);
+      const batch = MULTI_KEY.has(call.operation) && call.keyCount >= 2;
+      if (batch || config.keyAttribute) {
+        attributes = { ...attributes };
+        if (batch) attributes[ATTR_DB_OPERATION_BATCH_SIZE] = call.keyCount;
+        if (config.keyAttribute) this.addKeys(attributes, call, config.keyAttribute);
       }
-      if (config.keyAttribute) this.addKeys(attributes, call, config.keyAttribute);
-      span = this.tracer().startSpan(call.operation, { kind: SpanKind.CLIENT, attributes }, parent);
+      rec.span = this.tracer().startSpan(call.operation, { kind: SpanKind.CLIENT, attributes }, parent);
+      if (call.operation === 'getOrSet') {
+        // The loader runs with the getOrSet span active, so its own spans nest under it.
+        const outer = call.runInContext;
+        call.runInContext = outer
+          ? <R>(fn: () => R): R => context.with(spanContext(rec), () => outer(fn))
+          : <R>(fn: () => R): R => context.with(spanContext(rec), fn);
+      }
     }
-    const ctx = span ? trace.setSpan(parent, span) : parent;
-    this.calls.set(call, { span, ctx, startedAt: performance.now() });
-    if (span) {
-      const outer = call.runInContext;
-      call.runInContext = outer
-        ? <R>(fn: () => R): R => context.with(ctx, () => outer(fn))
-        : <R>(fn: () => R): R => context.with(ctx, fn);
-    }
+    this.calls.set(call, rec);
   }
 
   /** `end`: only a call that threw synchronously is over here (async ones end at `asyncEnd`). */
@@ -104,24 +114,26 @@ export class SpanRecorder {
     const seconds = (performance.now() - rec.startedAt) / 1000;
     const failed = call.error !== undefined;
     const type = failed ? errorType(call.error) : undefined;
-    const server = call.server ? attributesOf(call.server) : {};
+    const server = call.server ? attributesOf(call.server) : NO_ATTRIBUTES;
+    const hits = call.hits;
     this.record({
       operation: call.operation,
       seconds,
-      server,
+      server: call.server,
       errorType: type,
-      hits: call.hits,
-      misses: call.misses,
+      hits,
+      misses: hits === undefined ? undefined : call.keyCount - hits,
       outcome: call.outcome,
     });
     const span = rec.span;
     if (!span) return;
-    const attrs: Attributes = { ...server };
-    if (call.servers.length > 1) attrs[ATTR_MEMKIT_SERVER_COUNT] = call.servers.length;
-    if (call.hits !== undefined) attrs[ATTR_MEMKIT_HITS] = call.hits;
-    if (call.misses !== undefined) attrs[ATTR_MEMKIT_MISSES] = call.misses;
-    if (call.outcome !== undefined) attrs[ATTR_MEMKIT_GET_OR_SET_OUTCOME] = call.outcome;
-    span.setAttributes(attrs);
+    if (!rec.serverKnown && call.server) span.setAttributes(server);
+    if (call.servers.length > 1) span.setAttribute(ATTR_MEMKIT_SERVER_COUNT, call.servers.length);
+    if (hits !== undefined) {
+      span.setAttribute(ATTR_MEMKIT_HITS, hits);
+      span.setAttribute(ATTR_MEMKIT_MISSES, call.keyCount - hits);
+    }
+    if (call.outcome !== undefined) span.setAttribute(ATTR_MEMKIT_GET_OR_SET_OUTCOME, call.outcome);
     if (failed) fail(span, call.error, type!);
     const hook = this.config().responseHook;
     if (hook) {
@@ -146,12 +158,13 @@ export class SpanRecorder {
     if (MULTI_KEY.has(batch.operation) && batch.keyCount >= 2) {
       attributes[ATTR_DB_OPERATION_BATCH_SIZE] = batch.keyCount;
     }
+    const ctx = spanContext(parent);
     const span = this.tracer().startSpan(
       `${batch.operation} ${batch.server.address}`,
       { kind: SpanKind.CLIENT, attributes },
-      parent.ctx,
+      ctx,
     );
-    this.batches.set(batch, { span, ctx: parent.ctx, startedAt: performance.now() });
+    this.batches.set(batch, { span, parent: ctx, ctx: undefined, serverKnown: true, startedAt: 0 });
   }
 
   batchEnd(batch: BatchTrace): void {
@@ -188,6 +201,20 @@ export class SpanRecorder {
       this.diag.error('keyAttribute threw', err);
     }
   }
+}
+
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
+
+/** Span start attributes by server (undefined: not known yet) and operation. */
+const startAttributes = new AttributeCache((operation) => ({
+  [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_MEMCACHED,
+  [ATTR_DB_OPERATION_NAME]: operation,
+}));
+
+/** The context with the call's span active (made once, on first need). */
+function spanContext(rec: InFlight): Context {
+  rec.ctx ??= rec.span ? trace.setSpan(rec.parent, rec.span) : rec.parent;
+  return rec.ctx;
 }
 
 function fail(span: Span, error: unknown, type: string): void {
