@@ -7,6 +7,7 @@
 //                   drop everything
 //   sampled-1%      the same with the sampler production tracing of a hot cache would use,
 //                   ParentBased(TraceIdRatioBased(0.01)): 1 root span in 100 is recorded
+//   sampled-1%-no-histogram  the same, with db.client.operation.duration dropped by a View
 //   no-sdk          MemkitInstrumentation enabled with no SDK at all (the API's no-op tracer
 //                   and meter): the instrumentation's own cost
 //   raw-subscriber  no instrumentation, a subscriber that does nothing on
@@ -19,13 +20,14 @@
 //
 // Run after building: `pnpm --filter @memkit/opentelemetry bench`
 // Knobs: BENCH_ROUNDS (default 9), BENCH_ROUND_OPS (default 60000), BENCH_CONCURRENCY (64).
+import { spawn } from 'node:child_process';
 import diagnostics from 'node:diagnostics_channel';
+import net from 'node:net';
 import { Client } from '@memkit/client';
 import { MemkitInstrumentation } from '@memkit/opentelemetry';
-import { startMemcached } from '@memkit/testing';
 import { context, metrics, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationType, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import {
   BatchSpanProcessor,
   ParentBasedSampler,
@@ -63,6 +65,41 @@ async function round(client, ops) {
   return { opsPerSec: ops / seconds, cpuUsPerOp: (used.user + used.system) / ops };
 }
 
+/** A private memcached on a free loopback port (not @memkit/testing: it loads vitest). */
+async function startMemcached() {
+  const port = await new Promise((resolve, reject) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = probe.address();
+      probe.close(() => resolve(p));
+    });
+    probe.once('error', reject);
+  });
+  const args = ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-t', '2', '-m', '256'];
+  // memcached refuses to run as root unless told which user to run as.
+  if (process.getuid?.() === 0) args.push('-u', 'root');
+  const child = spawn(process.env.MEMCACHED_BIN ?? '/usr/bin/memcached', args, { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  for (let i = 0; ; i++) {
+    const up = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (up) break;
+    if (i > 100) throw new Error('memcached did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    address: `127.0.0.1:${port}`,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 function median(xs) {
   const a = [...xs].sort((x, y) => x - y);
   const m = a.length >> 1;
@@ -78,6 +115,10 @@ const tracerSampled = new TracerProvider({
 });
 const meterProvider = new MeterProvider({
   readers: [new PeriodicExportingMetricReader({ exporter: drop, exportIntervalMillis: 1000 })],
+});
+const meterNoHistogram = new MeterProvider({
+  readers: [new PeriodicExportingMetricReader({ exporter: drop, exportIntervalMillis: 1000 })],
+  views: [{ instrumentName: 'db.client.operation.duration', aggregation: { type: AggregationType.DROP } }],
 });
 const instrumentation = new MemkitInstrumentation({ enabled: false });
 const rawChannel = diagnostics.tracingChannel('memkit:command');
@@ -98,6 +139,11 @@ function setMode(mode) {
       instrumentation.setMeterProvider(meterProvider);
       instrumentation.enable();
       break;
+    case 'sampled-1%-no-histogram':
+      instrumentation.setTracerProvider(tracerSampled);
+      instrumentation.setMeterProvider(meterNoHistogram);
+      instrumentation.enable();
+      break;
     case 'no-sdk':
       instrumentation.setTracerProvider(trace.getTracerProvider());
       instrumentation.setMeterProvider(metrics.getMeterProvider());
@@ -109,7 +155,14 @@ function setMode(mode) {
   }
 }
 
-const MODES = ['uninstrumented', 'instrumented', 'sampled-1%', 'no-sdk', 'raw-subscriber'];
+const MODES = [
+  'uninstrumented',
+  'instrumented',
+  'sampled-1%',
+  'sampled-1%-no-histogram',
+  'no-sdk',
+  'raw-subscriber',
+];
 const client = new Client({ servers: [server.address], timeout: 5000 });
 const results = Object.fromEntries(MODES.map((m) => [m, []]));
 try {
@@ -131,6 +184,7 @@ try {
   await tracerAll.shutdown();
   await tracerSampled.shutdown();
   await meterProvider.shutdown();
+  await meterNoHistogram.shutdown();
   await server.stop();
 }
 

@@ -112,9 +112,7 @@ export class SpanRecorder {
     if (!rec) return;
     this.calls.delete(call);
     const seconds = (performance.now() - rec.startedAt) / 1000;
-    const failed = call.error !== undefined;
-    const type = failed ? errorType(call.error) : undefined;
-    const server = call.server ? attributesOf(call.server) : NO_ATTRIBUTES;
+    const type = call.error !== undefined ? errorType(call.error) : undefined;
     const hits = call.hits;
     this.record({
       operation: call.operation,
@@ -127,14 +125,27 @@ export class SpanRecorder {
     });
     const span = rec.span;
     if (!span) return;
-    if (!rec.serverKnown && call.server) span.setAttributes(server);
+    // An unsampled span still carries its context to children; it needs nothing else.
+    if (span.isRecording()) this.describe(span, call, rec, type, hits);
+    span.end();
+  }
+
+  /** The attributes known only once the call is over, the error, and the user's hook. */
+  private describe(
+    span: Span,
+    call: CommandTrace,
+    rec: InFlight,
+    type: string | undefined,
+    hits: number | undefined,
+  ): void {
+    if (!rec.serverKnown && call.server) span.setAttributes(attributesOf(call.server));
     if (call.servers.length > 1) span.setAttribute(ATTR_MEMKIT_SERVER_COUNT, call.servers.length);
     if (hits !== undefined) {
       span.setAttribute(ATTR_MEMKIT_HITS, hits);
       span.setAttribute(ATTR_MEMKIT_MISSES, call.keyCount - hits);
     }
     if (call.outcome !== undefined) span.setAttribute(ATTR_MEMKIT_GET_OR_SET_OUTCOME, call.outcome);
-    if (failed) fail(span, call.error, type!);
+    if (type !== undefined) fail(span, call.error, type);
     const hook = this.config().responseHook;
     if (hook) {
       try {
@@ -143,7 +154,6 @@ export class SpanRecorder {
         this.diag.error('responseHook threw', err);
       }
     }
-    span.end();
   }
 
   batchStart(batch: BatchTrace): void {
@@ -202,8 +212,6 @@ export class SpanRecorder {
     }
   }
 }
-
-const NO_ATTRIBUTES: Attributes = Object.freeze({});
 
 /** Span start attributes by server (undefined: not known yet) and operation. */
 const startAttributes = new AttributeCache((operation) => ({
