@@ -7,7 +7,6 @@
 //                   drop everything
 //   sampled-1%      the same with the sampler production tracing of a hot cache would use,
 //                   ParentBased(TraceIdRatioBased(0.01)): 1 root span in 100 is recorded
-//   sampled-1%-no-histogram  the same, with db.client.operation.duration dropped by a View
 //   no-sdk          MemkitInstrumentation enabled with no SDK at all (the API's no-op tracer
 //                   and meter): the instrumentation's own cost
 //   raw-subscriber  no instrumentation, a subscriber that does nothing on
@@ -27,7 +26,7 @@ import { Client } from '@memkit/client';
 import { MemkitInstrumentation } from '@memkit/opentelemetry';
 import { context, metrics, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { AggregationType, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import {
   BatchSpanProcessor,
   ParentBasedSampler,
@@ -116,10 +115,6 @@ const tracerSampled = new TracerProvider({
 const meterProvider = new MeterProvider({
   readers: [new PeriodicExportingMetricReader({ exporter: drop, exportIntervalMillis: 1000 })],
 });
-const meterNoHistogram = new MeterProvider({
-  readers: [new PeriodicExportingMetricReader({ exporter: drop, exportIntervalMillis: 1000 })],
-  views: [{ instrumentName: 'db.client.operation.duration', aggregation: { type: AggregationType.DROP } }],
-});
 const instrumentation = new MemkitInstrumentation({ enabled: false });
 const rawChannel = diagnostics.tracingChannel('memkit:command');
 const trivial = { start() {}, end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
@@ -139,11 +134,6 @@ function setMode(mode) {
       instrumentation.setMeterProvider(meterProvider);
       instrumentation.enable();
       break;
-    case 'sampled-1%-no-histogram':
-      instrumentation.setTracerProvider(tracerSampled);
-      instrumentation.setMeterProvider(meterNoHistogram);
-      instrumentation.enable();
-      break;
     case 'no-sdk':
       instrumentation.setTracerProvider(trace.getTracerProvider());
       instrumentation.setMeterProvider(metrics.getMeterProvider());
@@ -155,14 +145,7 @@ function setMode(mode) {
   }
 }
 
-const MODES = [
-  'uninstrumented',
-  'instrumented',
-  'sampled-1%',
-  'sampled-1%-no-histogram',
-  'no-sdk',
-  'raw-subscriber',
-];
+const MODES = ['uninstrumented', 'instrumented', 'sampled-1%', 'no-sdk', 'raw-subscriber'];
 const client = new Client({ servers: [server.address], timeout: 5000 });
 const results = Object.fromEntries(MODES.map((m) => [m, []]));
 try {
@@ -184,7 +167,6 @@ try {
   await tracerAll.shutdown();
   await tracerSampled.shutdown();
   await meterProvider.shutdown();
-  await meterNoHistogram.shutdown();
   await server.stop();
 }
 
