@@ -65,24 +65,12 @@ export class Client extends EventEmitter {
 
   /** The value stored under `key`, or `undefined` on a miss. */
   get<T = unknown>(key: string | Uint8Array, opts?: CommandOptions): Promise<T | undefined> {
-    return this.call(
-      'get',
-      key,
-      undefined,
-      () => retrieve(this.ctx, 'get', key, undefined, opts),
-      'one',
-    ) as Promise<T | undefined>;
+    return this.retrieval('get', key, undefined, opts) as Promise<T | undefined>;
   }
 
   /** The value and its CAS unique (for `cas()`), or `undefined` on a miss. */
   gets<T = unknown>(key: string | Uint8Array, opts?: CommandOptions): Promise<CasResult<T> | undefined> {
-    return this.call(
-      'gets',
-      key,
-      undefined,
-      () => retrieve(this.ctx, 'gets', key, undefined, opts),
-      'one',
-    ) as Promise<CasResult<T> | undefined>;
+    return this.retrieval('gets', key, undefined, opts) as Promise<CasResult<T> | undefined>;
   }
 
   /** Get-and-touch: the value, with its TTL reset to `ttlSeconds`. */
@@ -91,13 +79,7 @@ export class Client extends EventEmitter {
     ttlSeconds: number,
     opts?: CommandOptions,
   ): Promise<T | undefined> {
-    return this.call(
-      'gat',
-      key,
-      undefined,
-      () => retrieve(this.ctx, 'gat', key, ttlSeconds, opts),
-      'one',
-    ) as Promise<T | undefined>;
+    return this.retrieval('gat', key, ttlSeconds, opts) as Promise<T | undefined>;
   }
 
   /** Get-and-touch with CAS. */
@@ -106,13 +88,7 @@ export class Client extends EventEmitter {
     ttlSeconds: number,
     opts?: CommandOptions,
   ): Promise<CasResult<T> | undefined> {
-    return this.call(
-      'gats',
-      key,
-      undefined,
-      () => retrieve(this.ctx, 'gats', key, ttlSeconds, opts),
-      'one',
-    ) as Promise<CasResult<T> | undefined>;
+    return this.retrieval('gats', key, ttlSeconds, opts) as Promise<CasResult<T> | undefined>;
   }
 
   /** Hits only, keyed by the given keys. One batch per server, in parallel. */
@@ -264,6 +240,16 @@ export class Client extends EventEmitter {
       if (this.closed) return Promise.reject(new MemkitError('ERR_CLIENT_CLOSED', 'the client is closed'));
       return store(this.ctx, kind, key, value, undefined, opts);
     });
+  }
+
+  /** The four single-key retrievals, counted as hit or miss when traced. */
+  private retrieval(
+    kind: 'get' | 'gets' | 'gat' | 'gats',
+    key: string | Uint8Array,
+    ttlSeconds: number | undefined,
+    opts: CommandOptions | undefined,
+  ): Promise<unknown> {
+    return this.call(kind, key, undefined, () => retrieve(this.ctx, kind, key, ttlSeconds, opts), 'one');
   }
 
   /**

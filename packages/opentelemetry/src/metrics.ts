@@ -12,6 +12,7 @@ import {
   type Counter,
   type Histogram,
   type Meter,
+  type MetricOptions,
   type ObservableCounter,
   type ObservableUpDownCounter,
   ValueType,
@@ -60,6 +61,11 @@ export interface CallMetrics {
  * observable counters at collection: a synchronous counter would hash its
  * attributes on every call, which costs more than the get it counts.
  */
+/** Options of an instrument that counts whole things. */
+function integer(description: string, unit: string): MetricOptions {
+  return { description, unit, valueType: ValueType.INT };
+}
+
 interface Tally {
   hits: number;
   misses: number;
@@ -87,50 +93,42 @@ export class MemkitMetrics {
       valueType: ValueType.DOUBLE,
       advice: { explicitBucketBoundaries: DURATION_BUCKETS },
     });
-    const hits = meter.createObservableCounter(METRIC_MEMKIT_HITS, {
-      description: 'Keys found by retrievals (get, gets, gat, gats, getMulti, getOrSet).',
-      unit: '{key}',
-      valueType: ValueType.INT,
-    });
-    const misses = meter.createObservableCounter(METRIC_MEMKIT_MISSES, {
-      description: 'Keys not found by retrievals.',
-      unit: '{key}',
-      valueType: ValueType.INT,
-    });
-    const outcomes = meter.createObservableCounter(METRIC_MEMKIT_GET_OR_SET_OUTCOMES, {
-      description: 'getOrSet calls by how the value was obtained (hit, stale, won, waited, timeout).',
-      unit: '{call}',
-      valueType: ValueType.INT,
-    });
+    const hits = meter.createObservableCounter(
+      METRIC_MEMKIT_HITS,
+      integer('Keys found by retrievals (get, gets, gat, gats, getMulti, getOrSet).', '{key}'),
+    );
+    const misses = meter.createObservableCounter(
+      METRIC_MEMKIT_MISSES,
+      integer('Keys not found by retrievals.', '{key}'),
+    );
+    const outcomes = meter.createObservableCounter(
+      METRIC_MEMKIT_GET_OR_SET_OUTCOMES,
+      integer('getOrSet calls by how the value was obtained (hit, stale, won, waited, timeout).', '{call}'),
+    );
     meter.addBatchObservableCallback(
       (result) => this.observeTallies(result, hits, misses, outcomes),
       [hits, misses, outcomes],
     );
-    this.transitions = meter.createCounter(METRIC_MEMKIT_SERVER_TRANSITIONS, {
-      description: 'Servers marked dead, or alive again, by failover.',
-      unit: '{transition}',
-      valueType: ValueType.INT,
-    });
-    const connections = meter.createObservableUpDownCounter(METRIC_DB_CLIENT_CONNECTION_COUNT, {
-      description: 'Connections to each server by state.',
-      unit: '{connection}',
-      valueType: ValueType.INT,
-    });
-    const max = meter.createObservableUpDownCounter(METRIC_DB_CLIENT_CONNECTION_MAX, {
-      description: 'Connections allowed to each server (connectionsPerServer).',
-      unit: '{connection}',
-      valueType: ValueType.INT,
-    });
-    const pending = meter.createObservableUpDownCounter(METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS, {
-      description: 'Requests sent to each server and not answered yet (queued or awaiting replies).',
-      unit: '{request}',
-      valueType: ValueType.INT,
-    });
-    const dead = meter.createObservableUpDownCounter(METRIC_MEMKIT_SERVERS_DEAD, {
-      description: 'Servers currently marked dead by failover.',
-      unit: '{server}',
-      valueType: ValueType.INT,
-    });
+    this.transitions = meter.createCounter(
+      METRIC_MEMKIT_SERVER_TRANSITIONS,
+      integer('Servers marked dead, or alive again, by failover.', '{transition}'),
+    );
+    const connections = meter.createObservableUpDownCounter(
+      METRIC_DB_CLIENT_CONNECTION_COUNT,
+      integer('Connections to each server by state.', '{connection}'),
+    );
+    const max = meter.createObservableUpDownCounter(
+      METRIC_DB_CLIENT_CONNECTION_MAX,
+      integer('Connections allowed to each server (connectionsPerServer).', '{connection}'),
+    );
+    const pending = meter.createObservableUpDownCounter(
+      METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS,
+      integer('Requests sent to each server and not answered yet (queued or awaiting replies).', '{request}'),
+    );
+    const dead = meter.createObservableUpDownCounter(
+      METRIC_MEMKIT_SERVERS_DEAD,
+      integer('Servers currently marked dead by failover.', '{server}'),
+    );
     meter.addBatchObservableCallback(
       (result) => this.observe(result, connections, max, pending, dead),
       [connections, max, pending, dead],
