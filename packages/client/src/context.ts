@@ -30,7 +30,12 @@ export class Context {
     return toWireKey(key, prefix, this.meta, validate);
   }
 
-  /** Sets deadline and signal, sends, and returns the request's promise (traced when subscribed). */
+  /**
+   * Sets deadline and signal, sends, and returns the request's promise. When
+   * calls are traced, the request is counted to the call running right now
+   * (see `tracing.ts`): a command must send before its first `await`, unless
+   * it is getOrSet, whose later requests are matched through AsyncLocalStorage.
+   */
   dispatch<T>(
     pool: ServerPool,
     req: Request<T>,

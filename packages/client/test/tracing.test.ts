@@ -192,3 +192,44 @@ describe('batch events of calls that span servers', () => {
     }
   });
 });
+
+describe('the server of every single-key call on a client of several servers', () => {
+  it('is recorded when the request is sent, for every command kind (meta and text)', async () => {
+    const cluster = await startMemcachedCluster(3);
+    const calls = record(commands);
+    try {
+      for (const protocol of ['meta', 'text'] as const) {
+        const client = new Client({ servers: cluster.map((m) => m.address), protocol });
+        try {
+          calls.order.length = 0;
+          await client.set('k1', '1');
+          await client.add('k2', 'v');
+          await client.replace('k2', 'w');
+          await client.append('k2', 'a');
+          await client.prepend('k2', 'p');
+          const got = await client.gets('k1');
+          await client.cas('k1', '2', got!.cas);
+          await client.get('k1');
+          await client.gat('k1', 60);
+          await client.gats('k1', 60);
+          await client.touch('k1', 60);
+          await client.incr('k1');
+          await client.decr('k1');
+          await client.delete('k2');
+          await client.getOrSet('k3', () => 'loaded');
+          expect(calls.order.length).toBe(15);
+          for (const call of calls.order) {
+            expect(call.fanOut).toBe(false);
+            expect(call.servers.length).toBe(1);
+            expect(call.server?.address).toBe(client.serverFor(call.key!));
+          }
+        } finally {
+          await client.close();
+        }
+      }
+    } finally {
+      calls.stop();
+      await Promise.all(cluster.map((m) => m.stop()));
+    }
+  });
+});
