@@ -73,7 +73,7 @@ export class MemkitInstrumentation extends InstrumentationBase<MemkitInstrumenta
     this.spans ??= new SpanRecorder(
       () => this.tracer,
       () => this.getConfig(),
-      (m) => this.metricSet?.call(m),
+      (call, seconds, type, hits) => this.metricSet?.call(call, seconds, type, hits),
       this._diag,
     );
     return this.spans;

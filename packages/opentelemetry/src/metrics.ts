@@ -5,7 +5,7 @@
  * `connectionsPerServer`, pending requests, servers marked dead).
  */
 import diagnostics from 'node:diagnostics_channel';
-import type { ClientCensus, TraceServer } from '@memkit/client';
+import type { ClientCensus, CommandTrace } from '@memkit/client';
 import {
   type Attributes,
   type BatchObservableResult,
@@ -43,18 +43,6 @@ import { AttributeCache, serverAttributes } from './server';
 const census = diagnostics.channel('memkit:client:census');
 
 const CONNECTION_STATES = ['idle', 'used', 'connecting'] as const;
-
-/** What a finished call contributes to the metrics. */
-export interface CallMetrics {
-  operation: string;
-  seconds: number;
-  /** The server that served the call, when exactly one did. */
-  server: TraceServer | undefined;
-  errorType: string | undefined;
-  hits: number | undefined;
-  misses: number | undefined;
-  outcome: string | undefined;
-}
 
 /**
  * Hits, misses and getOrSet outcomes are tallied here and reported by
@@ -135,25 +123,24 @@ export class MemkitMetrics {
     );
   }
 
-  /** Records a finished call. */
-  call(m: CallMetrics): void {
-    this.duration.record(m.seconds, this.durationAttributes(m));
-    if (m.hits !== undefined) {
-      let t = this.tallies.get(m.operation);
+  /**
+   * Records a finished call: its duration in seconds, `errorType` when it
+   * failed, and `hits` (already counted from its result) for retrievals.
+   */
+  call(call: CommandTrace, seconds: number, errorType: string | undefined, hits: number | undefined): void {
+    const ok = this.okAttributes.get(call.operation, call.server);
+    this.duration.record(seconds, errorType === undefined ? ok : { ...ok, [ATTR_ERROR_TYPE]: errorType });
+    if (hits !== undefined) {
+      let t = this.tallies.get(call.operation);
       if (!t) {
         t = { hits: 0, misses: 0 };
-        this.tallies.set(m.operation, t);
+        this.tallies.set(call.operation, t);
       }
-      t.hits += m.hits;
-      t.misses += m.misses ?? 0;
+      t.hits += hits;
+      t.misses += call.keyCount - hits;
     }
-    if (m.outcome !== undefined)
-      this.outcomeTally.set(m.outcome, (this.outcomeTally.get(m.outcome) ?? 0) + 1);
-  }
-
-  private durationAttributes(m: CallMetrics): Attributes {
-    const ok = this.okAttributes.get(m.operation, m.server);
-    return m.errorType === undefined ? ok : { ...ok, [ATTR_ERROR_TYPE]: m.errorType };
+    const outcome = call.outcome;
+    if (outcome !== undefined) this.outcomeTally.set(outcome, (this.outcomeTally.get(outcome) ?? 0) + 1);
   }
 
   private observeTallies(

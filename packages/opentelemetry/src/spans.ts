@@ -18,7 +18,6 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import type { CallMetrics } from './metrics';
 import {
   ATTR_DB_OPERATION_BATCH_SIZE,
   ATTR_DB_OPERATION_NAME,
@@ -67,7 +66,12 @@ export class SpanRecorder {
   constructor(
     private readonly tracer: () => Tracer,
     private readonly config: () => MemkitInstrumentationConfig,
-    private readonly record: (m: CallMetrics) => void,
+    private readonly record: (
+      call: CommandTrace,
+      seconds: number,
+      errorType: string | undefined,
+      hits: number | undefined,
+    ) => void,
     private readonly diag: DiagLogger,
   ) {}
 
@@ -114,15 +118,7 @@ export class SpanRecorder {
     const seconds = (performance.now() - rec.startedAt) / 1000;
     const type = call.error !== undefined ? errorType(call.error) : undefined;
     const hits = call.hits;
-    this.record({
-      operation: call.operation,
-      seconds,
-      server: call.server,
-      errorType: type,
-      hits,
-      misses: hits === undefined ? undefined : call.keyCount - hits,
-      outcome: call.outcome,
-    });
+    this.record(call, seconds, type, hits);
     const span = rec.span;
     if (!span) return;
     // An unsampled span still carries its context to children; it needs nothing else.
