@@ -11,6 +11,7 @@ import {
   checkCloseOptions,
   checkKeyList,
 } from './call-options';
+import { enroll, forget } from './census';
 import { Cluster, createLocator } from './cluster/cluster';
 import { type GetOrSetOptions, getOrSet, type Loader } from './commands/get-or-set';
 import { deleteMulti, getMulti, type MultiOptions, setMulti } from './commands/multi';
@@ -21,6 +22,7 @@ import { type SetOptions, type StoreKind, store } from './commands/storage';
 import { Context } from './context';
 import { type ClientOptions, type CommandOptions, resolveOptions } from './options';
 import { createDefaultSerializer } from './serialization/index';
+import { type Hits, traceCall, tracingCalls } from './tracing';
 
 /**
  * A memcached client: one or many servers, pipelined connections, the meta
@@ -57,6 +59,7 @@ export class Client extends EventEmitter {
     const serializer =
       resolved.serializer ?? createDefaultSerializer({ minCompressLength: resolved.minCompressLength });
     this.ctx = new Context(resolved, serializer, cluster);
+    enroll(cluster);
   }
 
   /** The value stored under `key`, or `undefined` on a miss. */
@@ -66,6 +69,9 @@ export class Client extends EventEmitter {
       'command',
       opts,
       () => retrieve(this.ctx, 'get', key, undefined, opts) as Promise<T | undefined>,
+      key,
+      undefined,
+      'one',
     );
   }
 
@@ -76,6 +82,9 @@ export class Client extends EventEmitter {
       'command',
       opts,
       () => retrieve(this.ctx, 'gets', key, undefined, opts) as Promise<CasResult<T> | undefined>,
+      key,
+      undefined,
+      'one',
     );
   }
 
@@ -90,6 +99,9 @@ export class Client extends EventEmitter {
       'command',
       opts,
       () => retrieve(this.ctx, 'gat', key, ttlSeconds, opts) as Promise<T | undefined>,
+      key,
+      undefined,
+      'one',
     );
   }
 
@@ -104,15 +116,26 @@ export class Client extends EventEmitter {
       'command',
       opts,
       () => retrieve(this.ctx, 'gats', key, ttlSeconds, opts) as Promise<CasResult<T> | undefined>,
+      key,
+      undefined,
+      'one',
     );
   }
 
   /** Hits only, keyed by the given keys. One batch per server, in parallel. */
   getMulti<T = unknown>(keys: readonly string[], opts?: MultiOptions): Promise<Map<string, T>> {
-    return this.run('getMulti', 'multi', opts, () => {
-      checkKeyList('getMulti', keys);
-      return getMulti<T>(this.ctx, keys, opts);
-    });
+    return this.run(
+      'getMulti',
+      'multi',
+      opts,
+      () => {
+        checkKeyList('getMulti', keys);
+        return getMulti<T>(this.ctx, keys, opts);
+      },
+      undefined,
+      keys,
+      'multi',
+    );
   }
 
   /** Stores unconditionally. Resolves `true` when stored. */
@@ -142,7 +165,7 @@ export class Client extends EventEmitter {
 
   /** Compare-and-swap: stores only if the item's CAS is still `cas`. `false` on conflict or miss. */
   cas(key: string | Uint8Array, value: unknown, cas: bigint, opts?: SetOptions): Promise<boolean> {
-    return this.run('cas', 'store', opts, () => store(this.ctx, 'cas', key, value, cas, opts));
+    return this.run('cas', 'store', opts, () => store(this.ctx, 'cas', key, value, cas, opts), key);
   }
 
   /** Stores many entries; resolves with the keys that were NOT stored. */
@@ -150,32 +173,45 @@ export class Client extends EventEmitter {
     entries: Iterable<readonly [string, unknown]> | Record<string, unknown>,
     opts?: MultiOptions & { ttl?: number },
   ): Promise<string[]> {
-    return this.run('setMulti', 'setMulti', opts, () => {
-      if (typeof entries !== 'object' || entries === null) {
-        throw new MemkitError(
+    if (typeof entries !== 'object' || entries === null) {
+      return Promise.reject(
+        new MemkitError(
           'ERR_INVALID_ARGUMENT',
           `setMulti: entries must be an iterable of [key, value] or an object, got ${typeof entries}`,
-        );
-      }
-      const list =
+        ),
+      );
+    }
+    let list: Array<readonly [string, unknown]>;
+    try {
+      list =
         Symbol.iterator in entries
-          ? (entries as Iterable<readonly [string, unknown]>)
+          ? [...(entries as Iterable<readonly [string, unknown]>)]
           : Object.entries(entries as Record<string, unknown>);
-      return setMulti(this.ctx, list, opts);
-    });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const keys = tracingCalls() ? list.map((e) => e[0]) : undefined;
+    return this.run('setMulti', 'setMulti', opts, () => setMulti(this.ctx, list, opts), undefined, keys);
   }
 
   /** Deletes. `true` when an item was deleted, `false` when there was none. */
   delete(key: string | Uint8Array, opts?: CommandOptions): Promise<boolean> {
-    return this.run('delete', 'command', opts, () => del(this.ctx, key, opts));
+    return this.run('delete', 'command', opts, () => del(this.ctx, key, opts), key);
   }
 
   /** Deletes many keys; resolves with the keys that were not deleted (missing or failed). */
   deleteMulti(keys: readonly string[], opts?: MultiOptions): Promise<string[]> {
-    return this.run('deleteMulti', 'multi', opts, () => {
-      checkKeyList('deleteMulti', keys);
-      return deleteMulti(this.ctx, keys, opts);
-    });
+    return this.run(
+      'deleteMulti',
+      'multi',
+      opts,
+      () => {
+        checkKeyList('deleteMulti', keys);
+        return deleteMulti(this.ctx, keys, opts);
+      },
+      undefined,
+      keys,
+    );
   }
 
   /** Increments a decimal value (unsigned 64-bit, wraps at 2^64). `undefined` when missing. */
@@ -184,7 +220,7 @@ export class Client extends EventEmitter {
     delta: number | bigint = 1,
     opts?: CommandOptions,
   ): Promise<bigint | undefined> {
-    return this.run('incr', 'command', opts, () => arithmetic(this.ctx, 'incr', key, delta, opts));
+    return this.run('incr', 'command', opts, () => arithmetic(this.ctx, 'incr', key, delta, opts), key);
   }
 
   /** Decrements a decimal value (stops at 0). `undefined` when missing. */
@@ -193,17 +229,25 @@ export class Client extends EventEmitter {
     delta: number | bigint = 1,
     opts?: CommandOptions,
   ): Promise<bigint | undefined> {
-    return this.run('decr', 'command', opts, () => arithmetic(this.ctx, 'decr', key, delta, opts));
+    return this.run('decr', 'command', opts, () => arithmetic(this.ctx, 'decr', key, delta, opts), key);
   }
 
   /** Sets a new TTL (seconds). `false` when the key does not exist. */
   touch(key: string | Uint8Array, ttlSeconds: number, opts?: CommandOptions): Promise<boolean> {
-    return this.run('touch', 'command', opts, () => touch(this.ctx, key, ttlSeconds, opts));
+    return this.run('touch', 'command', opts, () => touch(this.ctx, key, ttlSeconds, opts), key);
   }
 
   /** Read-through caching with stampede protection: see `GetOrSetOptions`. */
   getOrSet<T>(key: string, loader: Loader<T>, opts?: GetOrSetOptions): Promise<T> {
-    return this.run('getOrSet', 'getOrSet', opts, () => getOrSet(this.ctx, key, loader, opts));
+    return this.run(
+      'getOrSet',
+      'getOrSet',
+      opts,
+      () => getOrSet(this.ctx, key, loader, opts),
+      key,
+      undefined,
+      'outcome',
+    );
   }
 
   /** `stats [arg]` of every server, keyed by server address. */
@@ -258,6 +302,7 @@ export class Client extends EventEmitter {
     } catch (err) {
       return Promise.reject(err);
     }
+    if (!this.closed) forget(this.ctx.cluster);
     this.closed = true;
     if (!options?.graceful) {
       this.ctx.cluster.close();
@@ -288,18 +333,29 @@ export class Client extends EventEmitter {
     value: unknown,
     opts?: SetOptions,
   ): Promise<boolean> {
-    return this.run(kind, 'store', opts, () => store(this.ctx, kind, key, value, undefined, opts));
+    return this.run(kind, 'store', opts, () => store(this.ctx, kind, key, value, undefined, opts), key);
   }
 
   /**
-   * Runs one call: refused with ERR_CLIENT_CLOSED once `close()` began, its
-   * options checked, and a synchronous throw (invalid key, value too large)
+   * Runs one public call: refused with ERR_CLIENT_CLOSED once `close()`
+   * began, its options checked, published on the `memkit:command` tracing
+   * channel when someone subscribes (`key`/`keys` and how `hits` are counted
+   * describe it), and a synchronous throw (invalid key, value too large)
    * turned into a rejected promise.
    */
-  private run<T>(method: string, kind: CallKind, opts: unknown, fn: () => Promise<T>): Promise<T> {
+  private run<T>(
+    method: string,
+    kind: CallKind,
+    opts: unknown,
+    fn: () => Promise<T>,
+    key?: string | Uint8Array,
+    keys?: readonly string[],
+    hits: Hits = 'none',
+  ): Promise<T> {
     try {
       if (this.closed) throw new MemkitError('ERR_CLIENT_CLOSED', `${method}: the client is closed`);
       checkCallOptions(method, kind, opts);
+      if (tracingCalls()) return traceCall(method, key, keys, this.ctx.cluster.nodes, hits, fn);
       return fn();
     } catch (err) {
       return Promise.reject(err);

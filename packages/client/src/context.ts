@@ -12,6 +12,7 @@ import { traceCommand, tracingCommands } from './diagnostics';
 import { toWireKey, type WireKey } from './keys';
 import type { CommandOptions, ResolvedOptions } from './options';
 import type { Serializer } from './serialization/index';
+import { traceRequest, tracingCalls } from './tracing';
 
 export class Context {
   readonly meta: boolean;
@@ -29,7 +30,12 @@ export class Context {
     return toWireKey(key, prefix, this.meta, validate);
   }
 
-  /** Sets deadline and signal, sends, and returns the request's promise (traced when subscribed). */
+  /**
+   * Sets deadline and signal, sends, and returns the request's promise. When
+   * calls are traced, the request is counted to the call running right now
+   * (see `tracing.ts`): a command must send before its first `await`, unless
+   * it is getOrSet, whose later requests are matched through AsyncLocalStorage.
+   */
   dispatch<T>(
     pool: ServerPool,
     req: Request<T>,
@@ -38,9 +44,16 @@ export class Context {
   ): Promise<T> {
     req.deadline = performance.now() + (opts?.timeout ?? this.options.timeout);
     if (opts?.signal) req.signal = opts.signal;
-    if (alone) pool.sendAlone(req);
-    else pool.send(req);
-    if (tracingCommands()) return traceCommand(req.command, pool.node.address, req.keyCount, req.promise);
-    return req.promise;
+    const promise = tracingCalls()
+      ? traceRequest(pool.node, req.keyCount, () => send(pool, req, alone))
+      : send(pool, req, alone);
+    if (tracingCommands()) return traceCommand(req.command, pool.node.address, req.keyCount, promise);
+    return promise;
   }
+}
+
+function send<T>(pool: ServerPool, req: Request<T>, alone: boolean): Promise<T> {
+  if (alone) pool.sendAlone(req);
+  else pool.send(req);
+  return req.promise;
 }

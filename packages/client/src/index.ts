@@ -4,6 +4,12 @@
 
 export { isMemkitError, MEMKIT_ERROR_CODES, MemkitError, type MemkitErrorCode } from '@memkit/protocol';
 export type { CloseOptions } from './call-options';
+export {
+  CENSUS_CHANNEL,
+  type ClientCensus,
+  type ConnectionStates,
+  type ServerCensus,
+} from './census';
 export { Client } from './client';
 export type { KeyInput } from './cluster/hash';
 export {
@@ -29,3 +35,10 @@ export type {
 } from './options';
 export * from './serialization/index';
 export { parseServer, parseServers } from './servers';
+export {
+  type BatchTrace,
+  type CommandTrace,
+  type GetOrSetOutcome,
+  TRACING_CHANNELS,
+  type TraceServer,
+} from './tracing';

@@ -8,6 +8,9 @@ import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { MemkitServer } from '@memkit/server';
+import { startTelemetry } from './telemetry';
+
+export { startTelemetry, TELEMETRY_MODES, type Telemetry } from './telemetry';
 
 /** Where the app's data lives. */
 export interface Backend {
@@ -90,7 +93,9 @@ export function urlOf(host: string, port: number): string {
 
 /**
  * Runs `start` when the module at `moduleUrl` (its `import.meta.url`) is the
- * process entry point, and closes what it returned on SIGINT/SIGTERM.
+ * process entry point, and closes what it returned on SIGINT/SIGTERM. With
+ * `MEMKIT_OTEL=console`, OpenTelemetry traces and metrics go to stdout (see
+ * `startTelemetry`), flushed after the app closed.
  */
 export async function runWhenMain(
   moduleUrl: string,
@@ -98,12 +103,16 @@ export async function runWhenMain(
 ): Promise<void> {
   const entry = process.argv[1];
   if (entry === undefined || moduleUrl !== pathToFileURL(resolve(entry)).href) return;
+  const telemetry = await startTelemetry();
   const running = await start();
   const stop = (): void => {
-    running.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    running
+      .close()
+      .then(() => telemetry?.shutdown())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

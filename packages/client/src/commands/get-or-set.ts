@@ -22,6 +22,7 @@ import {
 } from '@memkit/protocol';
 import type { Context } from '../context';
 import { MetaRawGetRequest, MetaStatusRequest, nextOpaque } from '../requests/meta';
+import { noteOutcome, runUserCode } from '../tracing';
 import { retrieve } from './retrieval';
 import { type SetOptions, serializeValue, store } from './storage';
 
@@ -56,7 +57,10 @@ export function getOrSet<T>(
     inFlight.set(ctx, local);
   }
   const existing = local.get(wire.wire);
-  if (existing) return existing as Promise<T>;
+  if (existing) {
+    noteOutcome('waited');
+    return existing as Promise<T>;
+  }
   const p = (ctx.meta ? metaGetOrSet(ctx, key, loader, opts) : textGetOrSet(ctx, key, loader, opts)).finally(
     () => local.delete(wire.wire),
   );
@@ -71,8 +75,12 @@ async function textGetOrSet<T>(
   opts: GetOrSetOptions,
 ): Promise<T> {
   const hit = await retrieve(ctx, 'get', key, undefined, opts);
-  if (hit !== undefined) return hit as T;
-  const value = await loader();
+  if (hit !== undefined) {
+    noteOutcome('hit');
+    return hit as T;
+  }
+  noteOutcome('won');
+  const value = await runUserCode(loader);
   await store(ctx, 'set', key, value, undefined, opts);
   return value;
 }
@@ -88,6 +96,7 @@ async function metaGetOrSet<T>(
   const lockTtl = opts.lockTtl ?? 30;
   const waitUntil = performance.now() + (opts.waitTimeout ?? 5000);
   let delay = 5;
+  let waited = false;
   for (;;) {
     const opaque = nextOpaque();
     const line = encodeMetaGet(k.wire, {
@@ -100,14 +109,21 @@ async function metaGetOrSet<T>(
       ...(opts.staleTtl ? { recache: Math.ceil(opts.staleTtl) } : {}),
     });
     const reply = await ctx.dispatch(pool, new MetaRawGetRequest('getOrSet', opaque, [line]), opts);
-    if (!reply) {
-      // Only a server without vivify support answers EN here: load without protection.
-      return loadAndStore(ctx, key, loader, undefined, opts);
+    if (!reply || reply.win) {
+      // No reply means a server without vivify support (EN): load without protection.
+      noteOutcome('won');
+      return loadAndStore(ctx, key, loader, reply, opts);
     }
-    if (reply.win) return loadAndStore(ctx, key, loader, reply, opts);
-    if (!isPlaceholder(reply)) return ctx.serializer.deserialize(reply.value, reply.flags ?? 0) as T;
+    if (!isPlaceholder(reply)) {
+      noteOutcome(waited ? 'waited' : reply.stale || reply.winSent ? 'stale' : 'hit');
+      return ctx.serializer.deserialize(reply.value, reply.flags ?? 0) as T;
+    }
     // Another caller is loading: wait for its value, but never forever.
-    if (performance.now() + delay > waitUntil) return loader();
+    if (performance.now() + delay > waitUntil) {
+      noteOutcome('timeout');
+      return runUserCode(loader);
+    }
+    waited = true;
     await sleep(delay);
     delay = Math.min(delay * 2, 100);
   }
@@ -129,7 +145,7 @@ async function loadAndStore<T>(
   const pool = ctx.cluster.poolFor(k.route);
   let value: T;
   try {
-    value = await loader();
+    value = await runUserCode(loader);
   } catch (err) {
     if (won?.cas !== undefined) {
       // Release the win: delete our placeholder (only if still ours) so another caller can load.

@@ -11,6 +11,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { MemkitError } from '@memkit/protocol';
+import type { ConnectionStates } from '../census';
 import type { ServerNode } from '../cluster/locator';
 import { publishConnection } from '../diagnostics';
 import type { ResolvedOptions } from '../options';
@@ -99,6 +100,25 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
   /** True while connect attempts are suspended after failures. */
   get inBackoff(): boolean {
     return this.retryAt > performance.now() && !this.conns.some((c) => c?.state === 'ready');
+  }
+
+  /** `connectionsPerServer`. */
+  get maxConnections(): number {
+    return this.conns.length;
+  }
+
+  /** Connections by state and requests not answered yet, for metrics (see `census.ts`). */
+  census(): { states: ConnectionStates; pending: number } {
+    const states: ConnectionStates = { connecting: 0, idle: 0, used: 0 };
+    let pending = 0;
+    for (const c of this.conns) {
+      if (!c || c.state === 'closed') continue;
+      pending += c.pending;
+      if (c.state === 'connecting') states.connecting++;
+      else if (c.pending > 0) states.used++;
+      else states.idle++;
+    }
+    return { states, pending };
   }
 
   /** Closes every connection now; queued and in-flight requests fail with ERR_CLIENT_CLOSED. */

@@ -1,0 +1,224 @@
+/**
+ * The instruments: what is counted as calls finish (operation duration,
+ * hits, misses, getOrSet outcomes, server transitions) and what is sampled
+ * at each collection from the clients' census (connections by state,
+ * `connectionsPerServer`, pending requests, servers marked dead).
+ */
+import diagnostics from 'node:diagnostics_channel';
+import type { ClientCensus, CommandTrace } from '@memkit/client';
+import {
+  type Attributes,
+  type BatchObservableResult,
+  type Counter,
+  type Histogram,
+  type Meter,
+  type MetricOptions,
+  type ObservableCounter,
+  type ObservableUpDownCounter,
+  ValueType,
+} from '@opentelemetry/api';
+import {
+  ATTR_DB_CLIENT_CONNECTION_POOL_NAME,
+  ATTR_DB_CLIENT_CONNECTION_STATE,
+  ATTR_DB_OPERATION_NAME,
+  ATTR_DB_SYSTEM_NAME,
+  ATTR_ERROR_TYPE,
+  ATTR_MEMKIT_GET_OR_SET_OUTCOME,
+  ATTR_MEMKIT_SERVER_STATE,
+  DB_SYSTEM_MEMCACHED,
+  DURATION_BUCKETS,
+  METRIC_DB_CLIENT_CONNECTION_COUNT,
+  METRIC_DB_CLIENT_CONNECTION_MAX,
+  METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS,
+  METRIC_DB_CLIENT_OPERATION_DURATION,
+  METRIC_MEMKIT_GET_OR_SET_OUTCOMES,
+  METRIC_MEMKIT_HITS,
+  METRIC_MEMKIT_MISSES,
+  METRIC_MEMKIT_SERVER_TRANSITIONS,
+  METRIC_MEMKIT_SERVERS_DEAD,
+} from './semconv';
+import { AttributeCache, serverAttributes } from './server';
+
+/** The channel every open memkit client answers with its state (see `@memkit/client`'s census). */
+const census = diagnostics.channel('memkit:client:census');
+
+const CONNECTION_STATES = ['idle', 'used', 'connecting'] as const;
+
+/**
+ * Hits, misses and getOrSet outcomes are tallied here and reported by
+ * observable counters at collection: a synchronous counter would hash its
+ * attributes on every call, which costs more than the get it counts.
+ */
+/** Options of an instrument that counts whole things. */
+function integer(description: string, unit: string): MetricOptions {
+  return { description, unit, valueType: ValueType.INT };
+}
+
+interface Tally {
+  hits: number;
+  misses: number;
+}
+
+export class MemkitMetrics {
+  private readonly duration: Histogram;
+  private readonly transitions: Counter;
+  /** Duration attributes of successful calls, by server (undefined: several or none) and operation. */
+  private readonly okAttributes = new AttributeCache((operation) => ({
+    [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_MEMCACHED,
+    [ATTR_DB_OPERATION_NAME]: operation,
+  }));
+  private readonly tallies = new Map<string, Tally>();
+  private readonly outcomeTally = new Map<string, number>();
+
+  constructor(
+    meter: Meter,
+    /** Sampled instruments observe nothing while this is false (the instrumentation is disabled). */
+    private readonly active: () => boolean,
+  ) {
+    this.duration = meter.createHistogram(METRIC_DB_CLIENT_OPERATION_DURATION, {
+      description: 'Duration of memcached client operations.',
+      unit: 's',
+      valueType: ValueType.DOUBLE,
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS },
+    });
+    const hits = meter.createObservableCounter(
+      METRIC_MEMKIT_HITS,
+      integer('Keys found by retrievals (get, gets, gat, gats, getMulti, getOrSet).', '{key}'),
+    );
+    const misses = meter.createObservableCounter(
+      METRIC_MEMKIT_MISSES,
+      integer('Keys not found by retrievals.', '{key}'),
+    );
+    const outcomes = meter.createObservableCounter(
+      METRIC_MEMKIT_GET_OR_SET_OUTCOMES,
+      integer('getOrSet calls by how the value was obtained (hit, stale, won, waited, timeout).', '{call}'),
+    );
+    meter.addBatchObservableCallback(
+      (result) => this.observeTallies(result, hits, misses, outcomes),
+      [hits, misses, outcomes],
+    );
+    this.transitions = meter.createCounter(
+      METRIC_MEMKIT_SERVER_TRANSITIONS,
+      integer('Servers marked dead, or alive again, by failover.', '{transition}'),
+    );
+    const connections = meter.createObservableUpDownCounter(
+      METRIC_DB_CLIENT_CONNECTION_COUNT,
+      integer('Connections to each server by state.', '{connection}'),
+    );
+    const max = meter.createObservableUpDownCounter(
+      METRIC_DB_CLIENT_CONNECTION_MAX,
+      integer('Connections allowed to each server (connectionsPerServer).', '{connection}'),
+    );
+    const pending = meter.createObservableUpDownCounter(
+      METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS,
+      integer('Requests sent to each server and not answered yet (queued or awaiting replies).', '{request}'),
+    );
+    const dead = meter.createObservableUpDownCounter(
+      METRIC_MEMKIT_SERVERS_DEAD,
+      integer('Servers currently marked dead by failover.', '{server}'),
+    );
+    meter.addBatchObservableCallback(
+      (result) => this.observe(result, connections, max, pending, dead),
+      [connections, max, pending, dead],
+    );
+  }
+
+  /**
+   * Records a finished call: its duration in seconds, `errorType` when it
+   * failed, and `hits` (already counted from its result) for retrievals.
+   */
+  call(call: CommandTrace, seconds: number, errorType: string | undefined, hits: number | undefined): void {
+    const ok = this.okAttributes.get(call.operation, call.server);
+    this.duration.record(seconds, errorType === undefined ? ok : { ...ok, [ATTR_ERROR_TYPE]: errorType });
+    if (hits !== undefined) {
+      let t = this.tallies.get(call.operation);
+      if (!t) {
+        t = { hits: 0, misses: 0 };
+        this.tallies.set(call.operation, t);
+      }
+      t.hits += hits;
+      t.misses += call.keyCount - hits;
+    }
+    const outcome = call.outcome;
+    if (outcome !== undefined) this.outcomeTally.set(outcome, (this.outcomeTally.get(outcome) ?? 0) + 1);
+  }
+
+  private observeTallies(
+    result: BatchObservableResult,
+    hits: ObservableCounter,
+    misses: ObservableCounter,
+    outcomes: ObservableCounter,
+  ): void {
+    for (const [operation, t] of this.tallies) {
+      const attrs = { [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_MEMCACHED, [ATTR_DB_OPERATION_NAME]: operation };
+      result.observe(hits, t.hits, attrs);
+      result.observe(misses, t.misses, attrs);
+    }
+    for (const [outcome, n] of this.outcomeTally) {
+      result.observe(outcomes, n, {
+        [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_MEMCACHED,
+        [ATTR_MEMKIT_GET_OR_SET_OUTCOME]: outcome,
+      });
+    }
+  }
+
+  /** Records a server marked dead or alive (`address` as memkit reports it). */
+  transition(state: 'dead' | 'alive', address: string): void {
+    this.transitions.add(1, {
+      [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_MEMCACHED,
+      [ATTR_MEMKIT_SERVER_STATE]: state,
+      ...serverAttributes(address),
+    });
+  }
+
+  /**
+   * Samples every open client. Several clients of one server add up: each
+   * attribute set is observed once per collection.
+   */
+  private observe(
+    result: BatchObservableResult,
+    connections: ObservableUpDownCounter,
+    max: ObservableUpDownCounter,
+    pending: ObservableUpDownCounter,
+    dead: ObservableUpDownCounter,
+  ): void {
+    if (!this.active() || !census.hasSubscribers) return;
+    const request: ClientCensus = { clients: [] };
+    census.publish(request);
+    const byServer = new Map<
+      string,
+      { states: Record<string, number>; max: number; pending: number; dead: number }
+    >();
+    for (const client of request.clients) {
+      for (const s of client.servers) {
+        let sum = byServer.get(s.address);
+        if (!sum) {
+          sum = { states: { idle: 0, used: 0, connecting: 0 }, max: 0, pending: 0, dead: 0 };
+          byServer.set(s.address, sum);
+        }
+        for (const state of CONNECTION_STATES) sum.states[state]! += s.connections[state];
+        sum.max += s.maxConnections;
+        sum.pending += s.pending;
+        if (s.dead) sum.dead++;
+      }
+    }
+    for (const [address, sum] of byServer) {
+      const pool: Attributes = {
+        [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_MEMCACHED,
+        [ATTR_DB_CLIENT_CONNECTION_POOL_NAME]: address,
+      };
+      for (const state of CONNECTION_STATES) {
+        result.observe(connections, sum.states[state]!, {
+          ...pool,
+          [ATTR_DB_CLIENT_CONNECTION_STATE]: state,
+        });
+      }
+      result.observe(max, sum.max, pool);
+      result.observe(pending, sum.pending, pool);
+      result.observe(dead, sum.dead, {
+        [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_MEMCACHED,
+        ...serverAttributes(address),
+      });
+    }
+  }
+}
