@@ -337,11 +337,11 @@ export class Client extends EventEmitter {
   }
 
   /**
-   * Runs one public call: refused with ERR_CLIENT_CLOSED once `close()`
-   * began, its options checked, published on the `memkit:command` tracing
-   * channel when someone subscribes (`key`/`keys` and how `hits` are counted
-   * describe it), and a synchronous throw (invalid key, value too large)
-   * turned into a rejected promise.
+   * Runs one public call: published on the `memkit:command` tracing channel
+   * when someone subscribes (`key`/`keys` and how `hits` are counted describe
+   * it), refused with ERR_CLIENT_CLOSED once `close()` began, its options
+   * checked, and a synchronous throw (invalid key, value too large) turned
+   * into a rejected promise.
    */
   private run<T>(
     method: string,
@@ -352,10 +352,17 @@ export class Client extends EventEmitter {
     keys?: readonly string[],
     hits: Hits = 'none',
   ): Promise<T> {
+    if (tracingCalls()) {
+      const checked = () => this.checked(method, kind, opts, fn);
+      return traceCall(method, key, keys, this.ctx.cluster.nodes, hits, checked);
+    }
+    return this.checked(method, kind, opts, fn);
+  }
+
+  private checked<T>(method: string, kind: CallKind, opts: unknown, fn: () => Promise<T>): Promise<T> {
     try {
       if (this.closed) throw new MemkitError('ERR_CLIENT_CLOSED', `${method}: the client is closed`);
       checkCallOptions(method, kind, opts);
-      if (tracingCalls()) return traceCall(method, key, keys, this.ctx.cluster.nodes, hits, fn);
       return fn();
     } catch (err) {
       return Promise.reject(err);
