@@ -123,7 +123,7 @@ export async function runLoopWorkload(w, entry, ctx) {
 
     // warm-up (not measured): JIT, connection pools, server slabs
     const warm = await guarded(
-      closedLoop({ total: w.warmup, concurrency: w.concurrency, op, check, ctl }),
+      closedLoop({ total: w.warmup, concurrency: w.concurrency, op, check, ctl, maxMs: w.maxSeconds * 1000 }),
       timeoutMs,
       ctl,
     );
@@ -150,6 +150,7 @@ export async function runLoopWorkload(w, entry, ctx) {
         lat,
         ctl,
         minMs: w.minSeconds * 1000,
+        maxMs: w.maxSeconds * 1000,
       }),
       timeoutMs,
       ctl,
@@ -167,7 +168,8 @@ export async function runLoopWorkload(w, entry, ctx) {
     entry.seconds = Math.round(seconds * 1000) / 1000;
     entry.opsPerSec = Math.round(run.done / seconds);
     if (w.kind === 'mget') entry.keysPerSec = Math.round((run.done * w.batch) / seconds);
-    entry.latency = latencySummary(lat);
+    entry.latency = latencySummary(lat.subarray ? lat.subarray(0, run.done) : lat);
+    if (run.done < w.ops) entry.cappedAtSeconds = w.maxSeconds;
     entry.errors = run.errors;
     entry.mismatches = run.mismatches;
     entry.clientCpu = Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100) / 100; // cores busy

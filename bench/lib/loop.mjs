@@ -6,14 +6,28 @@ import { describeValue } from './data.mjs';
 const hr = () => process.hrtime.bigint();
 export const errMsg = (e) => (e instanceof Error ? e.message : String(e));
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** Ops a time-capped phase runs whatever the cap (so p50/p99 rest on a few samples at least). */
+const MIN_OPS = 3;
 
 /**
  * Closed-loop driver: `concurrency` async workers each keep exactly one
  * operation in flight until `total` operations have been issued and, when
- * `minMs` is given, at least that much time has passed. `check(i, result, t0)`
- * gets the op's start time (process.hrtime.bigint()) as its third argument.
+ * `minMs` is given, at least that much time has passed. With `maxMs`, no op
+ * starts after that much time once `MIN_OPS` have started (slow clients on
+ * the large-value rows). Either way the ops that ran are #0 … #done-1.
+ * `check(i, result, t0)` gets the op's start time (process.hrtime.bigint()).
  */
-export async function closedLoop({ total, concurrency, offset = 0, op, check, lat, ctl, minMs = 0 }) {
+export async function closedLoop({
+  total,
+  concurrency,
+  offset = 0,
+  op,
+  check,
+  lat,
+  ctl,
+  minMs = 0,
+  maxMs = 0,
+}) {
   let next = 0;
   const r = { errors: 0, mismatches: 0, firstError: null, firstMismatch: null, done: 0 };
   const started = performance.now();
@@ -22,6 +36,7 @@ export async function closedLoop({ total, concurrency, offset = 0, op, check, la
       if (ctl.stop) return;
       const n = next++;
       if (n >= total && (!minMs || performance.now() - started >= minMs)) return;
+      if (maxMs && n >= MIN_OPS && performance.now() - started >= maxMs) return;
       const i = n + offset;
       const t0 = hr();
       let res;

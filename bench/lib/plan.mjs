@@ -47,13 +47,13 @@ function ops(w, c, ds) {
     const op = (i) => c.set(ds.keys[i % N], ds.values[i % N], 0);
     const check = (_i, r) => setOk(r);
     check.describe = (_i, r) => `set returned ${describeValue(r)}`;
-    return { op, check, expect: () => ({ cmd_set: w.ops }) };
+    return { op, check, expect: (from, to) => ({ cmd_set: to - from }) };
   }
   if (w.kind === 'get') {
     const op = (i) => c.get(ds.keys[i % N]);
     const check = (i, r) => ds.matches(i % N, r);
     check.describe = (i, r) => `get ${ds.keys[i % N]} -> ${describeValue(r)}`;
-    return { op, check, expect: () => ({ get_hits: w.ops }) };
+    return { op, check, expect: (from, to) => ({ get_hits: to - from }) };
   }
   if (w.kind === 'mget') {
     const groups = ds.groupsOf(w.batch);
@@ -77,7 +77,7 @@ function ops(w, c, ds) {
       }
       return `getMulti returned ${describeValue(r)}`;
     };
-    return { op, check, expect: () => ({ get_hits: w.ops * w.batch }) };
+    return { op, check, expect: (from, to) => ({ get_hits: (to - from) * w.batch }) };
   }
   if (w.kind === 'mixed') {
     const isSet = (i) => i % 10 === 9; // exactly 10% sets
