@@ -44,7 +44,9 @@ export function renderMarkdown(summary, { runsCount, header = '' } = {}) {
     const w = c.workloads[id];
     if (!w) return c.smokeFailures.length ? 'FAILED' : '–';
     if (w.skipped) {
-      if (w.cell !== '–') notes.add(`${n} ${id}: ${w.cell ?? 'skipped'}, ${w.skipped}`);
+      // one note per client for its "no TLS" cells, one per workload for the rest
+      if (w.cell === 'no TLS') notes.add(`${n}: no TLS (k-m), ${w.skipped}`);
+      else if (w.cell !== '–') notes.add(`${n} ${id}: ${w.cell ?? 'skipped'}, ${w.skipped}`);
       return w.cell ?? 'skipped';
     }
     if (!w.validRuns) {
@@ -55,8 +57,14 @@ export function renderMarkdown(summary, { runsCount, header = '' } = {}) {
       notes.add(`${n} ${id}: ${w.validRuns}/${w.runs} runs valid: ${w.problems.join('; ')}`);
     return null;
   };
-  const rowOf = (label, id, fn, crefCell = '') =>
-    `| ${label} | ${names.map((n) => special(n, id) ?? fn(summary.clients[n].workloads[id], n)).join(' | ')} |${crefCell}`;
+  const rowOf = (label, id, fn, crefCell = '', orElse = (_w, cell) => cell) =>
+    `| ${label} | ${names
+      .map((n) => {
+        const w = summary.clients[n].workloads[id];
+        const cell = special(n, id);
+        return cell === null ? fn(w, n) : orElse(w, cell);
+      })
+      .join(' | ')} |${crefCell}`;
 
   if (header) lines.push(header, '');
   lines.push(
@@ -64,11 +72,13 @@ export function renderMarkdown(summary, { runsCount, header = '' } = {}) {
     '',
   );
   const gosEmulated = [];
+  const crefMissing = new Map(); // reason -> workload ids
   const rows = ids.map((id) => {
     let crefCell = '';
     if (hasCref) {
       const r = summary.cref[id];
-      if (!r && CREF_NOT_RUN[id]) notes.add(`C ref ${id}: none, ${CREF_NOT_RUN[id]}`);
+      const why = CREF_NOT_RUN[id];
+      if (!r && why) crefMissing.set(why, [...(crefMissing.get(why) ?? []), id]);
       crefCell = ` ${r?.validRuns ? `${fmtInt(r.opsPerSec)}${fmtSpread(r.spread)}` : '–'} |`;
     }
     return rowOf(
@@ -91,6 +101,7 @@ export function renderMarkdown(summary, { runsCount, header = '' } = {}) {
       crefCell,
     );
   });
+  for (const [why, which] of crefMissing) notes.add(`C ref ${which.join(', ')}: none, ${why}`);
   if (gosEmulated.length)
     notes.add(
       `* ${[...new Set(gosEmulated)].join(', ')}: getOrSet emulated by the harness (get, on a miss call the loader, then set; no stampede protection)`,
@@ -136,7 +147,11 @@ export function renderMarkdown(summary, { runsCount, header = '' } = {}) {
           ),
         );
         trows.push(
-          rowOf('q) … sockets the server accepted (target ≤ 2 per server)', id, (w) => socketsCell(w)),
+          rowOf('q) … sockets the server accepted (target ≤ 2 per server)', id, socketsCell, '', (w, cell) =>
+            cell === 'INVALID' && w.socketsAnyRun !== undefined
+              ? `${fmtInt(w.socketsAnyRun)}${w.stormAnyRun ? ' ⚠ storm' : ''} (INVALID)`
+              : cell,
+          ),
         );
         continue;
       }
