@@ -95,8 +95,12 @@ export function renderMarkdown(summary, { runsCount, header = '' } = {}) {
             `${n} ${id}: ${w.serverGetsPerCall} server gets per getOrSet call (concurrent calls for one key share one request)`,
           );
         if (w.tlsNudgeGets) notes.add(tlsNudgeNote);
+        // a client that can only speak TLS without checking the certificate is marked †
+        const noVerify = byId[id]?.on === 'tls' && summary.clients[n].meta?.tlsNoVerify;
+        if (noVerify) notes.add(`† ${n}: TLS without certificate verification: ${noVerify}`);
         const partial = w.validRuns < w.runs ? ` (${w.validRuns}/${w.runs} valid)` : '';
-        return `${fmtInt(w.opsPerSec)}${emuMulti || w.emulated ? '*' : ''}${fmtSpread(w.spread)}${partial}`;
+        const mark = `${emuMulti || w.emulated ? '*' : ''}${noVerify ? '†' : ''}`;
+        return `${fmtInt(w.opsPerSec)}${mark}${fmtSpread(w.spread)}${partial}`;
       },
       crefCell,
     );

@@ -52,6 +52,20 @@ test('a connection storm in a cold burst is reported', () => {
   assert.equal(row.met, 'no');
 });
 
+test('the table marks TLS rows of a client that cannot verify certificates', () => {
+  const run = {
+    clients: {
+      lax: {
+        meta: { name: 'lax', tls: true, tlsNoVerify: 'its TLS option has no CA setting' },
+        workloads: { l: { id: 'l', valid: true, opsPerSec: 1000, latency: { p50Us: 1, p99Us: 2 } } },
+      },
+    },
+  };
+  const md = renderMarkdown(summarize([run]), { runsCount: 1 });
+  assert.match(md, /\| l\) TLS get hit 100B, c=64 \| 1,000† \|/);
+  assert.match(md, /† lax: TLS without certificate verification: its TLS option has no CA setting/);
+});
+
 test('zipf sequence: rank r drawn with probability ∝ 1/(r+1)^0.99', () => {
   const n = 100_000;
   const seq = zipfSequence(n, 0.99, 1 << 20);
