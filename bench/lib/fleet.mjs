@@ -1,7 +1,11 @@
 // The memcached servers one run needs, started together and stopped together
 // (only these processes, by pid): the main server, plus, when a selected
 // workload needs them, three cluster servers (h), a TLS server (`-Z`, with a
-// throw-away self-signed certificate) and a large-item server (`-I 32m`).
+// throw-away self-signed certificate), a large-item server (`-I 32m`) and a
+// "fresh" server for the workloads that store 100k small keys (j, q): the
+// main server's memory is all in memaslap's 10 KB slab class after the C
+// reference, and memcached moves pages between classes slowly, so 100k new
+// small items there would mostly be evicted at once.
 // run.mjs and the self-test both start their servers here, and
 // `workerArgs()` tells a worker where each one is.
 
@@ -14,6 +18,7 @@ export function fleetNeeds(workloads) {
     cluster: Math.max(0, ...workloads.map((w) => w.servers ?? 0)),
     tls: workloads.some((w) => w.on === 'tls'),
     large: workloads.some((w) => w.on === 'large'),
+    fresh: workloads.some((w) => w.on === 'fresh'),
   };
 }
 
@@ -26,8 +31,8 @@ export const LARGE_ITEM_MB = 32;
  */
 export async function startFleet(workloads, mcOptions = {}) {
   const need = fleetNeeds(workloads);
-  const fleet = { main: null, cluster: [], tls: null, cert: null, large: null };
-  const all = () => [fleet.main, ...fleet.cluster, fleet.tls, fleet.large].filter(Boolean);
+  const fleet = { main: null, cluster: [], tls: null, cert: null, large: null, fresh: null };
+  const all = () => [fleet.main, ...fleet.cluster, fleet.tls, fleet.large, fleet.fresh].filter(Boolean);
   const small = { ...mcOptions, memoryMb: Math.min(mcOptions.memoryMb ?? 1024, 256) };
   try {
     fleet.main = await startMemcached(mcOptions);
@@ -42,6 +47,7 @@ export async function startFleet(workloads, mcOptions = {}) {
       const extraArgs = [...(mcOptions.extraArgs ?? []), '-I', `${LARGE_ITEM_MB}m`];
       fleet.large = await startMemcached({ ...mcOptions, memoryMb: 512, extraArgs });
     }
+    if (need.fresh) fleet.fresh = await startMemcached(small);
   } catch (e) {
     for (const m of all()) m.stopSync();
     fleet.cert?.remove();
@@ -59,6 +65,7 @@ export async function startFleet(workloads, mcOptions = {}) {
         fleet.cluster.map((m) => m.server).join(','),
         ...(fleet.tls ? ['--tls-server', fleet.tls.server, '--tls-ca', fleet.cert.certFile] : []),
         ...(fleet.large ? ['--large-server', fleet.large.server] : []),
+        ...(fleet.fresh ? ['--fresh-server', fleet.fresh.server] : []),
       ];
     },
     /** One line per extra server, for the report header. */
@@ -72,6 +79,7 @@ export async function startFleet(workloads, mcOptions = {}) {
           ? [`TLS workloads: ${args(fleet.tls)} (self-signed certificate made by the harness).`]
           : []),
         ...(fleet.large ? [`Large values: ${args(fleet.large)}.`] : []),
+        ...(fleet.fresh ? [`Skewed and cold burst: ${args(fleet.fresh)}.`] : []),
       ];
     },
     async stop() {
