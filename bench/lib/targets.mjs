@@ -119,7 +119,7 @@ export function targets(runs, { subject = 'memkit', floor = 'floor' } = {}) {
   absolute(
     `cold burst, sockets per server (worst run): ${subject}`,
     sockets.length ? Math.max(...sockets) : undefined,
-    'sockets',
+    'sockets per server',
     2,
   );
   // getMulti against the hand-written floor
