@@ -74,6 +74,14 @@ export function getOrSetPlan(w, c, prefix) {
     reset() {
       calls = keys.map(() => []);
     },
+    /** Loader counts, shared in-flight calls, and the checks of getOrSetProblems(). */
+    async finish({ entry, server }) {
+      entry.emulated = !native;
+      Object.assign(entry, this.loads());
+      // below 1 when the client shares one in-flight call among concurrent callers of a key
+      entry.serverGetsPerCall = Math.round((server.cmd_get / entry.ops) * 1000) / 1000;
+      return getOrSetProblems(w, { ops: entry.ops, seconds: entry.seconds, loads: entry, server });
+    },
     /** Loader calls and expiry bursts since the last reset. */
     loads() {
       const gapMs = (w.ttl * 1000) / 2;

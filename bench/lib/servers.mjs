@@ -8,16 +8,20 @@ import { describeValue } from './data.mjs';
 import { RawClient } from './raw.mjs';
 
 export class ServerSet {
-  /** @param {string[]} addrs 'host:port' */
-  constructor(addrs) {
+  /**
+   * @param {string[]} addrs 'host:port'
+   * @param {{ tls?: import('node:tls').ConnectionOptions }} [opts] for servers that speak TLS
+   */
+  constructor(addrs, opts = {}) {
     this.addrs = addrs;
+    this.opts = opts;
     this.raws = [];
   }
 
   async connect() {
     for (const a of this.addrs) {
       const [host, port] = a.split(':');
-      this.raws.push(await new RawClient(host, Number(port)).connect());
+      this.raws.push(await new RawClient(host, Number(port), this.opts).connect());
     }
     return this;
   }

@@ -3,63 +3,41 @@
 //   npm test
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
 import { parseMemaslap } from '../lib/cref.mjs';
 import { countBursts } from '../lib/getorset.mjs';
-import { startMemcached } from '../lib/server.mjs';
+import { HERE, ROOT, useFleet } from './helpers.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.dirname(HERE);
-const NODE = [path.join(ROOT, 'node_modules/node/bin/node')].find(existsSync) ?? process.execPath;
-let mc;
-const cluster = [];
-const tmp = mkdtempSync(path.join(tmpdir(), 'bench-test-'));
+const worker = useFleet();
 
-before(async () => {
-  mc = await startMemcached({ threads: 1, memoryMb: 256 });
-  for (let i = 0; i < 3; i++) cluster.push(await startMemcached({ threads: 1, memoryMb: 64 }));
-});
-after(async () => {
-  await mc?.stop();
-  for (const m of cluster) await m.stop();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const NO_TLS = ['memjs', 'memcached'];
+// The large-value rows (n, o, p) take seconds per call with some peers, so
+// the self-test runs them on two clients only; the quick run runs them all.
+const HEAVY = ['memkit', 'memcache-client'];
+// A measured fact of the pinned peer, not a harness error: jaredwray memcache
+// opens a socket per concurrent first call and loses the replies.
+const COLD_BURST_FAILS = ['memcache'];
 
-function worker(adapter, workloads, env = {}) {
-  const out = path.join(tmp, `${path.basename(adapter)}-${workloads}.json`);
-  const r = spawnSync(
-    NODE,
-    [
-      path.join(ROOT, 'lib/worker.mjs'),
-      '--adapter',
-      adapter,
-      '--server',
-      mc.server,
-      '--out',
-      out,
-      '--scale',
-      '0.02',
-      '--workloads',
-      workloads,
-      '--cluster',
-      cluster.map((m) => m.server).join(','),
-    ],
-    { encoding: 'utf8', env: { ...process.env, ...env } },
-  );
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(readFileSync(out, 'utf8'));
-}
-
-for (const name of ['memkit', 'memjs', 'memcached', 'memcache-client']) {
+for (const name of ['memkit', 'memjs', 'memcached', 'memcache-client', 'memcache']) {
   test(`${name}: smoke test and all workloads valid`, () => {
-    const res = worker(path.join(ROOT, 'adapters', `${name}.mjs`), 'a,b,c,d,e,f,g,h,i');
+    const heavy = HEAVY.includes(name);
+    const ids = `a,b,c,d,e,f,g,h,i,j,k,l,m,q${heavy ? ',n,o,p' : ''}`;
+    const res = worker(path.join(ROOT, 'adapters', `${name}.mjs`), ids);
     assert.ok(res.smoke.ok, JSON.stringify(res.smoke));
-    assert.equal(Object.keys(res.workloads).length, 9);
+    assert.equal(Object.keys(res.workloads).length, heavy ? 17 : 14);
+    if (COLD_BURST_FAILS.includes(name)) {
+      assert.ok(res.workloads.q.storm, `sockets: ${res.workloads.q.sockets}`);
+      delete res.workloads.q;
+    } else {
+      assert.ok(res.workloads.q.sockets >= 1 && res.workloads.q.totalMs > 0);
+    }
+    // clients without TLS say so instead of posting a number
+    for (const id of ['k', 'l', 'm']) {
+      if (!NO_TLS.includes(name)) continue;
+      assert.equal(res.workloads[id].cell, 'no TLS');
+      delete res.workloads[id];
+    }
     // memcache-client has no sharding: it must say so, not post an h number
     if (name === 'memcache-client') {
       assert.match(res.workloads.h.skipped, /random server/);
@@ -76,8 +54,18 @@ for (const name of ['memkit', 'memjs', 'memcached', 'memcache-client']) {
     for (const w of Object.values(res.workloads)) assert.ok(w.valid, `${w.id}: ${w.problems.join('; ')}`);
     // only memkit has a native getOrSet; the others run the harness's emulation
     assert.equal(res.workloads.i.emulated, name !== 'memkit');
+    assert.equal(res.workloads.j.staleReads, 0);
+    if (heavy) assert.ok(res.workloads.o.rss.copiesMedian > 0, JSON.stringify(res.workloads.o.rss));
   });
 }
+
+test('floor: runs getMulti (f) only, and passes', () => {
+  const res = worker(path.join(ROOT, 'adapters/floor.mjs'), 'b,f');
+  assert.ok(res.smoke.ok, JSON.stringify(res.smoke));
+  assert.ok(res.workloads.f.valid, res.workloads.f.problems.join('; '));
+  assert.ok(res.workloads.f.keysPerSec > 0);
+  assert.match(res.workloads.b.skipped, /reference client/);
+});
 
 test('local adapter loads a built package from BENCH_CLIENT_PATH', () => {
   const res = worker(path.join(ROOT, 'adapters/local.mjs'), 'b,f', {
