@@ -353,19 +353,24 @@ export class Client extends EventEmitter {
     hits: Hits = 'none',
   ): Promise<T> {
     if (tracingCalls()) {
-      const checked = () => this.checked(method, kind, opts, fn);
-      return traceCall(method, key, keys, this.ctx.cluster.nodes, hits, checked);
+      // A synchronous throw stays synchronous here: traceCall publishes it as error + end.
+      const traced = () => {
+        this.check(method, kind, opts);
+        return fn();
+      };
+      return traceCall(method, key, keys, this.ctx.cluster.nodes, hits, traced);
     }
-    return this.checked(method, kind, opts, fn);
-  }
-
-  private checked<T>(method: string, kind: CallKind, opts: unknown, fn: () => Promise<T>): Promise<T> {
     try {
-      if (this.closed) throw new MemkitError('ERR_CLIENT_CLOSED', `${method}: the client is closed`);
-      checkCallOptions(method, kind, opts);
+      this.check(method, kind, opts);
       return fn();
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /** Throws ERR_CLIENT_CLOSED once `close()` began, or the error of an invalid options argument. */
+  private check(method: string, kind: CallKind, opts: unknown): void {
+    if (this.closed) throw new MemkitError('ERR_CLIENT_CLOSED', `${method}: the client is closed`);
+    checkCallOptions(method, kind, opts);
   }
 }
