@@ -1,7 +1,8 @@
 /**
  * @memkit/testing: real memcached processes for integration tests (TCP, unix socket, TLS,
  * auth; several at once; stop/kill/restart), raw-socket helpers to check server state without
- * the client under test, and a fault-injecting TCP proxy for reliability tests.
+ * the client under test, a fault-injecting TCP proxy for reliability tests and a recording proxy
+ * that shows what reached the server.
  */
 export { HOSTILE_BYTES, HOSTILE_VALUES, type HostileCase, hostileKeys } from './hostile';
 export { buildMemcachedArgs, type MemcachedArgsInput } from './memcached/args';
@@ -25,6 +26,11 @@ export { countReplies } from './memcached/reply';
 export { getFreePort } from './ports';
 export { type FaultProxy, type FaultProxyOptions, startFaultProxy } from './proxy/fault-proxy';
 export { createPrng, type FaultProxyStats, type Faults, NO_FAULTS } from './proxy/faults';
+export {
+  type RecordingProxy,
+  type RecordingProxyOptions,
+  startRecordingProxy,
+} from './proxy/recording-proxy';
 export {
   describeStoreContract,
   type ErrorEmitter,
