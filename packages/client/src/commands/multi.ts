@@ -20,7 +20,9 @@ import type { Context } from '../context';
 import type { WireKey } from '../keys';
 import type { CommandOptions } from '../options';
 import { batchOpaque, MetaMultiStatusRequest, reserveOpaques } from '../requests/meta';
+import { metaMultiGet } from '../requests/meta-multi-get';
 import { TextMultiGetRequest, TextStatusRequest } from '../requests/text';
+import { groupMappedGetKeys } from './mapped-keys';
 import { serializeValue } from './storage';
 
 /** Options of multi-key commands. */
@@ -72,10 +74,12 @@ function group<K extends string | Uint8Array>(
 }
 
 /** One server's share of a getMulti: the caller's keys and their wire form, in the same order. */
-interface GetGroup {
+export interface GetGroup {
   pool: ServerPool;
   keys: string[];
   wires: string[];
+  /** Set when some wire keys are base64 (mapped binary keys): `wires[i]` is base64 where `base64[i]`. */
+  base64?: boolean[];
 }
 
 /**
@@ -88,6 +92,7 @@ function groupGetKeys(
   keys: readonly string[],
   prefix: string,
 ): { groups: GetGroup[]; failed: number; firstError: unknown } {
+  if (ctx.mapKeys) return groupMappedGetKeys(ctx, keys, prefix);
   const pools = ctx.cluster.pools;
   if (pools.length === 1) {
     // Unprefixed keys go out as given: the encoder's validateKey rejects non-strings.
@@ -139,8 +144,10 @@ export async function getMulti<T>(
   if (keys.length === 0) return out;
   const { groups, failed, firstError } = groupGetKeys(ctx, keys, opts?.keyPrefix ?? ctx.options.keyPrefix);
   // Encode every group first: an invalid key must fail the call before anything is sent.
-  const requests = groups.map(
-    (g) => new TextMultiGetRequest<T>(getLines(g.wires), g.wires, g.keys, out, ctx.serializer),
+  const requests = groups.map((g) =>
+    g.base64
+      ? metaMultiGet<T>(g, out, ctx.serializer)
+      : new TextMultiGetRequest<T>(getLines(g.wires), g.wires, g.keys, out, ctx.serializer),
   );
   if (requests.length === 1 && failed === 0) return ctx.dispatch(groups[0]!.pool, requests[0]!, opts);
   const settled = await Promise.allSettled(
