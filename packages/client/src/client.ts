@@ -20,7 +20,7 @@ import { type CasResult, retrieve } from './commands/retrieval';
 import { flushAll, metadump, stats, version } from './commands/server';
 import { type SetOptions, type StoreKind, store } from './commands/storage';
 import { Context } from './context';
-import type { KeyMapping } from './key-mapping';
+import type { KeyMapping, MappedKey } from './key-mapping';
 import { type KeyOptions, keyOptionsView } from './key-options';
 import { type ClientOptions, type CommandOptions, resolveOptions } from './options';
 import { createDefaultSerializer } from './serialization/index';
@@ -281,6 +281,19 @@ export class Client extends EventEmitter {
    */
   serverFor(key: string | Uint8Array): string {
     return this.ctx.cluster.poolFor(this.ctx.key(key, undefined, true).route).node.address;
+  }
+
+  /**
+   * The memcached key this client sends for `key`: the prefix applied and,
+   * with `keyMapping: 'auto'`, mapped (see `mapKey`). With `'strict'` it
+   * throws `ERR_KEY_INVALID` for a key the client would reject.
+   */
+  mappedKey(key: string): MappedKey {
+    if (typeof key !== 'string') {
+      throw new MemkitError('ERR_KEY_INVALID', `a key must be a string, got ${typeof key}`);
+    }
+    const w = this.ctx.key(key, undefined, true);
+    return 'form' in w ? (w as MappedKey) : { form: 'text', wire: w.wire, base64: false, route: w.route };
   }
 
   /** Server addresses, in configuration order. */

@@ -144,6 +144,7 @@ describe.each(['meta', 'text'] as const)("keyMapping: 'auto' over the %s protoco
     expect(await client.getOrSet('loaded once\r\n', () => 'L', { ttl: 60 })).toBe('L');
     expect(await client.getOrSet('loaded once\r\n', () => 'again', { ttl: 60 })).toBe('L');
     expect(client.serverFor('any key at all')).toBe(proxy.address);
+    expect(client.mappedKey('a b')).toEqual(mapKey('a b', { prefix: 'lk:', binaryKeys: meta }));
   });
 });
 
@@ -178,6 +179,8 @@ describe("keyMapping: 'strict' (the default) stays strict", () => {
     const client = new Client({ servers: [memcached.address] });
     try {
       expect(client.keyMapping).toBe('strict');
+      expect(client.mappedKey('ok')).toEqual({ form: 'text', wire: 'ok', base64: false, route: 'ok' });
+      expect(() => client.mappedKey('not ok')).toThrow(expect.objectContaining({ code: 'ERR_KEY_INVALID' }));
       await expect(client.set('with space', 1)).rejects.toMatchObject({ code: 'ERR_KEY_INVALID' });
       await expect(client.getMulti(['x'.repeat(251)])).rejects.toMatchObject({ code: 'ERR_KEY_INVALID' });
     } finally {
