@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isValidTextKey } from '@memkit/protocol';
+import { anyKey as anyKeyArbitrary } from '@memkit/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DIGEST_MARKER, MAX_BINARY_KEY_BYTES, type MappedKey, mapKey } from '../src/index';
@@ -119,15 +120,7 @@ describe('mapKey: the three forms', () => {
   });
 });
 
-/** Full unicode (lone surrogates included), 0-2,000 code units, with the nasty characters over-represented. */
-const anyKey = fc.oneof(
-  fc.string({ unit: 'binary', maxLength: 2000 }),
-  fc.string({
-    unit: fc.constantFrom(' ', '\r', '\n', '\t', '\0', 'a', 'é', '🎉', '#', '\uD800', '\uDC00'),
-    maxLength: 300,
-  }),
-  fc.string({ unit: 'grapheme-ascii', minLength: 180, maxLength: 260 }),
-);
+const anyKey = anyKeyArbitrary();
 const anyPrefix = fc.constantFrom('', 'app:', 'keyv:lq3x9a1:', 'a'.repeat(150));
 
 describe('mapKey: properties', () => {

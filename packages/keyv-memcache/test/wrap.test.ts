@@ -11,7 +11,7 @@ import { Keyv as Keyv6 } from 'keyv';
 import Keyv5 from 'keyv5';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyvMemkit, memkitStoreOf, wrap } from '../src/index';
-import { type Backend, startBackend } from './helpers';
+import { type Backend, KEYV_VERSIONS, startBackend } from './helpers';
 
 let backend: Backend;
 beforeAll(async () => {
@@ -21,12 +21,7 @@ afterAll(async () => {
   await backend.stop();
 });
 
-const VERSIONS = [
-  { name: 'Keyv 5', Keyv: Keyv5 as unknown as typeof Keyv6 },
-  { name: 'Keyv 6', Keyv: Keyv6 },
-] as const;
-
-describe.each(VERSIONS)('wrap() with $name', ({ name, Keyv }) => {
+describe.each(KEYV_VERSIONS)('wrap() with $name', ({ name, Keyv }) => {
   const ns = `wrap-${name.replace(' ', '')}`;
 
   it('loads once, then serves the entry Keyv itself reads, deletes and clears', async () => {

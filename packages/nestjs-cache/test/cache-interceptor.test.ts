@@ -7,7 +7,6 @@
  * outage. Across processes: cache-interceptor-processes.test.ts.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Client } from '@memkit/client';
 import type { KeyvMemkit } from '@memkit/keyv';
 import { type MemcachedInstance, rawStoreAccess, startMemcached } from '@memkit/testing';
 import { CACHE_MANAGER, CacheKey, CacheModule, CacheTTL } from '@nestjs/cache-manager';
@@ -30,7 +29,8 @@ import { Keyv } from 'keyv';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CacheStaleTTL, MemkitCacheInterceptor } from '../src/cache-interceptor';
-import { MEMKIT_CLIENT, type MemkitCacheStore, MemkitModule, memkitCacheStore } from '../src/index';
+import type { MemkitCacheStore } from '../src/index';
+import { testApp } from './apps';
 
 @Controller('items')
 @UseInterceptors(MemkitCacheInterceptor)
@@ -128,23 +128,15 @@ const http = () => request(app.getHttpServer());
 
 beforeAll(async () => {
   mc = await startMemcached({ memoryMb: 16 });
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      MemkitModule.forRoot({ servers: [mc.address], isGlobal: true }),
-      CacheModule.registerAsync({
-        inject: [MEMKIT_CLIENT],
-        useFactory: (client: Client) => {
-          const keyv = memkitCacheStore(client, { namespace: 'mci' });
-          store = adapterOf(keyv);
-          return { stores: [keyv], ttl: 60_000 };
-        },
-      }),
-    ],
+  app = await testApp({
+    client: { servers: [mc.address] },
+    cache: 'mci',
     controllers: [ItemsController, TenantController],
     providers: [TenantInterceptor],
-  }).compile();
-  app = moduleRef.createNestApplication({ logger: false });
-  await app.init();
+    onStore: (keyv) => {
+      store = adapterOf(keyv);
+    },
+  });
   items = app.get(ItemsController);
 });
 afterAll(async () => {
@@ -243,40 +235,17 @@ describe('MemkitCacheInterceptor: one handler run per miss', () => {
   });
 });
 
-async function otherApp(): Promise<INestApplication> {
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      MemkitModule.forRoot({ servers: [mc.address], isGlobal: true }),
-      CacheModule.registerAsync({
-        inject: [MEMKIT_CLIENT],
-        useFactory: (client: Client) => ({
-          stores: [memkitCacheStore(client, { namespace: 'mci' })],
-          ttl: 60_000,
-        }),
-      }),
-    ],
-    controllers: [ItemsController],
-  }).compile();
-  const other = moduleRef.createNestApplication({ logger: false });
-  await other.init();
-  return other;
+function otherApp(): Promise<INestApplication> {
+  return testApp({ client: { servers: [mc.address] }, cache: 'mci', controllers: [ItemsController] });
 }
 
 describe('MemkitCacheInterceptor: outages and other stores', () => {
   it('runs the handler uncached while memcached is down', async () => {
     const down = await startMemcached({ memoryMb: 16 });
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        MemkitModule.forRoot({ servers: [down.address], isGlobal: true, reconnectMaxDelay: 100 }),
-        CacheModule.registerAsync({
-          inject: [MEMKIT_CLIENT],
-          useFactory: (client: Client) => ({ stores: [memkitCacheStore(client)], ttl: 60_000 }),
-        }),
-      ],
+    const other = await testApp({
+      client: { servers: [down.address], reconnectMaxDelay: 100 },
       controllers: [ItemsController],
-    }).compile();
-    const other = moduleRef.createNestApplication({ logger: false });
-    await other.init();
+    });
     const ctrl = other.get(ItemsController);
     try {
       await down.stop();

@@ -9,10 +9,10 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type MemcachedInstance, rawCommand, startMemcached } from '@memkit/testing';
 import { Controller, Get, type INestApplication, Inject, Injectable, Param } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemkitCached, MemkitModule } from '../src/index';
+import { MemkitCached } from '../src/index';
+import { testApp } from './apps';
 
 @Injectable()
 class CatalogService {
@@ -53,13 +53,12 @@ let catalog: CatalogService;
 
 beforeAll(async () => {
   mc = await startMemcached({ memoryMb: 16 });
-  const moduleRef = await Test.createTestingModule({
-    imports: [MemkitModule.forRoot({ servers: [mc.address], keyPrefix: 'app:' })],
+  app = await testApp({
+    client: { servers: [mc.address], keyPrefix: 'app:' },
+    cache: false,
     controllers: [CatalogController],
     providers: [CatalogService],
-  }).compile();
-  app = moduleRef.createNestApplication({ logger: false });
-  await app.init();
+  });
   catalog = app.get(CatalogService);
 });
 afterAll(async () => {
@@ -137,12 +136,11 @@ describe('@MemkitCached', () => {
 
   it('runs the method uncached when memcached is down', async () => {
     const down = await startMemcached({ memoryMb: 16 });
-    const moduleRef = await Test.createTestingModule({
-      imports: [MemkitModule.forRoot({ servers: [down.address], reconnectMaxDelay: 100 })],
+    const other = await testApp({
+      client: { servers: [down.address], reconnectMaxDelay: 100 },
+      cache: false,
       providers: [CatalogService],
-    }).compile();
-    const other = moduleRef.createNestApplication({ logger: false });
-    await other.init();
+    });
     try {
       const service = other.get(CatalogService);
       await down.stop();

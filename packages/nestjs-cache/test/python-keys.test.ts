@@ -4,22 +4,21 @@
  * route cached by `MemkitCacheInterceptor` (long URL, URL with spaces) and a
  * `@MemkitCached` result, as a Python service sharing the memcached would.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import type { Client } from '@memkit/client';
-import { type MemcachedInstance, startMemcached } from '@memkit/testing';
-import { CacheModule } from '@nestjs/cache-manager';
+import {
+  type MemcachedInstance,
+  readmePython,
+  requirePythonMemcache,
+  runPython,
+  startMemcached,
+} from '@memkit/testing';
 import { Controller, Get, type INestApplication, Injectable, Query, UseInterceptors } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemkitCacheInterceptor } from '../src/cache-interceptor';
-import { MEMKIT_CLIENT, MemkitCached, MemkitModule, memkitCacheStore } from '../src/index';
+import { MemkitCached } from '../src/index';
+import { testApp } from './apps';
 
-const PYTHON = '/usr/bin/python3';
-const SNIPPET = /```python\n([\s\S]*?)```/.exec(
-  readFileSync(new URL('../README.md', import.meta.url), 'utf8'),
-)?.[1];
+const SNIPPET = readmePython(new URL('../README.md', import.meta.url));
 
 @Injectable()
 class RatesService {
@@ -43,19 +42,11 @@ let app: INestApplication;
 
 beforeAll(async () => {
   mc = await startMemcached({ memoryMb: 16 });
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      MemkitModule.forRoot({ servers: [mc.address], isGlobal: true, keyPrefix: 'app:' }),
-      CacheModule.registerAsync({
-        inject: [MEMKIT_CLIENT],
-        useFactory: (client: Client) => ({ stores: [memkitCacheStore(client)], ttl: 60_000 }),
-      }),
-    ],
+  app = await testApp({
+    client: { servers: [mc.address], keyPrefix: 'app:' },
     controllers: [SearchController],
     providers: [RatesService],
-  }).compile();
-  app = moduleRef.createNestApplication({ logger: false });
-  await app.init();
+  });
 });
 afterAll(async () => {
   await app?.close();
@@ -65,19 +56,12 @@ afterAll(async () => {
 describe("the README's Python snippet", () => {
   it('finds cached routes and @MemkitCached results with python-memcached', async () => {
     expect(SNIPPET).toContain('def keyv_key(');
-    try {
-      execFileSync(PYTHON, ['-c', 'import memcache'], { stdio: 'ignore' });
-    } catch {
-      throw new Error(`${PYTHON} with python3-memcache is needed: apt-get install -y python3-memcache`);
-    }
+    requirePythonMemcache();
     const urls = [`/search?q=${'espresso-'.repeat(40)}`, '/search?q=milk', '/search?q=caf%C3%A9'];
     for (const url of urls) await request(app.getHttpServer()).get(url).expect(200);
     await app.get(RatesService).rate('EUR');
-    const out = execFileSync(
-      PYTHON,
-      [
-        '-c',
-        `${SNIPPET}
+    const out = runPython<unknown>(
+      `${SNIPPET}
 import sys, memcache
 job = json.load(sys.stdin)
 address = ('127.0.0.1', job['port'])
@@ -91,10 +75,9 @@ kind, k = memkit_key('rate EUR', prefix='app:')
 rate = json.loads(meta_get(address, k if kind == 'binary' else k.encode('utf-8')))
 print(json.dumps({'routes': routes, 'rate': rate}))
 `,
-      ],
-      { input: JSON.stringify({ port: mc.port, urls }), encoding: 'utf8', timeout: 60_000 },
+      { port: mc.port, urls },
     );
-    expect(JSON.parse(out)).toEqual({
+    expect(out).toEqual({
       routes: [
         { q: 'espresso-'.repeat(40), hits: [1, 2, 3] },
         { q: 'milk', hits: [1, 2, 3] },

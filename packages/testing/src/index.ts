@@ -4,7 +4,8 @@
  * the client under test, a fault-injecting TCP proxy for reliability tests and a recording proxy
  * that shows what reached the server.
  */
-export { HOSTILE_BYTES, HOSTILE_VALUES, type HostileCase, hostileKeys } from './hostile';
+export { type AnyKeyOptions, anyKey } from './any-key';
+export { HOSTILE_BYTES, HOSTILE_VALUES, type HostileCase, hostileKeys, UNUSUAL_KEYS } from './hostile';
 export { buildMemcachedArgs, type MemcachedArgsInput } from './memcached/args';
 export { startMemcachedCluster, stopAll } from './memcached/cluster';
 export {
@@ -31,6 +32,7 @@ export {
   type RecordingProxyOptions,
   startRecordingProxy,
 } from './proxy/recording-proxy';
+export { readmePython, requirePythonMemcache, runPython, SYSTEM_PYTHON } from './python';
 export {
   describeStoreContract,
   type ErrorEmitter,

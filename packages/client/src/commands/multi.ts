@@ -22,7 +22,6 @@ import type { CommandOptions } from '../options';
 import { batchOpaque, MetaMultiStatusRequest, reserveOpaques } from '../requests/meta';
 import { metaMultiGet } from '../requests/meta-multi-get';
 import { TextMultiGetRequest, TextStatusRequest } from '../requests/text';
-import { groupMappedGetKeys } from './mapped-keys';
 import { serializeValue } from './storage';
 
 /** Options of multi-key commands. */
@@ -92,7 +91,18 @@ function groupGetKeys(
   keys: readonly string[],
   prefix: string,
 ): { groups: GetGroup[]; failed: number; firstError: unknown } {
-  if (ctx.mapKeys) return groupMappedGetKeys(ctx, keys, prefix);
+  if (ctx.mapKeys) {
+    // keyMapping 'auto': a server's share holding a binary key cannot go as a text `get` line
+    // and is sent as quiet `mg` commands instead (requests/meta-multi-get.ts).
+    const { groups, failed, firstError } = group(ctx, keys, prefix);
+    const shares = groups.map(({ pool, items }) => ({
+      pool,
+      keys: items.map((it) => it.key),
+      wires: items.map((it) => it.wire.wire),
+      ...(items.some((it) => it.wire.base64) ? { base64: items.map((it) => it.wire.base64) } : {}),
+    }));
+    return { groups: shares, failed: failed.length, firstError };
+  }
   const pools = ctx.cluster.pools;
   if (pools.length === 1) {
     // Unprefixed keys go out as given: the encoder's validateKey rejects non-strings.
