@@ -153,6 +153,22 @@ describe('the forms keys take in memcached (read back without memkit)', () => {
   });
 });
 
+describe("with a client on protocol: 'text'", () => {
+  it('keys that would be binary take the digest form, and all nine round-trip through Keyv 5', async () => {
+    const client = new Client({ servers: [backend.memcached.address], protocol: 'text' });
+    try {
+      const store = new KeyvMemkit(client);
+      const keyv = new KEYV_VERSIONS[0].Keyv({ store, namespace: 'text' });
+      for (const [i, key] of NINE.entries()) expect(await keyv.set(key, i)).toBe(true);
+      expect(await keyv.getMany(NINE)).toEqual(NINE.map((_, i) => i));
+      expect(await store.physicalKey('text:with space')).toMatch(/^text:#sha256:[A-Za-z0-9_-]{43}$/);
+      expect(await store.physicalKey('text:ünïcødé')).toMatch(/^text:[0-9a-z]+:ünïcødé$/);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 const anyKeys = anyKey();
 const LINE = /^[\x21-\x7e\x80-\xff]+( [\x21-\x7e\x80-\xff]+)*$/;
 
