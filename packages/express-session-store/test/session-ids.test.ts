@@ -31,7 +31,7 @@ let store: MemkitStore;
 
 beforeAll(async () => {
   mc = await startMemcached({ memoryMb: 16 });
-  store = new MemkitStore({ servers: [mc.address], prefix: 'ids:' });
+  store = new MemkitStore({ servers: [mc.address], keyPrefix: 'ids:' });
 });
 afterAll(async () => {
   await store?.close();
@@ -51,7 +51,7 @@ describe('any session ID', () => {
   });
 
   test('all/ids list the IDs that can be named, length counts every session, clear deletes every one', async () => {
-    const s = new MemkitStore({ servers: [mc.address], prefix: 'list:' });
+    const s = new MemkitStore({ servers: [mc.address], keyPrefix: 'list:' });
     try {
       for (const [i, sid] of NINE.entries()) await set(s, sid, sessionFor(60_000, { i }));
       const named = NINE.slice(0, 6); // the three long IDs are stored in the digest form
@@ -70,7 +70,7 @@ describe('any session ID', () => {
 
   test('a client with its own keyPrefix: the prefix counts, and listing finds the sessions', async () => {
     const client = new Client({ servers: [mc.address], keyPrefix: 'tenant-1:' });
-    const s = new MemkitStore({ client, prefix: 's:' });
+    const s = new MemkitStore({ client, keyPrefix: 's:' });
     try {
       await set(s, 'k'.repeat(240), sessionFor(60_000, { long: true }));
       await set(s, 'short id', sessionFor(60_000, { long: false }));
