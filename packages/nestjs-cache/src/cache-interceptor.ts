@@ -94,6 +94,11 @@ export class MemkitCacheInterceptor extends CacheInterceptor {
     super(cacheManager, reflector);
   }
 
+  /**
+   * `CacheInterceptor.intercept` with the miss path going through the
+   * cluster-wide `wrap()`: uncacheable requests pass through, hits answer
+   * from memcached, and a miss runs the handler in one request of the cluster.
+   */
   override async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const key = await this.trackBy(context);
     if (!key) return next.handle();
