@@ -407,6 +407,7 @@ export class Client extends EventEmitter {
 
   private checked<T>(method: string, kind: CallKind, opts: unknown, fn: () => Promise<T>): Promise<T> {
     try {
+      // A withKeyOptions view is closed when the client it came from is.
       if (this.root.closed) throw new MemkitError('ERR_CLIENT_CLOSED', `${method}: the client is closed`);
       checkCallOptions(method, kind, opts);
       return fn();
