@@ -1,10 +1,10 @@
 /**
- * The Express app: `GET /api/report/:id` is slow to build and cached through
- * Keyv (on @memkit/keyv) with stampede protection; every response says
- * whether it was a hit, a miss or shared, and how long it took (JSON body,
- * `X-Cache` and `Server-Timing` headers, one log line).
+ * The Express app: `GET /api/report/:id?…` is slow to build and cached by its
+ * URL (query string included, any length) through Keyv on @memkit/keyv, with
+ * one load per URL across every instance; every response says whether it was
+ * a hit, a miss or shared, and how long it took (JSON body, `X-Cache` and
+ * `Server-Timing` headers, one log line), and each load is logged and counted.
  */
-import type { Client } from '@memkit/client';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Keyv } from 'keyv';
 import { ReadThrough } from './read-through';
@@ -15,8 +15,6 @@ import { homePage, type RequestRow } from './views';
 export interface AppOptions {
   /** The cache: a Keyv whose store is a `KeyvMemkit`. */
   keyv: Keyv;
-  /** The memcached client (for the cross-process load lock). */
-  client: Client;
   /** How long building a report takes, in ms. Default 500. */
   slowMs?: number;
   /** How long reports stay cached, in ms. Default 60 000. */
@@ -46,24 +44,26 @@ export function createApp(options: AppOptions): { app: Express; stats: AppStats 
   const slowMs = options.slowMs ?? 500;
   const namespace = options.keyv.namespace ?? 'keyv';
   const stats: AppStats = { hits: 0, misses: 0, shared: 0, loads: 0, recent: [] };
-  const cache = new ReadThrough({
-    keyv: options.keyv,
-    client: options.client,
-    lockPrefix: `${namespace}:lock:`,
-    ttlMs: options.ttlMs ?? 60_000,
-  });
-  const loadReport = (id: string): Promise<Report> => {
+  const cache = new ReadThrough({ keyv: options.keyv, ttlMs: options.ttlMs ?? 60_000 });
+  const loadReport = (id: string, query: string, url: string): Promise<Report> => {
     stats.loads++;
-    return buildReport(id, slowMs);
+    options.log?.(`LOAD ${url.length > 80 ? `${url.slice(0, 77)}...` : url} (loads: ${stats.loads})`);
+    return buildReport(id, query, slowMs);
   };
 
   const app = express();
   app.disable('x-powered-by');
 
   app.get('/', (_req, res) => {
-    res
-      .type('html')
-      .send(homePage({ namespace, slowMs, backend: options.backend ?? 'memcached', rows: stats.recent }));
+    res.type('html').send(
+      homePage({
+        namespace,
+        slowMs,
+        backend: options.backend ?? 'memcached',
+        rows: stats.recent,
+        loads: stats.loads,
+      }),
+    );
   });
 
   app.get('/api/report/:id', async (req, res) => {
@@ -73,14 +73,19 @@ export function createApp(options: AppOptions): { app: Express; stats: AppStats 
       return;
     }
     const start = performance.now();
-    const { value, status } = await cache.get(`report:${id}`, () => loadReport(id));
+    // The cache key is the URL: every query string is its own entry, however long.
+    const url = req.originalUrl;
+    const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+    const { value, status } = await cache.get(url, () => loadReport(id, query, url));
     const ms = performance.now() - start;
     if (status === 'hit') stats.hits++;
     else if (status === 'miss') stats.misses++;
     else stats.shared++;
-    stats.recent.unshift({ at: new Date().toISOString(), path: req.path, cache: status, ms });
+    stats.recent.unshift({ at: new Date().toISOString(), path: url, cache: status, ms });
     stats.recent.length = Math.min(stats.recent.length, RECENT);
-    options.log?.(`GET ${req.path} ${status.toUpperCase().padEnd(6)} ${ms.toFixed(1)} ms`);
+    options.log?.(
+      `GET ${url.length > 80 ? `${url.slice(0, 77)}...` : url} ${status.toUpperCase().padEnd(6)} ${ms.toFixed(1)} ms`,
+    );
     res.set('X-Cache', status.toUpperCase());
     res.set('Server-Timing', `cache;desc="${status}";dur=${ms.toFixed(1)}`);
     res.json({ report: value, cache: status, ms: Number(ms.toFixed(1)) });

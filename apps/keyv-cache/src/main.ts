@@ -4,7 +4,7 @@
  * URL. `pnpm --filter keyv-cache start` runs this file.
  */
 import type { AddressInfo } from 'node:net';
-import { createKeyv, type KeyvMemkit } from '@memkit/keyv';
+import { createKeyv } from '@memkit/keyv';
 import { choosePort, listenHttp, runWhenMain, startBackend, urlOf } from '@memkit/sample-kit';
 import type { Keyv } from 'keyv';
 import { createApp } from './app';
@@ -61,7 +61,6 @@ export async function startKeyvCache(options: StartOptions = {}): Promise<Runnin
   try {
     const { app } = createApp({
       keyv,
-      client: (keyv.store as unknown as KeyvMemkit).client,
       slowMs,
       backend,
       log: (line) => log(`  ${line}`),

@@ -19,11 +19,13 @@ export function homePage(options: {
   slowMs: number;
   backend: string;
   rows: RequestRow[];
+  /** How often this instance ran the slow loader. */
+  loads: number;
 }): string {
   const rows = options.rows
     .map(
       (r) =>
-        `<tr class="${r.cache}"><td>${escapeHtml(r.at.slice(11, 23))}</td><td>${escapeHtml(r.path)}</td><td>${r.cache}</td><td>${r.ms.toFixed(1)} ms</td></tr>`,
+        `<tr class="${r.cache}"><td>${escapeHtml(r.at.slice(11, 23))}</td><td>${escapeHtml(r.path.length > 60 ? `${r.path.slice(0, 57)}...` : r.path)}</td><td>${r.cache}</td><td>${r.ms.toFixed(1)} ms</td></tr>`,
     )
     .join('\n');
   return `<!doctype html>
@@ -39,11 +41,15 @@ tr.shared td:nth-child(3){color:#9a6700;font-weight:600}
 <h1>keyv-cache</h1>
 <p>A slow endpoint (<code>${options.slowMs} ms</code> per build) cached through
 <a href="https://keyv.org">Keyv</a> and <code>@memkit/keyv</code> in namespace <code>${escapeHtml(options.namespace)}</code>
-on ${escapeHtml(options.backend)}. Concurrent misses on one key run the loader once
-(<b>miss</b> for the caller that loaded, <b>shared</b> for those that waited for it).</p>
+on ${escapeHtml(options.backend)}, keyed by URL (query string included, any length). Concurrent
+misses on one URL run the loader once, in this instance and across every instance on the same
+memcached (<b>miss</b> for the request that loaded, <b>shared</b> for those that joined it here,
+<b>hit</b> for the cache, also after waiting for another instance's load).</p>
+<p id="loads">The slow loader ran <b>${options.loads}</b> time${options.loads === 1 ? '' : 's'} in this instance.</p>
 <p>
 <button id="one">GET /api/report/hot</button>
 <button id="burst">20 concurrent requests</button>
+<button id="long">GET a 1 KB URL</button>
 <button id="clear">Clear the namespace</button>
 </p>
 <table><thead><tr><th>time</th><th>path</th><th>cache</th><th>latency</th></tr></thead>
@@ -56,6 +62,8 @@ const reload = () => location.reload();
 document.getElementById('one').onclick = () => get('/api/report/hot').then(reload);
 document.getElementById('burst').onclick = () =>
   Promise.all(Array.from({ length: 20 }, () => get('/api/report/hot'))).then(reload);
+document.getElementById('long').onclick = () =>
+  get('/api/report/hot?q=' + 'long-query-'.repeat(90)).then(reload);
 document.getElementById('clear').onclick = () => fetch('/api/clear', { method: 'POST' }).then(reload);
 </script>
 </body></html>

@@ -1,11 +1,11 @@
 /**
  * End to end with supertest against a real memcached: first request misses,
  * the second hits, 20 concurrent cold requests run the slow loader once (and
- * so do two app instances racing on one key), clear() forces a reload; and
- * the started app on its embedded @memkit/server.
+ * so do two app instances with their own clients racing on one URL, a 1 KB
+ * URL included), every query string is its own entry, clear() forces a
+ * reload; and the started app on its embedded @memkit/server.
  */
-import { Client } from '@memkit/client';
-import { createKeyv, type KeyvMemkit } from '@memkit/keyv';
+import { createKeyv } from '@memkit/keyv';
 import { type MemcachedInstance, startMemcached } from '@memkit/testing';
 import type { Keyv } from 'keyv';
 import request from 'supertest';
@@ -26,11 +26,10 @@ afterAll(async () => {
 });
 
 /** An app instance with its own client and Keyv, as a separate process would have. */
-function instance(namespace: string) {
+function instance(namespace: string, log?: (line: string) => void) {
   const keyv = createKeyv([memcached.address], { namespace });
   opened.push(keyv);
-  const client = (keyv.store as unknown as KeyvMemkit).client;
-  return createApp({ keyv, client, slowMs: SLOW_MS });
+  return createApp({ keyv, slowMs: SLOW_MS, ...(log ? { log } : {}) });
 }
 
 describe('GET /api/report/:id', () => {
@@ -64,15 +63,36 @@ describe('GET /api/report/:id', () => {
     expect(stats.loads).toBe(1);
   });
 
-  it('two app instances racing on one cold key load it once between them (lock in memcached)', async () => {
-    const a = instance('e2e-race');
-    const b = instance('e2e-race');
-    const responses = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => request(i % 2 === 0 ? a.app : b.app).get('/api/report/race')),
-    );
-    expect(a.stats.loads + b.stats.loads).toBe(1);
-    expect(new Set(responses.map((r) => r.body.report.builtAt)).size).toBe(1);
-    expect(responses.filter((r) => r.body.cache === 'miss')).toHaveLength(1);
+  it.each([
+    ['a short URL', '/api/report/race'],
+    ['a 1 KB URL', `/api/report/race?q=${'long-query-'.repeat(90)}`],
+  ])(
+    'two app instances racing on %s load it once between them (memcached elects the loader)',
+    async (_, url) => {
+      const lines: string[] = [];
+      const a = instance('e2e-race', (l) => lines.push(l));
+      const b = instance('e2e-race', (l) => lines.push(l));
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => request(i % 2 === 0 ? a.app : b.app).get(url)),
+      );
+      expect(a.stats.loads + b.stats.loads).toBe(1);
+      expect(lines.filter((l) => l.startsWith('LOAD '))).toHaveLength(1);
+      expect(new Set(responses.map((r) => r.body.report.builtAt)).size).toBe(1);
+      expect(responses.filter((r) => r.body.cache === 'miss')).toHaveLength(1);
+      // The instance that did not load shows 0 loads on its page.
+      const idle = a.stats.loads === 0 ? a.app : b.app;
+      expect((await request(idle).get('/')).text).toContain('The slow loader ran <b>0</b> times');
+    },
+  );
+
+  it('keys by URL: each query string is its own entry', async () => {
+    const { app, stats } = instance('e2e-query');
+    const eu = await request(app).get('/api/report/q?region=eu').expect(200);
+    const us = await request(app).get('/api/report/q?region=us').expect(200);
+    expect([eu.body.cache, us.body.cache]).toEqual(['miss', 'miss']);
+    expect(eu.body.report.query).toBe('region=eu');
+    expect((await request(app).get('/api/report/q?region=eu')).body.report).toEqual(eu.body.report);
+    expect(stats.loads).toBe(2);
   });
 
   it('clear() empties the namespace: the next request loads again', async () => {
@@ -103,11 +123,9 @@ describe('GET /api/report/:id', () => {
     const keyv = createKeyv(['127.0.0.1:1'], { namespace: 'down' });
     keyv.on('error', () => undefined);
     opened.push(keyv);
-    const client = new Client({ servers: ['127.0.0.1:1'] });
-    const { app } = createApp({ keyv, client, slowMs: 1 });
+    const { app } = createApp({ keyv, slowMs: 1 });
     const res = await request(app).get('/api/report/x').expect(503);
     expect(res.body).toEqual({ error: 'cache unavailable', code: 'ERR_CONNECT' });
-    await client.close();
   });
 });
 
@@ -138,7 +156,7 @@ describe('startKeyvCache', () => {
       expect(running.embedded).toBe(false);
       const base = running.url.replace(/\/$/, '');
       expect((await request(base).get('/api/report/m')).body.cache).toBe('miss');
-      expect(await running.keyv.get('report:m')).toMatchObject({ id: 'm' });
+      expect(await running.keyv.get('/api/report/m')).toMatchObject({ id: 'm' });
     } finally {
       await running.close();
     }

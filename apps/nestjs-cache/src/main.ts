@@ -54,7 +54,7 @@ export async function startNestjsCache(options: StartOptions = {}): Promise<Runn
   let app: INestApplication | undefined;
   try {
     app = await NestFactory.create(
-      AppModule.forRoot({ servers, slowMs: options.slowMs ?? numberEnv('SLOW_MS') }),
+      AppModule.forRoot({ servers, slowMs: options.slowMs ?? numberEnv('SLOW_MS'), log }),
       { logger: options.logLevels ?? ['error', 'warn'] },
     );
     const port = await choosePort(explicitPort, DEFAULT_PORT, host, () =>
@@ -65,6 +65,9 @@ export async function startNestjsCache(options: StartOptions = {}): Promise<Runn
     const url = urlOf(host, address.port);
     log(`nestjs-cache: ${url}`);
     log(`  try ${url}products/1 (slow once, then from memcached), ${url}stats and ${url}health`);
+    log(
+      `  and ${url}products/search?q=espresso (any query length; one search per cold query across instances)`,
+    );
     log(
       embedded
         ? `  cache in an embedded @memkit/server at ${embedded.address} (set MEMCACHED_SERVERS to use memcached)`

@@ -8,6 +8,8 @@ export interface AppOptions {
   servers: string[];
   /** How long a product lookup pretends to take, in ms. Default 500. */
   slowMs?: number;
+  /** Where the app logs each slow search it runs. Default: nowhere. */
+  log?: (line: string) => void;
 }
 
 /** Injection token of the resolved {@link AppOptions}. */

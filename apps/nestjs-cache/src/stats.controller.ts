@@ -43,6 +43,6 @@ export class StatsController {
       picked.hit_ratio = lookups === 0 ? 0 : Math.round((hits / lookups) * 1000) / 1000;
       servers[address] = picked;
     }
-    return { servers, app: { slowLookups: this.products.lookups } };
+    return { servers, app: { slowLookups: this.products.lookups, slowSearches: this.products.searches } };
   }
 }

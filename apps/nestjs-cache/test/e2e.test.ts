@@ -86,6 +86,65 @@ describe('GET /products/:id', () => {
   });
 });
 
+describe('GET /products/search (long query strings, one search per cluster)', () => {
+  const longQuery = `${'espresso '.repeat(60)}machine`; // ~550 bytes: far over memcached's 250
+
+  it('caches a long query string under its digest key, with the route TTL', async () => {
+    const searches = products.searches;
+    const url = `/products/search?q=${encodeURIComponent(longQuery)}`;
+    const first = await timed(url);
+    expect(first.body.results.map((p: { name: string }) => p.name)).toEqual(['Espresso machine']);
+    const second = await timed(url);
+    expect(second.body).toEqual(first.body);
+    expect(second.ms).toBeLessThan(SLOW_MS);
+    expect(products.searches).toBe(searches + 1);
+    const key = await physicalKey(url);
+    expect(key).toMatch(/^nestjs-cache:#sha256:[A-Za-z0-9_-]{43}$/);
+    // @CacheTTL(30_000) + @CacheStaleTTL(60_000): the entry lives 90 s.
+    expect(await raw().ttl(key)).toBeOneOf([89, 90]);
+  });
+
+  it('runs the slow search once for 20 concurrent cold requests, in one app', async () => {
+    const searches = products.searches;
+    const url = `/products/search?q=${encodeURIComponent(`grinder ${'burr '.repeat(80)}`)}`;
+    const responses = await Promise.all(Array.from({ length: 20 }, () => http().get(url).expect(200)));
+    expect(products.searches).toBe(searches + 1);
+    expect(new Set(responses.map((r) => r.body.computedAt)).size).toBe(1);
+    expect(responses.filter((r) => r.headers['x-cache'] === 'MISS')).toHaveLength(1);
+  });
+
+  it('runs it once across two app instances with their own clients (memcached elects the loader)', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule.forRoot({ servers: [mc.address], slowMs: SLOW_MS })],
+    }).compile();
+    const other = moduleRef.createNestApplication({ logger: false });
+    await other.init();
+    try {
+      const otherProducts = other.get(ProductsService);
+      const before = products.searches + otherProducts.searches;
+      const url = `/products/search?q=${encodeURIComponent(`jug ${'milk '.repeat(70)}`)}`;
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          request((i % 2 ? other : app).getHttpServer())
+            .get(url)
+            .expect(200),
+        ),
+      );
+      expect(products.searches + otherProducts.searches).toBe(before + 1);
+      expect(new Set(responses.map((r) => r.body.computedAt)).size).toBe(1);
+      const stats = [await http().get('/stats'), await request(other.getHttpServer()).get('/stats')];
+      expect(stats.map((r) => r.body.app.slowSearches)).toEqual([products.searches, otherProducts.searches]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('rejects a missing query without caching anything', async () => {
+    await http().get('/products/search').expect(400);
+    await http().get('/products/search?q=').expect(400);
+  });
+});
+
 describe('POST /products/:id', () => {
   it('invalidates the cached product and list', async () => {
     const before = (await timed('/products/3')).body;

@@ -39,6 +39,14 @@ describe('startNestjsCache', () => {
       expect(second.body).toEqual(first.body);
       const health = await request(running.url).get('health').expect(200);
       expect(health.body.details.memcached.status).toBe('up');
+
+      // The one-search-per-query behaviour shows in the log: one line for 10 concurrent cold requests.
+      const search = `products/search?q=${'espresso%20'.repeat(40)}machine`;
+      const bodies = await Promise.all(
+        Array.from({ length: 10 }, () => request(running.url).get(search).expect(200)),
+      );
+      expect(new Set(bodies.map((r) => r.body.computedAt)).size).toBe(1);
+      expect(lines.filter((l) => l.startsWith('  search ran for q='))).toHaveLength(1);
     } finally {
       await running.close();
     }

@@ -20,6 +20,8 @@ import { type CasResult, retrieve } from './commands/retrieval';
 import { flushAll, metadump, stats, version } from './commands/server';
 import { type SetOptions, type StoreKind, store } from './commands/storage';
 import { Context } from './context';
+import type { KeyMapping, MappedKey } from './key-mapping';
+import { type KeyOptions, keyOptionsView } from './key-options';
 import { type ClientOptions, type CommandOptions, resolveOptions } from './options';
 import { createDefaultSerializer } from './serialization/index';
 import { type Hits, traceCall, tracingCalls } from './tracing';
@@ -40,6 +42,8 @@ import { type Hits, traceCall, tracingCalls } from './tracing';
  */
 export class Client extends EventEmitter {
   private readonly ctx: Context;
+  /** The client that owns the connections: itself, or the client a `withKeyOptions` view came from. */
+  private readonly root: Client = this;
   private closed = false;
   /** The graceful close under way, if any. */
   private closing: Promise<void> | undefined;
@@ -279,9 +283,49 @@ export class Client extends EventEmitter {
     return this.ctx.cluster.poolFor(this.ctx.key(key, undefined, true).route).node.address;
   }
 
+  /**
+   * The memcached key this client sends for `key`: the prefix applied and,
+   * with `keyMapping: 'auto'`, mapped (see `mapKey`). With `'strict'` it
+   * throws `ERR_KEY_INVALID` for a key the client would reject.
+   */
+  mappedKey(key: string): MappedKey {
+    if (typeof key !== 'string') {
+      throw new MemkitError('ERR_KEY_INVALID', `a key must be a string, got ${typeof key}`);
+    }
+    const w = this.ctx.key(key, undefined, true);
+    return 'form' in w ? (w as MappedKey) : { form: 'text', wire: w.wire, base64: false, route: w.route };
+  }
+
   /** Server addresses, in configuration order. */
   get servers(): string[] {
     return this.ctx.cluster.nodes.map((n) => n.address);
+  }
+
+  /** The prefix added to every key (`keyPrefix` option). */
+  get keyPrefix(): string {
+    return this.ctx.options.keyPrefix;
+  }
+
+  /** How string keys are treated (`keyMapping` option): `'strict'` or `'auto'`. */
+  get keyMapping(): KeyMapping {
+    return this.ctx.options.keyMapping;
+  }
+
+  /**
+   * A view of this client with other key handling: it shares the connections,
+   * serializer, options and events of this client, and differs only in
+   * `keyPrefix` (which replaces this client's; extend it with
+   * `client.keyPrefix + 'more:'`) and/or `keyMapping`. Views are cheap; closing
+   * one closes the shared connections, like closing the client.
+   *
+   * @example
+   * const anyKey = client.withKeyOptions({ keyMapping: 'auto' });
+   * await anyKey.set('a key with spaces', 1); // sent as a binary key
+   */
+  withKeyOptions(options: KeyOptions): Client {
+    const view = Object.create(this) as Client;
+    (view as unknown as { ctx: Context }).ctx = keyOptionsView(this.ctx, options);
+    return view;
   }
 
   /**
@@ -297,6 +341,8 @@ export class Client extends EventEmitter {
    * graceful close cuts it short. `await using` closes gracefully.
    */
   close(options?: CloseOptions): Promise<void> {
+    // A withKeyOptions view shares its client's connections: closing it closes them.
+    if (this.root !== this) return this.root.close(options);
     try {
       checkCloseOptions(options);
     } catch (err) {
@@ -370,7 +416,8 @@ export class Client extends EventEmitter {
 
   /** Throws ERR_CLIENT_CLOSED once `close()` began, or the error of an invalid options argument. */
   private check(method: string, kind: CallKind, opts: unknown): void {
-    if (this.closed) throw new MemkitError('ERR_CLIENT_CLOSED', `${method}: the client is closed`);
+    // A withKeyOptions view is closed when the client it came from is.
+    if (this.root.closed) throw new MemkitError('ERR_CLIENT_CLOSED', `${method}: the client is closed`);
     checkCallOptions(method, kind, opts);
   }
 }

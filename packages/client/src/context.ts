@@ -9,6 +9,7 @@ import type { Cluster } from './cluster/cluster';
 import type { ServerPool } from './connection/pool';
 import type { Request } from './connection/request';
 import { traceCommand, tracingCommands } from './diagnostics';
+import { mapKey } from './key-mapping';
 import { toWireKey, type WireKey } from './keys';
 import type { CommandOptions, ResolvedOptions } from './options';
 import type { Serializer } from './serialization/index';
@@ -16,6 +17,8 @@ import { traceRequest, tracingCalls } from './tracing';
 
 export class Context {
   readonly meta: boolean;
+  /** `keyMapping: 'auto'`: string keys are mapped (key-mapping.ts) instead of validated. */
+  readonly mapKeys: boolean;
 
   constructor(
     readonly options: ResolvedOptions,
@@ -23,11 +26,21 @@ export class Context {
     readonly cluster: Cluster,
   ) {
     this.meta = options.protocol === 'meta';
+    this.mapKeys = options.keyMapping === 'auto';
   }
 
-  /** Wire key with the client prefix (or `prefix` when given); see `toWireKey` on validation. */
+  /**
+   * Wire key with the client prefix (or `prefix` when given); see `toWireKey`
+   * on validation. With `keyMapping: 'auto'`, string keys are mapped instead.
+   */
   key(key: string | Uint8Array, prefix = this.options.keyPrefix, validate = false): WireKey {
+    if (this.mapKeys && typeof key === 'string') return mapKey(key, { prefix, binaryKeys: this.meta });
     return toWireKey(key, prefix, this.meta, validate);
+  }
+
+  /** A context sharing this one's cluster and serializer, with other resolved options. */
+  derive(options: ResolvedOptions): Context {
+    return new Context(options, this.serializer, this.cluster);
   }
 
   /**

@@ -25,6 +25,15 @@ export type { MultiOptions } from './commands/multi';
 export type { CasResult } from './commands/retrieval';
 export type { SetOptions } from './commands/storage';
 export type { CommandMessage, ConnectionMessage } from './diagnostics';
+export {
+  DIGEST_MARKER,
+  type KeyMapping,
+  MAX_BINARY_KEY_BYTES,
+  type MapKeyOptions,
+  type MappedKey,
+  mapKey,
+} from './key-mapping';
+export type { KeyOptions } from './key-options';
 export type {
   AuthOptions,
   ClientOptions,

@@ -8,6 +8,7 @@
  */
 import { validateKey } from '@memkit/protocol';
 import type { NodeLocator, ServerNode } from './cluster/locator';
+import type { KeyMapping } from './key-mapping';
 import {
   type Check,
   isBoolean,
@@ -131,6 +132,17 @@ export const CLIENT_OPTIONS: OptionTable = {
     default: '',
     defaultText: "`''`",
     check: checkKeyPrefix,
+  },
+  keyMapping: {
+    type: 'KeyMapping',
+    doc:
+      "How string keys are treated. `'strict'`: a key must be a valid text key (1–250 UTF-8 bytes with the prefix, " +
+      'no whitespace or control character), else the call rejects with `ERR_KEY_INVALID`, so every key is exactly ' +
+      "the key other clients (python-memcached, pylibmc) use. `'auto'`: every string is a key: valid keys stay " +
+      'exactly as they are, others are sent as binary keys or in a fixed-length digest form (see `mapKey`), in every ' +
+      'key-taking command including the multi-key ones.',
+    default: 'strict' as KeyMapping,
+    check: oneOf(['strict', 'auto']),
   },
   serializer: {
     type: 'Serializer',

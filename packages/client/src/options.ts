@@ -6,6 +6,7 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { MemkitError } from '@memkit/protocol';
 import type { NodeLocator, ServerNode } from './cluster/locator';
+import type { KeyMapping } from './key-mapping';
 import { isPlainObject, show, unknownName } from './option-checks';
 import { CLIENT_OPTIONS, OPTION_NAMES } from './option-table';
 import type { Serializer } from './serialization/index';
@@ -74,6 +75,16 @@ export interface ClientOptions {
    * Default: `''`.
    */
   keyPrefix?: string;
+  /**
+   * How string keys are treated. `'strict'`: a key must be a valid text key (1–250 UTF-8 bytes with the
+   * prefix, no whitespace or control character), else the call rejects with `ERR_KEY_INVALID`, so every
+   * key is exactly the key other clients (python-memcached, pylibmc) use. `'auto'`: every string is a
+   * key: valid keys stay exactly as they are, others are sent as binary keys or in a fixed-length digest
+   * form (see `mapKey`), in every key-taking command including the multi-key ones.
+   *
+   * Default: `'strict'`.
+   */
+  keyMapping?: KeyMapping;
   /**
    * How values become bytes + flags and back: `serialize(value)` → `{ bytes, flags }` and
    * `deserialize(bytes, flags)`.
@@ -217,6 +228,7 @@ export interface ResolvedOptions {
   servers: ServerNode[];
   protocol: 'meta' | 'text';
   keyPrefix: string;
+  keyMapping: KeyMapping;
   maxValueSize: number;
   minCompressLength: number;
   timeout: number;
@@ -261,6 +273,7 @@ export function resolveOptions(input: ClientOptions = {}): ResolvedOptions {
     servers: resolveServers(pick('servers')),
     protocol: pick('protocol'),
     keyPrefix: pick('keyPrefix'),
+    keyMapping: pick('keyMapping'),
     maxValueSize: pick('maxValueSize'),
     minCompressLength: pick('minCompressLength'),
     timeout: pick('timeout'),

@@ -40,6 +40,7 @@ const BAD: Record<keyof ClientOptions, unknown[]> = {
   ],
   protocol: ['bogus', 'META', 1],
   keyPrefix: [1, 'a b', 'x\n', 'é'.repeat(200)],
+  keyMapping: ['loose', 'AUTO', true],
   serializer: [{}, { serialize: () => 0 }, 'json'],
   minCompressLength: [-1, 1.5, '100'],
   maxValueSize: [0, 1.5, 2 ** 31, '1m'],

@@ -5,8 +5,7 @@
  * and keeps the keys under the store's prefix. It is an admin operation: its
  * cost grows with everything in the cache, not with the number of sessions.
  */
-import type { Client } from '@memkit/client';
-import { MemkitError } from '@memkit/protocol';
+import { type Client, isMemkitError, MemkitError } from '@memkit/client';
 
 /** Keys per getMulti/deleteMulti batch, so one huge listing is not one huge request. */
 export const BATCH_SIZE = 500;
@@ -21,7 +20,7 @@ export async function listKeys(client: Client, prefix: string, timeout: number):
   try {
     dump = await client.metadump({ timeout });
   } catch (err) {
-    if (err instanceof MemkitError && err.code === 'ERR_UNSUPPORTED') {
+    if (isMemkitError(err, 'ERR_UNSUPPORTED')) {
       throw new MemkitError(
         'ERR_UNSUPPORTED',
         `listing sessions (all/length/clear/ids) needs memcached's LRU crawler, which this server disables: ${err.message}`,
@@ -42,4 +41,16 @@ export function chunks<T>(items: readonly T[], size = BATCH_SIZE): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * Deletes items by their full memcached key as a walk lists them (the client's
+ * key prefix included, no mapping applied): text keys in batches, keys with
+ * bytes a text key cannot hold one by one as binary keys.
+ */
+export async function deleteRawKeys(client: Client, keys: readonly string[]): Promise<void> {
+  const raw = client.withKeyOptions({ keyPrefix: '', keyMapping: 'strict' });
+  const text = keys.filter((k) => !/[\x00-\x20\x7f]/.test(k));
+  for (const batch of chunks(text)) await raw.deleteMulti(batch);
+  for (const k of keys) if (!text.includes(k)) await raw.delete(Buffer.from(k, 'utf8'));
 }

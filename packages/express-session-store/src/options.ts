@@ -1,8 +1,7 @@
 /**
  * The options of `MemkitStore`, their documented defaults, and their checks.
  */
-import type { Client } from '@memkit/client';
-import { MemkitError } from '@memkit/protocol';
+import { type Client, MemkitError } from '@memkit/client';
 import type { SessionData } from 'express-session';
 import { type TtlOption, validateTtlOption } from './ttl';
 
@@ -27,7 +26,10 @@ export interface MemkitStoreOptions {
    * neither `client` nor `servers` is given.
    */
   servers?: ReadonlyArray<string>;
-  /** Prepended to each session ID to form the memcached key. Default `'sess:'`. */
+  /**
+   * Prepended to each session ID to form the memcached key (after the
+   * client's own `keyPrefix`). Default `'sess:'`.
+   */
   keyPrefix?: string;
   /** @deprecated The old name of `keyPrefix` (warns once). */
   prefix?: string;

@@ -2,12 +2,12 @@
  * `MemkitStore`: express-session's `Store` on memcached. It translates
  * express-session's callbacks, millisecond cookies and session IDs into
  * client calls and owns nothing else, so it cannot drift from the client:
- * hashing, failover, timeouts and the > 30 days rule live in `@memkit/client`.
+ * hashing, failover, timeouts, the > 30 days rule and the key mapping that
+ * makes any session ID a key live in `@memkit/client`.
  */
-import { Client } from '@memkit/client';
-import { MemkitError } from '@memkit/protocol';
+import { Client, DIGEST_MARKER, MemkitError } from '@memkit/client';
 import { type SessionData, Store } from 'express-session';
-import { chunks, listKeys } from './listing';
+import { chunks, deleteRawKeys, listKeys } from './listing';
 import { type MemkitStoreOptions, type ResolvedStoreOptions, resolveStoreOptions } from './options';
 import { sessionTtlMs, toTtlSeconds } from './ttl';
 
@@ -43,6 +43,8 @@ function settle<T>(work: () => Promise<T>, cb: Callback<T> | undefined): void {
  *
  * - Sessions are stored as JSON text (flags 16) under `prefix + sid`, for as
  *   long as the cookie lives (rounded up to seconds; cookies over 30 days work).
+ *   Any session ID works (custom `genid`): one that is not a valid memcached
+ *   key is sent as a binary key or in a digest form (see the README).
  * - `touch` extends the expiry in place (memcached `touch`), never rewriting the session.
  * - `all`/`length`/`clear`/`ids` walk the cache with `lru_crawler metadump`:
  *   admin operations whose cost grows with the whole cache.
@@ -66,30 +68,32 @@ export class MemkitStore extends Store {
   readonly prefix: string;
   private readonly options: ResolvedStoreOptions;
   private readonly ownsClient: boolean;
-  private readonly servers: readonly string[];
-  private walker: Client | undefined;
+  /** The client's view for session keys: prefix `client.keyPrefix + prefix`, every session ID mapped. */
+  private readonly sessions: Client;
   private walks: Promise<unknown> = Promise.resolve();
-  private closed = false;
 
   constructor(options: MemkitStoreOptions = {}) {
     super();
     this.options = resolveStoreOptions(options);
     this.prefix = this.options.prefix;
     this.ownsClient = options.client === undefined;
-    this.servers = options.servers ?? ['127.0.0.1:11211'];
-    this.client = options.client ?? new Client({ servers: this.servers });
+    this.client = options.client ?? new Client({ servers: options.servers ?? ['127.0.0.1:11211'] });
+    this.sessions = this.client.withKeyOptions({
+      keyPrefix: this.client.keyPrefix + this.prefix,
+      keyMapping: 'auto',
+    });
   }
 
   /** The session stored under `sid`, or `null` when there is none (or it expired). */
   get(sid: string, callback: (err: unknown, session?: SessionData | null) => void): void {
     settle(async () => {
       const key = this.key(sid);
-      const stored = await this.client.get(key);
+      const stored = await this.sessions.get(key);
       if (stored === undefined) return null;
       const session = this.decode(sid, stored);
       // Without a memcached TTL nothing else ends a session whose cookie has expired.
       if (this.options.disableTTL && sessionTtlMs(session, undefined) <= 0) {
-        await this.client.delete(key);
+        await this.sessions.delete(key);
         return null;
       }
       return session;
@@ -102,7 +106,7 @@ export class MemkitStore extends Store {
       const key = this.key(sid);
       const ms = sessionTtlMs(session, this.options.ttl);
       if (ms <= 0) {
-        await this.client.delete(key);
+        await this.sessions.delete(key);
         return;
       }
       let text: string;
@@ -119,14 +123,14 @@ export class MemkitStore extends Store {
           `serializer.stringify returned ${typeof text}, not a string`,
         );
       }
-      await this.client.set(key, text, { ttl: this.options.disableTTL ? 0 : toTtlSeconds(ms) });
+      await this.sessions.set(key, text, { ttl: this.options.disableTTL ? 0 : toTtlSeconds(ms) });
     }, callback);
   }
 
   /** Deletes the session (a missing one is not an error). */
   destroy(sid: string, callback?: (err?: unknown) => void): void {
     settle(async () => {
-      await this.client.delete(this.key(sid));
+      await this.sessions.delete(this.key(sid));
     }, callback);
   }
 
@@ -143,50 +147,56 @@ export class MemkitStore extends Store {
     settle(async () => {
       const key = this.key(sid);
       const ms = sessionTtlMs(session, this.options.ttl);
-      if (ms <= 0) await this.client.delete(key);
-      else await this.client.touch(key, toTtlSeconds(ms));
+      if (ms <= 0) await this.sessions.delete(key);
+      else await this.sessions.touch(key, toTtlSeconds(ms));
     }, callback);
   }
 
   /**
    * Every session of this store, keyed by session ID (the shape of
    * express-session's MemoryStore). Walks the whole cache: an admin operation.
+   * Sessions whose ID was stored in the digest form (IDs too long for a
+   * memcached key) cannot be named and are left out.
    */
   override all(callback: (err: unknown, sessions?: Record<string, SessionData> | null) => void): void {
     settle(async () => {
       const sessions: Record<string, SessionData> = {};
-      for (const batch of chunks(await this.keys())) {
-        const hits = await this.client.getMulti(batch);
-        for (const [key, stored] of hits) {
-          const sid = key.slice(this.prefix.length);
-          sessions[sid] = this.decode(sid, stored);
-        }
+      for (const batch of chunks((await this.walk()).ids)) {
+        const hits = await this.sessions.getMulti(batch);
+        for (const [sid, stored] of hits) sessions[sid] = this.decode(sid, stored);
       }
       return sessions;
     }, callback);
   }
 
-  /** How many sessions this store holds. Walks the whole cache: an admin operation. */
+  /** How many sessions this store holds (all of them). Walks the whole cache: an admin operation. */
   override length(callback: (err: unknown, length?: number) => void): void {
-    settle(async () => (await this.keys()).length, callback);
+    settle(async () => {
+      const { ids, digests } = await this.walk();
+      return ids.length + digests.length;
+    }, callback);
   }
 
   /** Deletes this store's sessions, and nothing else. Walks the whole cache: an admin operation. */
   override clear(callback?: (err?: unknown) => void): void {
     settle(async () => {
-      for (const batch of chunks(await this.keys())) await this.client.deleteMulti(batch);
+      const { ids, digests } = await this.walk();
+      for (const batch of chunks(ids)) await this.sessions.deleteMulti(batch);
+      await deleteRawKeys(this.client, digests);
     }, callback);
   }
 
-  /** The session IDs of this store (promise-based). Walks the whole cache: an admin operation. */
+  /**
+   * The session IDs of this store (promise-based). Walks the whole cache: an
+   * admin operation. IDs stored in the digest form are left out (see `all`).
+   */
   async ids(): Promise<string[]> {
-    return (await this.keys()).map((key) => key.slice(this.prefix.length));
+    return (await this.walk()).ids;
   }
 
   /** Closes the client if the store created it; a client passed in is left open. */
   async close(): Promise<void> {
-    this.closed = true;
-    if (this.ownsClient) await Promise.all([this.client.close(), this.walker?.close()]);
+    if (this.ownsClient) await this.client.close();
   }
 
   /** Closes the store (same as `close()`), for `await using`. */
@@ -195,27 +205,31 @@ export class MemkitStore extends Store {
   }
 
   private key(sid: string): string {
-    if (typeof sid !== 'string' || sid.length === 0) {
-      throw new MemkitError('ERR_KEY_INVALID', 'a session ID must be a non-empty string');
+    if (typeof sid !== 'string') {
+      throw new MemkitError('ERR_KEY_INVALID', `a session ID must be a string, got ${typeof sid}`);
     }
-    return this.prefix + sid;
+    return sid;
   }
 
   /**
-   * memcached serves `lru_crawler metadump` only on a connection that carries
-   * nothing else (a command pipelined before or after it fails, and so does
-   * the dump), while the client pipelines every caller on one socket. So a
-   * store that owns its client walks on a second client of its own, one walk
-   * at a time; a store given a `client` walks on it.
+   * This store's keys, from a walk of the whole cache (`client.metadump`, on
+   * a connection of its own): the session IDs that can be named, and the
+   * full memcached keys of sessions stored in the digest form.
    */
-  private keys(): Promise<string[]> {
-    const walk = (): Promise<string[]> => {
-      if (this.ownsClient && !this.closed) this.walker ??= new Client({ servers: this.servers });
-      return listKeys(this.walker ?? this.client, this.prefix, this.options.scanTimeout);
-    };
-    const next = this.walks.then(walk, walk);
+  private async walk(): Promise<{ ids: string[]; digests: string[] }> {
+    const head = this.client.keyPrefix + this.prefix;
+    // memcached runs one crawler request at a time (a second one gets SERVER_ERROR BUSY): one walk at a time.
+    const list = () => listKeys(this.client, head, this.options.scanTimeout);
+    const next = this.walks.then(list, list);
     this.walks = next.catch(() => undefined);
-    return next;
+    const keys = await next;
+    const ids: string[] = [];
+    const digests: string[] = [];
+    for (const key of keys) {
+      if (key.startsWith(DIGEST_MARKER, head.length)) digests.push(key);
+      else ids.push(key.slice(head.length));
+    }
+    return { ids, digests };
   }
 
   private decode(sid: string, stored: unknown): SessionData {

@@ -4,7 +4,7 @@
  * whole seconds memcached wants. Pure functions, so the rounding and the
  * "already expired" rule are table-tested without a server.
  */
-import { MemkitError } from '@memkit/protocol';
+import { MemkitError } from '@memkit/client';
 import type { SessionData } from 'express-session';
 
 /** One day in milliseconds: the TTL of a session whose cookie has no expiry. */

@@ -224,7 +224,12 @@ describe('all / length / clear / ids with other keys in the same memcached', () 
   test('listing while other requests run on the store: every call succeeds', async () => {
     const busy = new MemkitStore({ servers: [mc.address], keyPrefix: 'busy:' });
     try {
-      for (const sid of ['a', 'b']) await set(busy, sid, sessionFor(60_000, { sid }));
+      // a and b are read and written during the walks; c and d are left alone. memcached's crawler
+      // is no snapshot: it can miss an item that was just read, touched or rewritten (measured with
+      // a plain client on memcached 1.6.18: a get racing lru_crawler metadump hides its key about a
+      // third of the time, and after a get + touch + set a dump can leave one out for a while), so
+      // only the quiet sessions must always be listed.
+      for (const sid of ['a', 'b', 'c', 'd']) await set(busy, sid, sessionFor(60_000, { sid }));
       for (let round = 0; round < 5; round++) {
         const [n, got, sessions, n2] = await Promise.all([
           length(busy),
@@ -234,11 +239,15 @@ describe('all / length / clear / ids with other keys in the same memcached', () 
           touch(busy, 'b', sessionFor(60_000)),
           set(busy, 'a', sessionFor(60_000, { sid: 'a', round })),
         ]);
-        expect(n).toBe(2);
-        expect(n2).toBe(2);
+        for (const count of [n, n2]) {
+          expect(count).toBeGreaterThanOrEqual(2);
+          expect(count).toBeLessThanOrEqual(4);
+        }
         expect(got).toMatchObject({ sid: 'a' });
-        expect(Object.keys(sessions).sort()).toEqual(['a', 'b']);
+        expect(Object.keys(sessions)).toEqual(expect.arrayContaining(['c', 'd']));
+        expect(sessions.c).toMatchObject({ sid: 'c' });
       }
+      for (const [sid, session] of Object.entries(await all(busy))) expect(session).toMatchObject({ sid });
     } finally {
       await busy.close();
     }
@@ -267,8 +276,8 @@ describe('all / length / clear / ids with other keys in the same memcached', () 
 });
 
 describe('errors reach the callback', () => {
-  test('an invalid session ID is ERR_KEY_INVALID, before anything is sent', async () => {
-    for (const sid of ['has space', 'line\nbreak', '', 'x'.repeat(300)]) {
+  test('a session ID that is not a string is ERR_KEY_INVALID, before anything is sent (any string works: session-ids.test.ts)', async () => {
+    for (const sid of [undefined, 42, null, { toString: () => 'x' }] as unknown as string[]) {
       expect(await errorOf((cb) => store.get(sid, cb))).toMatchObject({ code: 'ERR_KEY_INVALID' });
       expect(await errorOf((cb) => store.set(sid, sessionFor(1000), cb))).toMatchObject({
         code: 'ERR_KEY_INVALID',

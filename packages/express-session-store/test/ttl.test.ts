@@ -1,4 +1,4 @@
-import { MemkitError } from '@memkit/protocol';
+import { MemkitError } from '@memkit/client';
 import type { SessionData } from 'express-session';
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_TTL_MS, sessionTtlMs, toTtlSeconds, validateTtlOption } from '../src/ttl';

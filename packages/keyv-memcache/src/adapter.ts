@@ -2,19 +2,21 @@
  * `KeyvMemkit`: the Keyv storage adapter. It translates Keyv's conventions
  * (namespaced keys, TTLs in ms or absolute expiry, boolean results) into
  * @memkit/client calls and leaves everything else to the client: batching,
- * serialization of what Keyv hands over, compression, cluster routing.
+ * serialization of what Keyv hands over, compression, cluster routing, and
+ * the key mapping that makes every string a key (keys.ts).
  *
- * Every operation reads the namespace generation (generation.ts) in the same
+ * Every operation reads the namespace generation (namespace.ts) in the same
  * batch as its own keys, so it costs one round trip; only after a clear()
  * elsewhere does it take a second one, at the new generation.
  */
-import { EventEmitter } from 'node:events';
-import type { Client } from '@memkit/client';
-import { Generation } from './generation';
-import { dataKey, generationKey, generationPrefix, stripNamespace } from './keys';
-import { type ClientSource, type KeyvMemkitOptions, resolveClient } from './options';
-import { expiresToSeconds, ttlMsToSeconds } from './ttl';
 
+import { Buffer } from 'node:buffer';
+import { EventEmitter } from 'node:events';
+import type { Client, Loader } from '@memkit/client';
+import { dataKey, stripNamespace } from './keys';
+import { NamespaceScope } from './namespace';
+import { type ClientSource, type KeyvMemkitOptions, resolveClient } from './options';
+import { expiresToSeconds, msToSeconds, ttlMsToSeconds } from './ttl';
 /** An entry of `setMany`: Keyv 5 passes a relative `ttl` (ms), Keyv 6 an absolute `expires` (Unix ms). */
 export interface KeyvMemkitEntry {
   /** The key, as Keyv hands it over. */
@@ -75,6 +77,30 @@ const METHODS = [
   'iterator',
 ] as const satisfies readonly KeyvMemkitMethod[];
 
+/**
+ * Options of {@link KeyvMemkit.getOrSet}, in milliseconds like every Keyv
+ * duration (memcached gets whole seconds, rounded up).
+ */
+export interface StoreGetOrSetOptions {
+  /** Lifetime of the stored value. Default: no expiry. */
+  ttl?: number;
+  /** The last `staleTtl` ms of the lifetime: one caller refreshes while the others keep the current value. */
+  staleTtl?: number;
+  /** How long the elected loader may take before another caller may take over. Default 30 000. */
+  lockTtl?: number;
+  /** Longest wait for another caller's load before loading here. Default 5000. */
+  waitTimeout?: number;
+}
+
+const STORE_BRAND = Symbol.for('memkit.keyv.store');
+
+/** Whether `value` is a {@link KeyvMemkit}, from this copy of the package or another one. */
+export function isKeyvMemkit(value: unknown): value is KeyvMemkit {
+  return (
+    typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[STORE_BRAND] === true
+  );
+}
+
 /** Keys per `getMulti` while iterating, to bound each batch. */
 const ITERATE_BATCH = 100;
 
@@ -88,6 +114,8 @@ const ITERATE_BATCH = 100;
  * await keyv.set('1', { name: 'Ada' }, 60_000); // ttl in ms
  */
 export class KeyvMemkit extends EventEmitter {
+  /** Brand that `isKeyvMemkit` checks: holds across two copies of this package (ESM and CJS). */
+  readonly [STORE_BRAND] = true;
   /** The namespace; Keyv sets it (see {@link KeyvMemkitOptions.namespace}). */
   namespace: string | undefined;
   /** The memcached client. */
@@ -108,6 +136,7 @@ export class KeyvMemkit extends EventEmitter {
   private version: 5 | 6;
   private readonly autoVersion: boolean;
   private readonly ownsClient: boolean;
+  private current: NamespaceScope | undefined;
 
   /**
    * @param source a `Client` (never closed by the adapter), client options or
@@ -176,13 +205,14 @@ export class KeyvMemkit extends EventEmitter {
     const ttl =
       this.version === 6 ? expiresToSeconds(ttlOrExpires, Date.now()) : ttlMsToSeconds(ttlOrExpires);
     const logical = this.logicalKey(key);
-    return this.write(async (gen) => {
-      const physical = this.dataKey(gen, logical);
+    const scope = this.scope();
+    return scope.write(async (gen) => {
+      const k = dataKey(gen, logical);
       if (ttl < 0) {
-        await this.client.delete(physical);
+        await scope.keys.delete(k);
         return true;
       }
-      return this.client.set(physical, value, { ttl });
+      return scope.keys.set(k, value, { ttl });
     });
   }
 
@@ -194,30 +224,32 @@ export class KeyvMemkit extends EventEmitter {
       value: e.value,
       ttl: e.expires !== undefined ? expiresToSeconds(e.expires, now) : ttlMsToSeconds(e.ttl),
     }));
-    return this.write(async (gen) => {
-      const physical = prepared.map((e) => this.dataKey(gen, e.logical));
+    const scope = this.scope();
+    return scope.write(async (gen) => {
+      const keys = prepared.map((e) => dataKey(gen, e.logical));
       const byTtl = new Map<number, Array<[string, unknown]>>();
       prepared.forEach((e, i) => {
         const group = byTtl.get(e.ttl) ?? [];
-        group.push([physical[i]!, e.value]);
+        group.push([keys[i]!, e.value]);
         byTtl.set(e.ttl, group);
       });
       const failed = new Set<string>();
       await Promise.all(
         [...byTtl].map(async ([ttl, list]) => {
           // Already expired entries are removed, as a set of a dead value would be.
-          if (ttl < 0) await this.client.deleteMulti(list.map(([k]) => k));
-          else for (const k of await this.client.setMulti(list, { ttl })) failed.add(k);
+          if (ttl < 0) await scope.keys.deleteMulti(list.map(([k]) => k));
+          else for (const k of await scope.keys.setMulti(list, { ttl })) failed.add(k);
         }),
       );
-      return physical.map((k) => !failed.has(k));
+      return keys.map((k) => !failed.has(k));
     });
   }
 
   /** Deletes; `true` when the key existed. */
   async delete(key: string): Promise<boolean> {
     const logical = this.logicalKey(key);
-    return this.write((gen) => this.client.delete(this.dataKey(gen, logical)));
+    const scope = this.scope();
+    return scope.write((gen) => scope.keys.delete(dataKey(gen, logical)));
   }
 
   /**
@@ -226,10 +258,11 @@ export class KeyvMemkit extends EventEmitter {
    */
   async deleteMany(keys: string[]): Promise<boolean[] | boolean> {
     const logical = keys.map((k) => this.logicalKey(k));
-    const results = await this.write(async (gen) => {
-      const physical = logical.map((k) => this.dataKey(gen, k));
-      const missed = new Set(await this.client.deleteMulti(physical));
-      return physical.map((k) => !missed.has(k));
+    const scope = this.scope();
+    const results = await scope.write(async (gen) => {
+      const data = logical.map((k) => dataKey(gen, k));
+      const missed = new Set(await scope.keys.deleteMulti(data));
+      return data.map((k) => !missed.has(k));
     });
     return this.version === 6 ? results : results.length > 0 && results.every(Boolean);
   }
@@ -240,7 +273,32 @@ export class KeyvMemkit extends EventEmitter {
    * and unrelated keys are untouched. Never `flush_all`.
    */
   async clear(): Promise<void> {
-    await this.generation().bump();
+    await this.scope().generation.bump();
+  }
+
+  /**
+   * The stored value of `key`, or on a miss the loader's, computed ONCE
+   * across every process sharing the memcached cluster: memcached elects one
+   * caller to run `loader` (meta `mg … N`, see the client's `getOrSet`); the
+   * others wait for its value instead of running their own. `loader` must
+   * return what this store keeps (for Keyv: its encoded entry); `wrap()`
+   * does that for a Keyv. The key goes through the same namespace,
+   * generation and key mapping as `get`/`set`.
+   *
+   * If a `clear()` elsewhere moves the namespace's generation during the
+   * call, the call is repeated at the new generation (the loader may then
+   * run a second time), so a cleared value is never returned.
+   */
+  async getOrSet<T>(key: string, loader: Loader<T>, options: StoreGetOrSetOptions = {}): Promise<T> {
+    const logical = this.logicalKey(key);
+    const scope = this.scope();
+    const opts = {
+      ttl: ttlMsToSeconds(options.ttl),
+      ...(options.staleTtl ? { staleTtl: msToSeconds(options.staleTtl) } : {}),
+      ...(options.lockTtl !== undefined ? { lockTtl: msToSeconds(options.lockTtl) } : {}),
+      ...(options.waitTimeout !== undefined ? { waitTimeout: options.waitTimeout } : {}),
+    };
+    return scope.write((gen) => scope.keys.getOrSet(dataKey(gen, logical), loader, opts));
   }
 
   /** Closes the client if the adapter created it; a client passed in stays open. */
@@ -257,35 +315,51 @@ export class KeyvMemkit extends EventEmitter {
    * Yields `[key, value]` for every live key of the namespace. memcached has
    * no key listing: this walks every item of every server with
    * `lru_crawler metadump all`, so it costs O(items in the whole cache). Meant
-   * for admin tasks and tests, not for request paths.
+   * for admin tasks and tests, not for request paths. Entries stored in the
+   * digest form (keys over 250 bytes with the namespace) cannot be named
+   * (a hash does not give the key back) and are not yielded.
    */
   async *iterator(_namespace?: string): AsyncGenerator<[string, unknown], void> {
-    const head = generationPrefix(this.keyPrefix, this.namespace, await this.generation().read());
+    const scope = this.scope();
+    const gen = await scope.generation.read();
+    const head = `${scope.prefix}${gen}:`;
     const dump = await this.client.metadump();
-    const keys = Object.values(dump)
-      .flat()
-      .map((item) => item.key)
-      .filter((k) => k.startsWith(head));
-    for (let i = 0; i < keys.length; i += ITERATE_BATCH) {
-      const batch = keys.slice(i, i + ITERATE_BATCH);
-      const hits = await this.client.getMulti(batch);
-      for (const k of batch) {
-        if (hits.has(k)) yield [this.externalKey(k.slice(head.length)), hits.get(k)];
+    const logical = [
+      ...new Set(
+        Object.values(dump)
+          .flat()
+          .map((item) => item.key)
+          .filter((k) => k.startsWith(head))
+          .map((k) => k.slice(head.length)),
+      ),
+    ];
+    for (let i = 0; i < logical.length; i += ITERATE_BATCH) {
+      const batch = logical.slice(i, i + ITERATE_BATCH);
+      const keys = batch.map((k) => dataKey(gen, k));
+      const hits = await scope.keys.getMulti(keys);
+      for (const [j, k] of keys.entries()) {
+        if (hits.has(k)) yield [this.externalKey(batch[j]!), hits.get(k)];
       }
     }
   }
 
-  /** The memcached key that holds `key` right now (reads the current generation). */
+  /**
+   * The memcached key that holds `key` right now (reads the current
+   * generation), the client's key prefix included: as laid out, or its
+   * mapped form (the raw bytes of a binary key, as UTF-8; the digest form).
+   */
   async physicalKey(key: string): Promise<string> {
-    return this.dataKey(await this.generation().read(), this.logicalKey(key));
+    const scope = this.scope();
+    const { route } = scope.mapped(await scope.generation.read(), this.logicalKey(key));
+    return typeof route === 'string' ? route : Buffer.from(route).toString('utf8');
   }
 
-  private generation(): Generation {
-    return new Generation(this.client, generationKey(this.keyPrefix, this.namespace));
-  }
-
-  private dataKey(gen: string, logical: string): string {
-    return dataKey(this.keyPrefix, this.namespace, gen, logical);
+  /** The namespace's scope, rebuilt when Keyv changes the namespace. */
+  private scope(): NamespaceScope {
+    if (this.current === undefined || this.current.namespace !== this.namespace) {
+      this.current = new NamespaceScope(this.client, this.keyPrefix, this.namespace);
+    }
+    return this.current;
   }
 
   /** The key as Keyv sent it → the key inside the namespace. */
@@ -299,34 +373,7 @@ export class KeyvMemkit extends EventEmitter {
   }
 
   /** Reads keys together with the generation counter (one batch). */
-  private async read(keys: string[]): Promise<unknown[]> {
-    const generation = this.generation();
-    const logical = keys.map((k) => this.logicalKey(k));
-    const gen = await generation.current();
-    const physical = logical.map((k) => this.dataKey(gen, k));
-    const hits = await this.client.getMulti([generation.key, ...physical]);
-    const now = generation.observe(hits.get(generation.key));
-    if (now === undefined) {
-      // The counter was evicted: a re-created one starts a fresh generation with nothing in it.
-      await generation.create();
-      return keys.map(() => undefined);
-    }
-    if (now === gen) return physical.map((k) => hits.get(k));
-    const moved = logical.map((k) => this.dataKey(now, k));
-    const again = await this.client.getMulti(moved);
-    return moved.map((k) => again.get(k));
-  }
-
-  /**
-   * Runs a write at the cached generation while re-reading the counter in the
-   * same round trip; if a clear() elsewhere moved it, the write is repeated at
-   * the new generation so it is not lost in the cleared one.
-   */
-  private async write<T>(op: (gen: string) => Promise<T>): Promise<T> {
-    const generation = this.generation();
-    const gen = await generation.current();
-    const [result, raw] = await Promise.all([op(gen), this.client.get(generation.key)]);
-    const now = generation.observe(raw) ?? (await generation.create());
-    return now === gen ? result : op(now);
+  private read(keys: string[]): Promise<unknown[]> {
+    return this.scope().read(keys.map((k) => this.logicalKey(k)));
   }
 }

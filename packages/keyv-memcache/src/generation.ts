@@ -13,10 +13,9 @@
  * every adapter in the process; the adapter re-reads the counter in the same
  * batch as each operation, so a clear() from any process is seen at once.
  */
-import type { Client } from '@memkit/client';
-import { MemkitError } from '@memkit/protocol';
+import { type Client, MemkitError } from '@memkit/client';
 
-/** Per client: generation key → last generation seen (base 36). */
+/** Per client: full generation key → last generation seen (base 36). */
 const seen = new WeakMap<Client, Map<string, string>>();
 
 function cacheOf(client: Client): Map<string, string> {
@@ -50,20 +49,25 @@ export function parseGeneration(raw: unknown, key: string): string | undefined {
 /** The generation counter of one namespace on one client. */
 export class Generation {
   constructor(
+    /** The client the counter is read and written through (the namespace's view). */
     private readonly client: Client,
-    /** The memcached key of the counter. */
+    /** The counter's key, as `client` takes it. */
     readonly key: string,
+    /** Whose cache holds the last generation seen: the client that owns the connections. */
+    private readonly owner: Client,
+    /** The counter's full memcached key, which names it in that cache and in errors. */
+    private readonly fullKey: string,
   ) {}
 
   /** The last generation seen in this process, if any. */
   get cached(): string | undefined {
-    return cacheOf(this.client).get(this.key);
+    return cacheOf(this.owner).get(this.fullKey);
   }
 
   /** Records the counter value read alongside an operation; `undefined` when it is missing. */
   observe(raw: unknown): string | undefined {
-    const gen = parseGeneration(raw, this.key);
-    if (gen !== undefined) cacheOf(this.client).set(this.key, gen);
+    const gen = parseGeneration(raw, this.fullKey);
+    if (gen !== undefined) cacheOf(this.owner).set(this.fullKey, gen);
     return gen;
   }
 
@@ -88,7 +92,7 @@ export class Generation {
       const created = await this.tryCreate();
       if (created !== undefined) return created;
     }
-    throw new MemkitError('ERR_SERVER', `could not increment the namespace generation key ${this.key}`);
+    throw new MemkitError('ERR_SERVER', `could not increment the namespace generation key ${this.fullKey}`);
   }
 
   /** Creates the counter, or adopts the one another process created first. */
@@ -99,7 +103,7 @@ export class Generation {
       const gen = this.observe(await this.client.get(this.key));
       if (gen !== undefined) return gen;
     }
-    throw new MemkitError('ERR_SERVER', `could not create the namespace generation key ${this.key}`);
+    throw new MemkitError('ERR_SERVER', `could not create the namespace generation key ${this.fullKey}`);
   }
 
   private async tryCreate(): Promise<string | undefined> {

@@ -1,36 +1,37 @@
 /**
- * The physical key layout in memcached:
+ * The key layout in memcached. Each namespace is a scope, the prefix under
+ * which all its keys live:
  *
- *   data:       `${keyPrefix}${namespace}:${generation}:${key}`
- *   generation: `${keyPrefix}${namespace}:__gen`
+ *   scope:      `${clientKeyPrefix}${keyPrefix}${namespace}:`
+ *   data:       scope + `${generation}:${key}`
+ *   generation: scope + `__gen`
  *
- * The generation is a base-36 number, so it can never be `__gen` and a data
- * key can never equal a generation key. Bumping the generation (clear())
- * makes every older data key of the namespace unreachable at once.
+ * The adapter talks to memcached through a view of the client whose key
+ * prefix is the scope and whose key mapping is `'auto'`, so every string Keyv
+ * hands over is a key (mapKey in @memkit/client): a data key that is a valid
+ * memcached key stays exactly as laid out above; one with spaces or control
+ * characters is sent as a binary key (its raw bytes, meta `b` flag); one too
+ * long becomes `scope + '#sha256:' + base64url(SHA-256(scope + generation + ':' + key))`,
+ * still inside the namespace. The generation is a base-36 number, so a data
+ * key never equals the generation key or starts with the digest marker.
+ * Bumping the generation (clear()) makes every older data key unreachable.
  */
 
-/** The key under which a namespace's generation counter lives. */
-export function generationKey(keyPrefix: string, namespace: string | undefined): string {
-  return `${keyPrefix}${namespace ?? ''}:__gen`;
-}
+/** The generation counter's key inside a namespace scope. */
+export const GENERATION_KEY = '__gen';
 
-/** The start shared by every data key of one namespace generation. */
-export function generationPrefix(
+/** The scope (full key prefix) of a namespace. */
+export function namespaceScope(
+  clientKeyPrefix: string,
   keyPrefix: string,
   namespace: string | undefined,
-  generation: string,
 ): string {
-  return `${keyPrefix}${namespace ?? ''}:${generation}:`;
+  return `${clientKeyPrefix}${keyPrefix}${namespace ?? ''}:`;
 }
 
-/** The memcached key that holds `key` in `namespace` at `generation`. */
-export function dataKey(
-  keyPrefix: string,
-  namespace: string | undefined,
-  generation: string,
-  key: string,
-): string {
-  return generationPrefix(keyPrefix, namespace, generation) + key;
+/** The key, inside its namespace scope, that holds `key` at `generation`. */
+export function dataKey(generation: string, key: string): string {
+  return `${generation}:${key}`;
 }
 
 /**

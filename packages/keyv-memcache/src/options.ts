@@ -3,8 +3,7 @@
  * caller owns, or client options / a server list from which the adapter
  * builds (and later closes) its own.
  */
-import { Client, type ClientOptions } from '@memkit/client';
-import { MemkitError } from '@memkit/protocol';
+import { Client, type ClientOptions, MemkitError } from '@memkit/client';
 
 /**
  * Which Keyv storage contract the adapter follows.

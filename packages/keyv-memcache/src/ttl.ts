@@ -29,3 +29,8 @@ export function expiresToSeconds(expiresMs: number | undefined, nowMs: number): 
   if (remaining <= 0) return -1;
   return Math.ceil(remaining / 1000);
 }
+
+/** A positive duration in ms as whole memcached seconds, rounded up (at least 1). */
+export function msToSeconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}

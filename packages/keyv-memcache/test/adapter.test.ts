@@ -1,7 +1,7 @@
 /**
  * The adapter's own behaviour: one batch per multi-key call, which client it
  * closes, how it picks the Keyv contract, createKeyv, iteration with Keyv 5,
- * Keyv 5 and Keyv 6 sharing a namespace, and invalid keys.
+ * Keyv 5 and Keyv 6 sharing a namespace. Keys of every kind: any-key.test.ts.
  */
 import { Client } from '@memkit/client';
 import { Keyv as Keyv6 } from 'keyv';
@@ -155,19 +155,5 @@ describe('iterator()', () => {
         ['it5:b', 2],
       ]),
     );
-  });
-});
-
-describe('invalid keys', () => {
-  it('are rejected before sending with ERR_KEY_INVALID, and Keyv reports them as errors', async () => {
-    const store = new KeyvMemkit(backend.client, { keyvVersion: 6 });
-    await expect(store.set('has space', 'v')).rejects.toMatchObject({ code: 'ERR_KEY_INVALID' });
-    await expect(store.get('x'.repeat(300))).rejects.toMatchObject({ code: 'ERR_KEY_INVALID' });
-    const keyv = new Keyv6({ store });
-    const errors: unknown[] = [];
-    keyv.on('error', (e) => errors.push(e));
-    expect(await keyv.set('bad\r\nkey', 'v')).toBe(false);
-    expect(errors).toEqual([expect.objectContaining({ code: 'ERR_KEY_INVALID' })]);
-    expect(await keyv.set('good', 'v')).toBe(true);
   });
 });

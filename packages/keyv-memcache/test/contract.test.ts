@@ -5,7 +5,7 @@
  * the contract sees what the adapter did).
  */
 
-import { MemkitError } from '@memkit/protocol';
+import { MemkitError } from '@memkit/client';
 import {
   describeStoreContract,
   type MemcachedInstance,

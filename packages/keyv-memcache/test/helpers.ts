@@ -6,6 +6,14 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { Client } from '@memkit/client';
 import { type MemcachedInstance, rawStats, startMemcached } from '@memkit/testing';
+import { Keyv as Keyv6 } from 'keyv';
+import Keyv5 from 'keyv5';
+
+/** Both Keyv majors, for `describe.each` (Keyv 5 typed as Keyv 6: the tests use their common API). */
+export const KEYV_VERSIONS = [
+  { name: 'Keyv 5', Keyv: Keyv5 as unknown as typeof Keyv6, version: 5 },
+  { name: 'Keyv 6', Keyv: Keyv6, version: 6 },
+] as const;
 
 export interface Backend {
   memcached: MemcachedInstance;

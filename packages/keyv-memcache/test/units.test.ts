@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseGeneration } from '../src/generation';
-import { dataKey, generationKey, generationPrefix, stripNamespace } from '../src/keys';
+import { dataKey, GENERATION_KEY, namespaceScope, stripNamespace } from '../src/keys';
 import { resolveClient } from '../src/options';
 import { expiresToSeconds, ttlMsToSeconds } from '../src/ttl';
 
@@ -43,12 +43,11 @@ describe('expiresToSeconds (Keyv 6: absolute Unix ms)', () => {
 });
 
 describe('physical keys', () => {
-  it('lays out prefix, namespace, generation and key', () => {
-    expect(dataKey('app:', 'users', 'k3', 'id:1')).toBe('app:users:k3:id:1');
-    expect(generationKey('app:', 'users')).toBe('app:users:__gen');
-    expect(generationPrefix('', 'users', 'k3')).toBe('users:k3:');
-    expect(dataKey('', undefined, '1', 'a')).toBe(':1:a');
-    expect(generationKey('', undefined)).toBe(':__gen');
+  it('lays out client prefix, prefix, namespace, generation and key', () => {
+    const scope = namespaceScope('c:', 'app:', 'users');
+    expect(scope + dataKey('k3', 'id:1')).toBe('c:app:users:k3:id:1');
+    expect(scope + GENERATION_KEY).toBe('c:app:users:__gen');
+    expect(namespaceScope('', '', undefined) + dataKey('1', 'a')).toBe(':1:a');
   });
 
   it('strips only the Keyv 5 namespace prefix', () => {

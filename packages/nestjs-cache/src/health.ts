@@ -3,8 +3,7 @@
  * indicator reporting each memcached server as up or down. A separate entry
  * point so that `@nestjs/terminus` stays an optional peer.
  */
-import { Client } from '@memkit/client';
-import { isMemkitError } from '@memkit/protocol';
+import { Client, isMemkitError } from '@memkit/client';
 import { Inject, Injectable } from '@nestjs/common';
 import { type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import type { MemkitModuleOptions } from './module-definition';

@@ -1,9 +1,12 @@
 /**
  * @memkit/nestjs: a NestJS module providing a memcached `Client`, and the
- * `@nestjs/cache-manager` store. The terminus health indicator lives in
- * `@memkit/nestjs/health`, so `@nestjs/terminus` stays optional.
+ * `@nestjs/cache-manager` store, and `@MemkitCached` for service methods. The
+ * terminus health indicator lives in `@memkit/nestjs/health` and
+ * `MemkitCacheInterceptor` in `@memkit/nestjs/cache-interceptor`, so
+ * `@nestjs/terminus` and `@nestjs/cache-manager` stay optional.
  */
 export { type MemkitCacheStore, type MemkitCacheStoreOptions, memkitCacheStore } from './cache-store';
+export { MemkitCached, type MemkitCachedOptions } from './cached';
 export { InjectMemkit } from './inject';
 export { MemkitModule } from './memkit.module';
 export type {

@@ -4,6 +4,8 @@
  */
 import { Client } from '@memkit/client';
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { MemkitCachedExplorer } from './cached-explorer';
 import { MemkitConfigurableModule, type MemkitModuleOptions } from './module-definition';
 import { MEMKIT_CLIENT, MEMKIT_MODULE_OPTIONS } from './tokens';
 
@@ -14,7 +16,8 @@ import { MEMKIT_CLIENT, MEMKIT_MODULE_OPTIONS } from './tokens';
  * memcached: Client)`). The client connects lazily, on its first command, and
  * is closed in `onApplicationShutdown`, after every `onModuleDestroy` and
  * `beforeApplicationShutdown` hook has run, so those hooks can still use it and
- * `app.close()` leaves no socket or timer behind.
+ * `app.close()` leaves no socket or timer behind. It also activates
+ * `@MemkitCached` methods of the application's providers and controllers.
  *
  * @example
  * ```ts
@@ -31,7 +34,9 @@ import { MEMKIT_CLIENT, MEMKIT_MODULE_OPTIONS } from './tokens';
  * ```
  */
 @Module({
+  imports: [DiscoveryModule],
   providers: [
+    MemkitCachedExplorer,
     {
       provide: MEMKIT_CLIENT,
       useFactory: (options: MemkitModuleOptions) => new Client(options),

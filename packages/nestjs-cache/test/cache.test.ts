@@ -137,10 +137,13 @@ describe('CacheInterceptor on memcached', () => {
     );
   });
 
-  it('serves URLs too long for a memcached key uncached, without failing the request', async () => {
-    const path = `/items/${'x'.repeat(260)}`;
+  it('caches URLs too long for a memcached key, under the digest of the full key', async () => {
+    const path = `/items/${'x'.repeat(260)}?q=${'long-query-'.repeat(30)}`;
     const first = await loadsOf(path);
-    expect(await loadsOf(path)).toBe(first + 1);
+    expect(await loadsOf(path)).toBe(first);
+    const physical = await store.physicalKey(path);
+    expect(physical).toMatch(/^nest:#sha256:[A-Za-z0-9_-]{43}$/);
+    expect((await raw().get(physical))?.toString('utf8')).toContain(`"loads":${first}`);
   });
 
   it('invalidates through CACHE_MANAGER.del', async () => {

@@ -94,3 +94,21 @@ export const HOSTILE_BYTES: ReadonlyArray<HostileCase<Uint8Array>> = [
   { name: 'NUL bytes', value: new Uint8Array(1024) },
   { name: 'the empty buffer', value: new Uint8Array(0) },
 ];
+
+/**
+ * Keys applications hand a cache that memcached cannot take as they are (whitespace, a smuggled
+ * command, the empty string, a long URL, two long keys with a long common head) and two it can
+ * (non-ASCII). An adapter that takes every key (memkit issue 22) must round-trip each of them,
+ * each to its own value.
+ */
+export const UNUSUAL_KEYS: readonly string[] = [
+  'with space',
+  'tab\tkey',
+  'crlf\r\ndelete victim\r\nset victim 0 0 1\r\nX',
+  'ünïcødé',
+  'emoji 🎉 key',
+  '',
+  `https://example.com/search?q=${'u'.repeat(969)}`,
+  `${'p'.repeat(500)}${'A'.repeat(100)}`,
+  `${'p'.repeat(500)}${'B'.repeat(100)}`,
+];

@@ -1,9 +1,11 @@
 /**
  * @memkit/testing: real memcached processes for integration tests (TCP, unix socket, TLS,
  * auth; several at once; stop/kill/restart), raw-socket helpers to check server state without
- * the client under test, and a fault-injecting TCP proxy for reliability tests.
+ * the client under test, a fault-injecting TCP proxy for reliability tests and a recording proxy
+ * that shows what reached the server.
  */
-export { HOSTILE_BYTES, HOSTILE_VALUES, type HostileCase, hostileKeys } from './hostile';
+export { type AnyKeyOptions, anyKey } from './any-key';
+export { HOSTILE_BYTES, HOSTILE_VALUES, type HostileCase, hostileKeys, UNUSUAL_KEYS } from './hostile';
 export { buildMemcachedArgs, type MemcachedArgsInput } from './memcached/args';
 export { startMemcachedCluster, stopAll } from './memcached/cluster';
 export {
@@ -25,6 +27,12 @@ export { countReplies } from './memcached/reply';
 export { getFreePort } from './ports';
 export { type FaultProxy, type FaultProxyOptions, startFaultProxy } from './proxy/fault-proxy';
 export { createPrng, type FaultProxyStats, type Faults, NO_FAULTS } from './proxy/faults';
+export {
+  type RecordingProxy,
+  type RecordingProxyOptions,
+  startRecordingProxy,
+} from './proxy/recording-proxy';
+export { readmePython, requirePythonMemcache, runPython, SYSTEM_PYTHON } from './python';
 export {
   describeStoreContract,
   type ErrorEmitter,

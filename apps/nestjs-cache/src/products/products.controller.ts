@@ -1,8 +1,12 @@
 /**
- * `/products`: cached reads through `CacheInterceptor` (the request URL is the
- * cache key) and a write that invalidates the cached responses it changes.
+ * `/products`: cached reads through `MemkitCacheInterceptor` (a drop-in for
+ * `CacheInterceptor`: the request URL is the cache key, and each missing
+ * response is computed once across every instance of the app), a search
+ * route whose long query strings are cached like any other URL, and a write
+ * that invalidates the cached responses it changes.
  */
-import { CACHE_MANAGER, CacheInterceptor, CacheTTL } from '@nestjs/cache-manager';
+import { CacheStaleTTL, MemkitCacheInterceptor } from '@memkit/nestjs/cache-interceptor';
+import { CACHE_MANAGER, CacheTTL } from '@nestjs/cache-manager';
 import {
   BadRequestException,
   Body,
@@ -13,17 +17,18 @@ import {
   Param,
   ParseIntPipe,
   Post,
+  Query,
   UseInterceptors,
 } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
-import { type Product, ProductsService } from './products.service';
+import { type Product, ProductsService, type SearchResult } from './products.service';
 
 /** The cache key `CacheInterceptor` uses for a GET: its URL. */
 export const productKey = (id: number): string => `/products/${id}`;
 const LIST_KEY = '/products';
 
 @Controller('products')
-@UseInterceptors(CacheInterceptor)
+@UseInterceptors(MemkitCacheInterceptor)
 export class ProductsController {
   constructor(
     @Inject(ProductsService) private readonly products: ProductsService,
@@ -35,6 +40,19 @@ export class ProductsController {
   @CacheTTL(10_000)
   list(): Promise<Product[]> {
     return this.products.list();
+  }
+
+  /**
+   * Search; slow on a miss. Cached under its full URL (any length: URLs too
+   * long for a memcached key are stored under their SHA-256), fresh for 30 s,
+   * then served stale for up to 60 s more while ONE request refreshes it.
+   */
+  @Get('search')
+  @CacheTTL(30_000)
+  @CacheStaleTTL(60_000)
+  search(@Query('q') q?: string): Promise<SearchResult> {
+    if (typeof q !== 'string' || q.trim() === '') throw new BadRequestException('q is required');
+    return this.products.search(q);
   }
 
   /** One product; slow on a miss, cached for 30 s. Errors (404) are never cached. */

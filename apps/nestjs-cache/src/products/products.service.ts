@@ -21,15 +21,27 @@ const SEED: ReadonlyArray<Omit<Product, 'computedAt'>> = [
   { id: 3, name: 'Milk jug', price: 19 },
 ];
 
+/** What `GET /products/search` returns. */
+export interface SearchResult {
+  q: string;
+  results: Product[];
+  /** When this response was computed: it stays the same while it is served from the cache. */
+  computedAt: string;
+}
+
 @Injectable()
 export class ProductsService {
   /** How many slow lookups ran (cache misses). */
   lookups = 0;
+  /** How many slow searches ran in this process (one per cold query across every instance). */
+  searches = 0;
+  private readonly log: ((line: string) => void) | undefined;
   private readonly rows = new Map(SEED.map((p) => [p.id, { ...p }]));
   private readonly slowMs: number;
 
   constructor(@Inject(APP_OPTIONS) options: AppOptions) {
     this.slowMs = options.slowMs ?? 500;
+    this.log = options.log;
   }
 
   /** One product after the slow lookup, or `undefined`. */
@@ -46,6 +58,20 @@ export class ProductsService {
     this.lookups++;
     const computedAt = new Date().toISOString();
     return [...this.rows.values()].map((row) => ({ ...row, computedAt }));
+  }
+
+  /** Products whose name contains every word of `q` (case-insensitive), after the slow lookup. */
+  async search(q: string): Promise<SearchResult> {
+    await sleep(this.slowMs);
+    this.searches++;
+    const shown = q.length > 60 ? `${q.slice(0, 57)}...` : q;
+    this.log?.(`  search ran for q=${JSON.stringify(shown)} (searches in this process: ${this.searches})`);
+    const words = q.toLowerCase().split(/\s+/).filter(Boolean);
+    const computedAt = new Date().toISOString();
+    const results = [...this.rows.values()]
+      .filter((row) => words.every((w) => row.name.toLowerCase().includes(w)))
+      .map((row) => ({ ...row, computedAt }));
+    return { q, results, computedAt };
   }
 
   /** Changes a product's name and/or price; `undefined` when there is no such product. */

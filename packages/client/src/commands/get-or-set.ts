@@ -42,7 +42,8 @@ export interface GetOrSetOptions extends SetOptions {
 /** The loader: computes the value on a miss. */
 export type Loader<T> = () => T | Promise<T>;
 
-const inFlight = new WeakMap<Context, Map<string, Promise<unknown>>>();
+/** In-flight calls per cluster (shared by a client and its `withKeyOptions` views), by wire key. */
+const inFlight = new WeakMap<object, Map<string, Promise<unknown>>>();
 
 export function getOrSet<T>(
   ctx: Context,
@@ -51,20 +52,22 @@ export function getOrSet<T>(
   opts: GetOrSetOptions = {},
 ): Promise<T> {
   const wire = ctx.key(key);
-  let local = inFlight.get(ctx);
+  let local = inFlight.get(ctx.cluster);
   if (!local) {
     local = new Map();
-    inFlight.set(ctx, local);
+    inFlight.set(ctx.cluster, local);
   }
-  const existing = local.get(wire.wire);
+  // A base64 token can equal some text key: the two must never share a call.
+  const slot = wire.base64 ? `b ${wire.wire}` : wire.wire;
+  const existing = local.get(slot);
   if (existing) {
     noteOutcome('waited');
     return existing as Promise<T>;
   }
   const p = (ctx.meta ? metaGetOrSet(ctx, key, loader, opts) : textGetOrSet(ctx, key, loader, opts)).finally(
-    () => local.delete(wire.wire),
+    () => local.delete(slot),
   );
-  local.set(wire.wire, p);
+  local.set(slot, p);
   return p;
 }
 

@@ -20,6 +20,7 @@ import type { Context } from '../context';
 import type { WireKey } from '../keys';
 import type { CommandOptions } from '../options';
 import { batchOpaque, MetaMultiStatusRequest, reserveOpaques } from '../requests/meta';
+import { metaMultiGet } from '../requests/meta-multi-get';
 import { TextMultiGetRequest, TextStatusRequest } from '../requests/text';
 import { serializeValue } from './storage';
 
@@ -72,10 +73,12 @@ function group<K extends string | Uint8Array>(
 }
 
 /** One server's share of a getMulti: the caller's keys and their wire form, in the same order. */
-interface GetGroup {
+export interface GetGroup {
   pool: ServerPool;
   keys: string[];
   wires: string[];
+  /** Set when some wire keys are base64 (mapped binary keys): `wires[i]` is base64 where `base64[i]`. */
+  base64?: boolean[];
 }
 
 /**
@@ -88,6 +91,18 @@ function groupGetKeys(
   keys: readonly string[],
   prefix: string,
 ): { groups: GetGroup[]; failed: number; firstError: unknown } {
+  if (ctx.mapKeys) {
+    // keyMapping 'auto': a server's share holding a binary key cannot go as a text `get` line
+    // and is sent as quiet `mg` commands instead (requests/meta-multi-get.ts).
+    const { groups, failed, firstError } = group(ctx, keys, prefix);
+    const shares = groups.map(({ pool, items }) => ({
+      pool,
+      keys: items.map((it) => it.key),
+      wires: items.map((it) => it.wire.wire),
+      ...(items.some((it) => it.wire.base64) ? { base64: items.map((it) => it.wire.base64) } : {}),
+    }));
+    return { groups: shares, failed: failed.length, firstError };
+  }
   const pools = ctx.cluster.pools;
   if (pools.length === 1) {
     // Unprefixed keys go out as given: the encoder's validateKey rejects non-strings.
@@ -139,8 +154,10 @@ export async function getMulti<T>(
   if (keys.length === 0) return out;
   const { groups, failed, firstError } = groupGetKeys(ctx, keys, opts?.keyPrefix ?? ctx.options.keyPrefix);
   // Encode every group first: an invalid key must fail the call before anything is sent.
-  const requests = groups.map(
-    (g) => new TextMultiGetRequest<T>(getLines(g.wires), g.wires, g.keys, out, ctx.serializer),
+  const requests = groups.map((g) =>
+    g.base64
+      ? metaMultiGet<T>(g, out, ctx.serializer)
+      : new TextMultiGetRequest<T>(getLines(g.wires), g.wires, g.keys, out, ctx.serializer),
   );
   if (requests.length === 1 && failed === 0) return ctx.dispatch(groups[0]!.pool, requests[0]!, opts);
   const settled = await Promise.allSettled(
