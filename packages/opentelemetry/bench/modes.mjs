@@ -78,8 +78,11 @@ const drop = {
   forceFlush: async () => {},
 };
 
-/** The providers and a `setMode(mode)` that puts the process in `mode` from any other. */
-export function setupModes() {
+/**
+ * The providers and a `setMode(mode)` that puts the process in `mode` from any other
+ * (`Instrumentation`: another build of MemkitInstrumentation to compare).
+ */
+export function setupModes(Instrumentation = MemkitInstrumentation) {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const tracerAll = new TracerProvider({ spanProcessors: [new BatchSpanProcessor({ exporter: drop })] });
   const tracerSampled = new TracerProvider({
@@ -89,7 +92,7 @@ export function setupModes() {
   const meterProvider = new MeterProvider({
     readers: [new PeriodicExportingMetricReader({ exporter: drop, exportIntervalMillis: 1000 })],
   });
-  const instrumentation = new MemkitInstrumentation({ enabled: false });
+  const instrumentation = new Instrumentation({ enabled: false });
   const rawChannel = diagnostics.tracingChannel('memkit:command');
   const trivial = { start() {}, end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
 
