@@ -15,7 +15,15 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 
-export const MODES = ['uninstrumented', 'instrumented', 'sampled-1%', 'no-sdk', 'raw-subscriber'];
+export const MODES = [
+  'uninstrumented',
+  'instrumented',
+  'sampled-1%',
+  'require-parent',
+  'spans-only',
+  'no-sdk',
+  'raw-subscriber',
+];
 export const KEYS = 1000;
 export const VALUE = 'x'.repeat(100);
 
@@ -98,6 +106,7 @@ export function setupModes(Instrumentation = MemkitInstrumentation) {
 
   function setMode(mode) {
     instrumentation.disable();
+    instrumentation.setConfig({ enabled: false, requireParentSpan: mode === 'require-parent' });
     rawChannel.unsubscribe(trivial);
     switch (mode) {
       case 'uninstrumented':
@@ -110,6 +119,16 @@ export function setupModes(Instrumentation = MemkitInstrumentation) {
       case 'sampled-1%':
         instrumentation.setTracerProvider(tracerSampled);
         instrumentation.setMeterProvider(meterProvider);
+        instrumentation.enable();
+        break;
+      case 'require-parent':
+        instrumentation.setTracerProvider(tracerAll);
+        instrumentation.setMeterProvider(meterProvider);
+        instrumentation.enable();
+        break;
+      case 'spans-only':
+        instrumentation.setTracerProvider(tracerAll);
+        instrumentation.setMeterProvider(metrics.getMeterProvider());
         instrumentation.enable();
         break;
       case 'no-sdk':

@@ -7,6 +7,10 @@
 //                   drop everything
 //   sampled-1%      the same with the sampler production tracing of a hot cache would use,
 //                   ParentBased(TraceIdRatioBased(0.01)): 1 root span in 100 is recorded
+//   require-parent  the same SDK with `requireParentSpan: true`: these calls have no parent
+//                   span (no request around them), so only their metrics are recorded
+//   spans-only      every span recorded, no metrics SDK (the API's no-op meter): with
+//                   `instrumented`, splits the SDK's cost between spans and metrics
 //   no-sdk          MemkitInstrumentation enabled with no SDK at all (the API's no-op tracer
 //                   and meter): the instrumentation's own cost
 //   raw-subscriber  no instrumentation, a subscriber that does nothing on
