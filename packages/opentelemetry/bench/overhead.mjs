@@ -22,13 +22,18 @@
 // of this process) is reported: it depends much less on the neighbours' load.
 //
 // Run after building: `pnpm --filter @memkit/opentelemetry bench`
-// Knobs: BENCH_ROUNDS (default 9), BENCH_ROUND_OPS (default 60000), BENCH_CONCURRENCY (64).
+// Knobs: BENCH_ROUNDS (default 9), BENCH_ROUND_OPS (default 60000), BENCH_CONCURRENCY (64),
+// BENCH_MODES (comma-separated, default all; `uninstrumented` is always run: it is the base).
 import { Client } from '@memkit/client';
-import { KEYS, MODES, round, setupModes, startMemcached, VALUE } from './modes.mjs';
+import { MODES as ALL_MODES, KEYS, round, setupModes, startMemcached, VALUE } from './modes.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const ROUND_OPS = Number(process.env.BENCH_ROUND_OPS ?? 60000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+const chosen = process.env.BENCH_MODES?.split(',').map((m) => m.trim());
+for (const m of chosen ?? [])
+  if (!ALL_MODES.includes(m)) throw new Error(`unknown mode ${m}: one of ${ALL_MODES}`);
+const MODES = ALL_MODES.filter((m) => m === 'uninstrumented' || !chosen || chosen.includes(m));
 
 function median(xs) {
   const a = [...xs].sort((x, y) => x - y);
