@@ -399,12 +399,12 @@ export class Client extends EventEmitter {
     hits: Hits = 'none',
   ): Promise<T> {
     if (tracingCalls()) {
-      // A synchronous throw stays synchronous here: traceCall publishes it as error + end.
-      const traced = () => {
+      // A synchronous throw stays synchronous here: traceCall publishes it as error + end. (An
+      // argument, not a named closure: the build would name a named one on every call.)
+      return traceCall(method, key, keys, this.ctx.cluster.nodes, hits, () => {
         this.check(method, kind, opts);
         return fn();
-      };
-      return traceCall(method, key, keys, this.ctx.cluster.nodes, hits, traced);
+      });
     }
     try {
       this.check(method, kind, opts);

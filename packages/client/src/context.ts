@@ -57,9 +57,7 @@ export class Context {
   ): Promise<T> {
     req.deadline = performance.now() + (opts?.timeout ?? this.options.timeout);
     if (opts?.signal) req.signal = opts.signal;
-    const promise = tracingCalls()
-      ? traceRequest(pool.node, req.keyCount, () => send(pool, req, alone))
-      : send(pool, req, alone);
+    const promise = tracingCalls() ? traceRequest(pool.node, req, send, pool, alone) : send(pool, req, alone);
     if (tracingCommands()) return traceCommand(req.command, pool.node.address, req.keyCount, promise);
     return promise;
   }

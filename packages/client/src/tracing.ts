@@ -7,9 +7,18 @@
  * call that fans out over several servers, linked to its call by `parent`.
  *
  * `start` is published synchronously in the caller's async context, so a
- * subscriber reads the caller's active span there; the call's own internals
- * (queueing, batching, getOrSet's waiting) run inside `start.runStores`, so
- * stores a subscriber binds flow through them too.
+ * subscriber reads the caller's active span there. The internals of calls
+ * that run user code or fan out (getOrSet's loader and waiting, the batches
+ * of a multi-server call) run inside `start.runStores`, so stores a
+ * subscriber binds flow through them; a single-server call runs no user code
+ * and starts no child work, so it only publishes `start` (entering bound
+ * stores would cost every call for nothing anyone could observe).
+ *
+ * The events follow `tracingChannel.tracePromise`'s order (start, end, then
+ * error?, asyncStart, asyncEnd once settled; start, error, end for a call
+ * refused synchronously), but a call whose promise is its one request's
+ * promise (most single-key calls) publishes the async events from the
+ * request's own settlement, so tracing adds no promise step to it.
  *
  * Cost when nobody subscribes: one `hasSubscribers` check per call and per
  * request; no object, no closure, no AsyncLocalStorage.
@@ -17,6 +26,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import diagnostics from 'node:diagnostics_channel';
 import type { ServerNode } from './cluster/locator';
+import type { Request, SettleHook } from './connection/request';
 
 /** The server a command or batch went to. */
 export interface TraceServer {
@@ -97,12 +107,14 @@ export type Hits = 'none' | 'one' | 'multi' | 'outcome';
  * The `CommandTrace` memkit publishes. Hits and misses are derived from
  * `result` when read, so a traced call costs no extra promise step.
  */
-class CallTrace implements CommandTrace {
+class CallTrace implements CommandTrace, SettleHook {
   server: TraceServer | undefined;
   servers: readonly TraceServer[];
   outcome: GetOrSetOutcome | undefined = undefined;
   runInContext: (<R>(fn: () => R) => R) | undefined = undefined;
-  // Declared only: `'result' in this` tells a settled call, and the channel sets them.
+  /** The first request the call sent (its promise may be the call's). */
+  request: Request<unknown> | undefined = undefined;
+  // Declared only: `'result' in this` tells a settled call, and they are set when it settles.
   declare result?: unknown;
   declare error?: unknown;
 
@@ -111,11 +123,11 @@ class CallTrace implements CommandTrace {
     readonly key: string | Uint8Array | undefined,
     readonly keys: readonly string[] | undefined,
     readonly fanOut: boolean,
-    single: TraceServer | undefined,
+    single: KnownServer | undefined,
     private readonly counting: Hits,
   ) {
-    this.server = single;
-    this.servers = single ? [single] : NO_SERVERS;
+    this.server = single?.server;
+    this.servers = single ? single.alone : NO_SERVERS;
   }
 
   get keyCount(): number {
@@ -151,6 +163,18 @@ class CallTrace implements CommandTrace {
     if (this.servers.includes(server)) return;
     this.servers = [...this.servers, server];
     this.server = this.servers.length === 1 ? server : undefined;
+  }
+
+  /** The call settled: publishes error?, asyncStart and asyncEnd (what `tracePromise` does on settlement). */
+  settled(ok: boolean, value: unknown): void {
+    if (ok) {
+      this.result = value;
+    } else {
+      this.error = value;
+      commandChannel.error.publish(this);
+    }
+    commandChannel.asyncStart.publish(this);
+    commandChannel.asyncEnd.publish(this);
   }
 }
 
@@ -219,9 +243,10 @@ export function tracingCalls(): boolean {
 }
 
 /**
- * Runs `fn` as the traced public call `operation` on a client with
- * `servers` servers (`single`: the only one). Never throws: a synchronous
- * throw of `fn` becomes a rejection, after `error` and `end` were published.
+ * Runs `fn` as the traced public call `operation` on a client of `nodes`.
+ * `fn` may throw synchronously (a call refused before it starts: closed
+ * client, invalid options or key): then `start`, `error`, `end` are
+ * published and the throw becomes a rejection. Never throws.
  */
 export function traceCall<T>(
   operation: string,
@@ -231,18 +256,51 @@ export function traceCall<T>(
   counting: Hits,
   fn: () => Promise<T>,
 ): Promise<T> {
-  const single = nodes.length === 1 ? serverOf(nodes[0]!) : undefined;
-  const call = new CallTrace(operation, key, keys, !single && FAN_OUT.has(operation), single, counting);
-  try {
-    return operation === 'getOrSet'
-      ? commandChannel.tracePromise(runAwaiting, call as CommandTrace & object, undefined, call, fn)
-      : commandChannel.tracePromise(runAs, call as CommandTrace & object, undefined, call, fn);
-  } catch (err) {
-    return Promise.reject(err);
+  const single = nodes.length === 1 ? knownServer(nodes[0]!) : undefined;
+  const fanOut = single === undefined && FAN_OUT.has(operation);
+  const call = new CallTrace(operation, key, keys, fanOut, single, counting);
+  // User code or child batches: Node's own tracePromise, which enters the subscribers' stores.
+  if (fanOut || operation === 'getOrSet') {
+    try {
+      return commandChannel.tracePromise(fanOut ? runAs : runAwaiting, call, undefined, call, fn);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
+  commandChannel.start.publish(call);
+  const outer = running;
+  running = call;
+  let promise: Promise<T>;
+  try {
+    promise = fn();
+  } catch (err) {
+    call.error = err;
+    commandChannel.error.publish(call);
+    commandChannel.end.publish(call);
+    return Promise.reject(err);
+  } finally {
+    running = outer;
+  }
+  commandChannel.end.publish(call);
+  const req = call.request;
+  if (req !== undefined && req.promise === promise && !req.settled) {
+    // The call's promise is its request's: the request tells the call as it settles.
+    req.hook = call;
+    return promise;
+  }
+  return promise.then(
+    (value) => {
+      call.settled(true, value);
+      return value;
+    },
+    (err: unknown) => {
+      call.settled(false, err);
+      throw err;
+    },
+  );
 }
 
-// Module-level functions rather than closures: a traced call allocates no function.
+// Module-level functions rather than closures: a traced call allocates no function for them.
 
 /** Runs the synchronous part of `fn` as `call`. */
 function runAs<T>(call: CallTrace, fn: () => Promise<T>): Promise<T> {
@@ -260,40 +318,60 @@ function runAwaiting<T>(call: CallTrace, fn: () => Promise<T>): Promise<T> {
   return awaiting.run(call, runAs<T>, call, fn);
 }
 
-const servers = new WeakMap<ServerNode, TraceServer>();
+/** A server as tracing contexts show it, and the one-server list of a call that went only there. */
+interface KnownServer {
+  readonly server: TraceServer;
+  readonly alone: readonly TraceServer[];
+}
 
-function serverOf(node: ServerNode): TraceServer {
-  let s = servers.get(node);
-  if (!s) {
-    s = Object.freeze({
+const known = new WeakMap<ServerNode, KnownServer>();
+// Most processes talk to one server: its entry is kept at hand, no lookup.
+let lastNode: ServerNode | undefined;
+let lastKnown: KnownServer | undefined;
+
+function knownServer(node: ServerNode): KnownServer {
+  if (node === lastNode) return lastKnown!;
+  let k = known.get(node);
+  if (!k) {
+    const server: TraceServer = Object.freeze({
       address: node.address,
       host: node.host,
       port: node.socketPath ? undefined : node.port,
     });
-    servers.set(node, s);
+    k = { server, alone: Object.freeze([server]) };
+    known.set(node, k);
   }
-  return s;
+  lastNode = node;
+  lastKnown = k;
+  return k;
 }
 
 /**
- * Sends one request of the current call (`send` writes it and returns its
- * promise): records the server on the call, and publishes a `memkit:batch`
- * trace when the call fans out. Call only when `tracingCalls()`.
+ * Sends `req` (through `send`) as a request of the current call: records its
+ * server on the call, and publishes a `memkit:batch` trace when the call fans
+ * out. Call only when `tracingCalls()`.
  */
-export function traceRequest<T>(node: ServerNode, keyCount: number, send: () => Promise<T>): Promise<T> {
+export function traceRequest<T, P>(
+  node: ServerNode,
+  req: Request<T>,
+  send: (pool: P, req: Request<T>, alone: boolean) => Promise<T>,
+  pool: P,
+  alone: boolean,
+): Promise<T> {
   const call = currentCall();
-  if (!call) return send();
-  const server = serverOf(node);
+  if (!call) return send(pool, req, alone);
+  const server = knownServer(node).server;
   call.sentTo(server);
-  if (!call.fanOut || !batchChannel.hasSubscribers) return send();
+  call.request ??= req as Request<unknown>;
+  if (!call.fanOut || !batchChannel.hasSubscribers) return send(pool, req, alone);
   const batch: BatchTrace = {
     parent: call,
     operation: call.operation,
     server,
-    keyCount: call.keyCount === 0 ? 0 : keyCount,
+    keyCount: call.keyCount === 0 ? 0 : req.keyCount,
   };
   try {
-    return batchChannel.tracePromise(send, batch);
+    return batchChannel.tracePromise(send, batch, undefined, pool, req, alone);
   } catch (err) {
     return Promise.reject(err);
   }

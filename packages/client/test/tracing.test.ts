@@ -101,12 +101,17 @@ describe('tracing channels (memkit:command, memkit:batch)', () => {
     expect([bad!.hits, bad!.misses]).toEqual([undefined, undefined]);
   });
 
-  it("runs the call's internals inside the subscriber's bound store, through getOrSet's loader", async () => {
+  it("runs getOrSet's internals inside the subscriber's bound store, through its loader", async () => {
     const store = new AsyncLocalStorage<string>();
-    commands.start.bindStore(store, (ctx) => `span-of-${ctx.operation}`);
+    const entered: string[] = [];
+    commands.start.bindStore(store, (ctx) => {
+      entered.push(ctx.operation);
+      return `span-of-${ctx.operation}`;
+    });
     stops.push(() => commands.start.unbindStore(store));
     let seenInLoader: string | undefined;
     const outside = store.getStore();
+    await client.get('no-user-code');
     await client.getOrSet(`loader-${Date.now()}`, async () => {
       await new Promise((r) => setTimeout(r, 5));
       seenInLoader = store.getStore();
@@ -114,6 +119,63 @@ describe('tracing channels (memkit:command, memkit:batch)', () => {
     });
     expect(seenInLoader).toBe('span-of-getOrSet');
     expect(store.getStore()).toBe(outside);
+    // A call served by one server runs no code of the caller's: no store is entered for it.
+    expect(entered).toEqual(['getOrSet']);
+  });
+
+  it('publishes the async events with the result before the caller resumes (meta and text clients)', async () => {
+    const text = new Client({ servers: [server.address], protocol: 'text' });
+    const log: string[] = [];
+    const onAsyncEnd = (message: unknown) => {
+      const call = message as CommandTrace;
+      log.push(`asyncEnd ${call.operation} ${String(call.result)}`);
+    };
+    commands.asyncEnd.subscribe(onAsyncEnd);
+    stops.push(() => commands.asyncEnd.unsubscribe(onAsyncEnd));
+    try {
+      for (const c of [client, text]) {
+        log.push(`set ${await c.set('order', 'v')}`);
+        log.push(`get ${await c.get('order')}`);
+        log.push(`delete ${await c.delete('order')}`);
+        log.push(`get ${await c.get('order')}`);
+      }
+    } finally {
+      await text.close();
+    }
+    const once = [
+      'asyncEnd set true',
+      'set true',
+      'asyncEnd get v',
+      'get v',
+      'asyncEnd delete true',
+      'delete true',
+      'asyncEnd get undefined',
+      'get undefined',
+    ];
+    expect(log).toEqual([...once, ...once]);
+  });
+
+  it('publishes error and the async events for a call whose request settles at once (aborted signal)', async () => {
+    const r = record(commands);
+    stops.push(r.stop);
+    await client.get('warm-up');
+    r.order.length = 0;
+    await expect(client.get('aborted', { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: 'ERR_ABORTED',
+    });
+    expect(r.order.length).toBe(1);
+    expect(r.seen.get(r.order[0]!)).toEqual(['start', 'end', 'error', 'asyncStart', 'asyncEnd']);
+    expect((r.order[0]!.error as { code: string }).code).toBe('ERR_ABORTED');
+  });
+
+  it('publishes start, error, end for a call refused because the client is closed', async () => {
+    const r = record(commands);
+    stops.push(r.stop);
+    const closed = new Client({ servers: [server.address] });
+    await closed.close();
+    await expect(closed.get('k')).rejects.toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
+    expect(r.order.map((c) => [c.operation, r.seen.get(c)])).toEqual([['get', ['start', 'error', 'end']]]);
+    expect((r.order[0]!.error as { code: string }).code).toBe('ERR_CLIENT_CLOSED');
   });
 
   it('lets a subscriber run the loader in its own context with runInContext', async () => {

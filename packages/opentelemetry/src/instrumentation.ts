@@ -51,14 +51,14 @@ export class MemkitInstrumentation extends InstrumentationBase<MemkitInstrumenta
     this.unsubscribers = [];
     const spans = this.recorder();
     this.subscribeTracing<CommandTrace>('memkit:command', {
-      start: (c) => spans.callStart(c),
-      end: (c) => spans.callEnd(c),
-      asyncEnd: (c) => spans.callDone(c),
+      start: this.guard(spans.callStart, spans),
+      end: this.guard(spans.callEnd, spans),
+      asyncEnd: this.guard(spans.callDone, spans),
     });
     this.subscribeTracing<BatchTrace>('memkit:batch', {
-      start: (b) => spans.batchStart(b),
-      end: (b) => spans.batchEnd(b),
-      asyncEnd: (b) => spans.batchDone(b),
+      start: this.guard(spans.batchStart, spans),
+      end: this.guard(spans.batchEnd, spans),
+      asyncEnd: this.guard(spans.batchDone, spans),
     });
     this.subscribe('memkit:server:dead', (m) => this.metricSet?.transition('dead', serverOf(m)));
     this.subscribe('memkit:server:alive', (m) => this.metricSet?.transition('alive', serverOf(m)));
@@ -75,26 +75,22 @@ export class MemkitInstrumentation extends InstrumentationBase<MemkitInstrumenta
     this.spans ??= new SpanRecorder(
       () => this.tracer,
       () => this.getConfig(),
-      (call, seconds, type, hits) => this.metricSet?.call(call, seconds, type, hits),
+      (op, seconds, type, call, hits) => this.metricSet?.call(op, seconds, type, call, hits),
       this._diag,
     );
     return this.spans;
   }
 
-  /** Subscribes to a tracing channel; a handler that throws is logged, never raised into the client. */
+  /** Subscribes to a tracing channel with handlers made by `guard`. */
   private subscribeTracing<T extends object>(
     name: string,
     handlers: { start: (c: T) => void; end: (c: T) => void; asyncEnd: (c: T) => void },
   ): void {
     const channel = diagnostics.tracingChannel<string, T>(name);
     // Only the events used: Node skips the missing ones (its typings want all five).
-    const guarded = {
-      start: this.guard(handlers.start),
-      end: this.guard(handlers.end),
-      asyncEnd: this.guard(handlers.asyncEnd),
-    } as unknown as diagnostics.TracingChannelSubscribers<T>;
-    channel.subscribe(guarded);
-    this.unsubscribers!.push(() => channel.unsubscribe(guarded));
+    const subscribers = handlers as unknown as diagnostics.TracingChannelSubscribers<T>;
+    channel.subscribe(subscribers);
+    this.unsubscribers!.push(() => channel.unsubscribe(subscribers));
   }
 
   private subscribe(name: string, handler: (message: unknown) => void): void {
@@ -103,10 +99,11 @@ export class MemkitInstrumentation extends InstrumentationBase<MemkitInstrumenta
     this.unsubscribers!.push(() => diagnostics.unsubscribe(name, guarded));
   }
 
-  private guard<T>(fn: (message: T) => void): (message: T) => void {
+  /** `fn` as a channel subscriber: one that throws is logged, never raised into the client. */
+  private guard<T>(fn: (message: T) => void, self?: object): (message: T) => void {
     return (message) => {
       try {
-        fn(message);
+        fn.call(self, message);
       } catch (err) {
         this._diag.error('failed to record a memkit event', err);
       }

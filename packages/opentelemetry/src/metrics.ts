@@ -17,12 +17,12 @@ import {
   type ObservableUpDownCounter,
   ValueType,
 } from '@opentelemetry/api';
+import type { Operation } from './operations';
 import {
   ATTR_DB_CLIENT_CONNECTION_POOL_NAME,
   ATTR_DB_CLIENT_CONNECTION_STATE,
   ATTR_DB_OPERATION_NAME,
   ATTR_DB_SYSTEM_NAME,
-  ATTR_ERROR_TYPE,
   ATTR_MEMKIT_GET_OR_SET_OUTCOME,
   ATTR_MEMKIT_SERVER_STATE,
   DB_SYSTEM_MEMCACHED,
@@ -37,7 +37,7 @@ import {
   METRIC_MEMKIT_SERVER_TRANSITIONS,
   METRIC_MEMKIT_SERVERS_DEAD,
 } from './semconv';
-import { AttributeCache, serverAttributes } from './server';
+import { serverAttributes } from './server';
 
 /** The channel every open memkit client answers with its state (see `@memkit/client`'s census). */
 const census = diagnostics.channel('memkit:client:census');
@@ -55,6 +55,7 @@ function integer(description: string, unit: string): MetricOptions {
 }
 
 interface Tally {
+  readonly operation: string;
   hits: number;
   misses: number;
 }
@@ -62,12 +63,8 @@ interface Tally {
 export class MemkitMetrics {
   private readonly duration: Histogram;
   private readonly transitions: Counter;
-  /** Duration attributes of successful calls, by server (undefined: several or none) and operation. */
-  private readonly okAttributes = new AttributeCache((operation) => ({
-    [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_MEMCACHED,
-    [ATTR_DB_OPERATION_NAME]: operation,
-  }));
   private readonly tallies = new Map<string, Tally>();
+  private lastTally: Tally | undefined;
   private readonly outcomeTally = new Map<string, number>();
 
   constructor(
@@ -124,17 +121,26 @@ export class MemkitMetrics {
   }
 
   /**
-   * Records a finished call: its duration in seconds, `errorType` when it
-   * failed, and `hits` (already counted from its result) for retrievals.
+   * Records a finished call of `op`: its duration in seconds, `errorType`
+   * when it failed, and `hits` (already counted from its result) for retrievals.
    */
-  call(call: CommandTrace, seconds: number, errorType: string | undefined, hits: number | undefined): void {
-    const ok = this.okAttributes.get(call.operation, call.server);
-    this.duration.record(seconds, errorType === undefined ? ok : { ...ok, [ATTR_ERROR_TYPE]: errorType });
+  call(
+    op: Operation,
+    seconds: number,
+    errorType: string | undefined,
+    call: CommandTrace,
+    hits: number | undefined,
+  ): void {
+    this.duration.record(seconds, errorType === undefined ? op.attributes : op.failed(errorType));
     if (hits !== undefined) {
-      let t = this.tallies.get(call.operation);
-      if (!t) {
-        t = { hits: 0, misses: 0 };
-        this.tallies.set(call.operation, t);
+      let t = this.lastTally;
+      if (t === undefined || t.operation !== op.name) {
+        t = this.tallies.get(op.name);
+        if (!t) {
+          t = { operation: op.name, hits: 0, misses: 0 };
+          this.tallies.set(op.name, t);
+        }
+        this.lastTally = t;
       }
       t.hits += hits;
       t.misses += call.keyCount - hits;

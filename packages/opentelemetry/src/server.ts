@@ -29,29 +29,3 @@ export function serverAttributes(address: string): Attributes {
   if (!m) return { [ATTR_SERVER_ADDRESS]: address };
   return { [ATTR_SERVER_ADDRESS]: m[1], [ATTR_SERVER_PORT]: Number(m[2]) };
 }
-
-/**
- * Frozen attribute sets by server and operation, built once each: a traced
- * call allocates no attribute object. Weak on servers, so closed clients'
- * servers are forgotten.
- */
-export class AttributeCache {
-  private readonly byServer = new WeakMap<TraceServer, Map<string, Attributes>>();
-  private readonly noServer = new Map<string, Attributes>();
-
-  constructor(private readonly base: (operation: string) => Attributes) {}
-
-  get(operation: string, server: TraceServer | undefined): Attributes {
-    let byOperation = server ? this.byServer.get(server) : this.noServer;
-    if (!byOperation) {
-      byOperation = new Map();
-      this.byServer.set(server!, byOperation);
-    }
-    let attrs = byOperation.get(operation);
-    if (!attrs) {
-      attrs = Object.freeze({ ...this.base(operation), ...(server ? attributesOf(server) : {}) });
-      byOperation.set(operation, attrs);
-    }
-    return attrs;
-  }
-}

@@ -4,24 +4,28 @@
  * request being served), and one child span per server batch of a call that
  * fans out over several servers, found through the batch's `parent` link.
  * Keys and values are never recorded unless `keyAttribute` says so.
+ *
+ * Per call this costs one context read, one `startSpan` with options built
+ * once per operation and server, a slot on the call's own context object (no
+ * WeakMap), and only what a recording span needs at the end; when the SDK
+ * records the span, the duration histogram reads the span's own clock.
  */
 import type { BatchTrace, CommandTrace } from '@memkit/client';
 import {
-  type Attributes,
   type Context,
   context,
   type DiagLogger,
   type Exception,
   type Span,
   SpanKind,
+  type SpanOptions,
   SpanStatusCode,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
+import { type Operation, operationOf } from './operations';
 import {
   ATTR_DB_OPERATION_BATCH_SIZE,
-  ATTR_DB_OPERATION_NAME,
-  ATTR_DB_SYSTEM_NAME,
   ATTR_ERROR_TYPE,
   ATTR_MEMKIT_GET_OR_SET_OUTCOME,
   ATTR_MEMKIT_HITS,
@@ -29,13 +33,12 @@ import {
   ATTR_MEMKIT_KEYS,
   ATTR_MEMKIT_MISSES,
   ATTR_MEMKIT_SERVER_COUNT,
-  DB_SYSTEM_MEMCACHED,
   MAX_KEYS_RECORDED,
 } from './semconv';
-import { AttributeCache, attributesOf } from './server';
+import { attributesOf } from './server';
 import type { MemkitInstrumentationConfig } from './types';
 
-/** A call or batch in flight. */
+/** A call or batch in flight, kept on its context object under the recorder's own symbol. */
 interface InFlight {
   /** Undefined when `requireParentSpan` left the call untraced (metrics still count it). */
   span: Span | undefined;
@@ -43,13 +46,20 @@ interface InFlight {
   parent: Context;
   /** The context with `span` active, made when a child needs it. */
   ctx: Context | undefined;
-  /** The server attributes were given at start (a client with one server). */
-  serverKnown: boolean;
+  /** The operation on the server known at start (none yet on a client of several servers). */
+  op: Operation;
+  /** `performance.now()` at start; NaN when the duration is read from the recorded span. */
   startedAt: number;
 }
 
-/** Multi-key calls: `db.operation.batch.size` only applies to them, and only from 2 keys. */
-const MULTI_KEY = new Set(['getMulti', 'getsMulti', 'setMulti', 'deleteMulti']);
+/** What the metrics are told of a finished call. */
+export type RecordCall = (
+  op: Operation,
+  seconds: number,
+  errorType: string | undefined,
+  call: CommandTrace,
+  hits: number | undefined,
+) => void;
 
 /** `error.type`: the `MemkitError` code, else the error's class name. */
 export function errorType(err: unknown): string {
@@ -60,50 +70,56 @@ export function errorType(err: unknown): string {
 }
 
 export class SpanRecorder {
-  private readonly calls = new WeakMap<CommandTrace, InFlight>();
-  private readonly batches = new WeakMap<BatchTrace, InFlight>();
+  /** Where this recorder keeps its `InFlight` on memkit's context objects (private to it). */
+  private readonly slot = Symbol('memkit.otel.inflight');
 
   constructor(
     private readonly tracer: () => Tracer,
     private readonly config: () => MemkitInstrumentationConfig,
-    private readonly record: (
-      call: CommandTrace,
-      seconds: number,
-      errorType: string | undefined,
-      hits: number | undefined,
-    ) => void,
+    private readonly record: RecordCall,
     private readonly diag: DiagLogger,
   ) {}
+
+  private inFlight(message: object): InFlight | undefined {
+    return (message as { [k: symbol]: InFlight | undefined })[this.slot];
+  }
+
+  private keep(message: object, rec: InFlight | undefined): void {
+    (message as { [k: symbol]: InFlight | undefined })[this.slot] = rec;
+  }
 
   callStart(call: CommandTrace): void {
     const config = this.config();
     const parent = context.active();
-    const server = call.server;
+    const op = operationOf(call.operation, call.server);
+    let span: Span | undefined;
+    if (!config.requireParentSpan || trace.getSpan(parent) !== undefined) {
+      const options: SpanOptions =
+        op.multiKey && call.keyCount >= 2
+          ? {
+              kind: SpanKind.CLIENT,
+              attributes: { ...op.attributes, [ATTR_DB_OPERATION_BATCH_SIZE]: call.keyCount },
+            }
+          : op.spanOptions;
+      span = this.tracer().startSpan(call.operation, options, parent);
+      // An unsampled span only carries its context to children: no attribute work for it.
+      if (config.keyAttribute && span.isRecording()) this.addKeys(span, call, config.keyAttribute);
+    }
     const rec: InFlight = {
-      span: undefined,
+      span,
       parent,
       ctx: undefined,
-      serverKnown: server !== undefined,
-      startedAt: performance.now(),
+      op,
+      startedAt: span !== undefined && keepsDuration(span) ? Number.NaN : performance.now(),
     };
-    if (!config.requireParentSpan || trace.getSpan(parent) !== undefined) {
-      let attributes = startAttributes.get(call.operation, server);
-      const batch = MULTI_KEY.has(call.operation) && call.keyCount >= 2;
-      if (batch || config.keyAttribute) {
-        attributes = { ...attributes };
-        if (batch) attributes[ATTR_DB_OPERATION_BATCH_SIZE] = call.keyCount;
-        if (config.keyAttribute) this.addKeys(attributes, call, config.keyAttribute);
-      }
-      rec.span = this.tracer().startSpan(call.operation, { kind: SpanKind.CLIENT, attributes }, parent);
-      if (call.operation === 'getOrSet') {
-        // The loader runs with the getOrSet span active, so its own spans nest under it.
-        const outer = call.runInContext;
-        call.runInContext = outer
-          ? <R>(fn: () => R): R => context.with(spanContext(rec), () => outer(fn))
-          : <R>(fn: () => R): R => context.with(spanContext(rec), fn);
-      }
+    if (span && call.operation === 'getOrSet') {
+      // The loader runs with the getOrSet span active, so its own spans nest under it.
+      const outer = call.runInContext;
+      call.runInContext = outer
+        ? <R>(fn: () => R): R => context.with(spanContext(rec), () => outer(fn))
+        : <R>(fn: () => R): R => context.with(spanContext(rec), fn);
     }
-    this.calls.set(call, rec);
+    this.keep(call, rec);
   }
 
   /** `end`: only a call that threw synchronously is over here (async ones end at `asyncEnd`). */
@@ -112,18 +128,22 @@ export class SpanRecorder {
   }
 
   callDone(call: CommandTrace): void {
-    const rec = this.calls.get(call);
+    const rec = this.inFlight(call);
     if (!rec) return;
-    this.calls.delete(call);
-    const seconds = (performance.now() - rec.startedAt) / 1000;
+    this.keep(call, undefined);
+    const ownClock = !Number.isNaN(rec.startedAt);
+    const now = ownClock ? performance.now() : 0;
     const type = call.error !== undefined ? errorType(call.error) : undefined;
     const hits = call.hits;
-    this.record(call, seconds, type, hits);
     const span = rec.span;
-    if (!span) return;
-    // An unsampled span still carries its context to children; it needs nothing else.
-    if (span.isRecording()) this.describe(span, call, rec, type, hits);
-    span.end();
+    if (span) {
+      if (span.isRecording()) this.describe(span, call, rec, type, hits);
+      span.end();
+    }
+    const seconds = ownClock ? (now - rec.startedAt) / 1000 : spanSeconds(span);
+    // The server of a call on a client of several servers is known once the request was sent.
+    const op = rec.op.server === call.server ? rec.op : operationOf(call.operation, call.server);
+    if (seconds !== undefined) this.record(op, seconds, type, call, hits);
   }
 
   /** The attributes known only once the call is over, the error, and the user's hook. */
@@ -134,7 +154,7 @@ export class SpanRecorder {
     type: string | undefined,
     hits: number | undefined,
   ): void {
-    if (!rec.serverKnown && call.server) span.setAttributes(attributesOf(call.server));
+    if (rec.op.server === undefined && call.server) span.setAttributes(attributesOf(call.server));
     if (call.servers.length > 1) span.setAttribute(ATTR_MEMKIT_SERVER_COUNT, call.servers.length);
     if (hits !== undefined) {
       span.setAttribute(ATTR_MEMKIT_HITS, hits);
@@ -153,24 +173,21 @@ export class SpanRecorder {
   }
 
   batchStart(batch: BatchTrace): void {
-    const parent = this.calls.get(batch.parent);
-    // Enabled in the middle of a call, or the call was left out by requireParentSpan.
-    if (!parent?.span) return;
-    const attributes: Attributes = {
-      [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_MEMCACHED,
-      [ATTR_DB_OPERATION_NAME]: batch.operation,
-      ...attributesOf(batch.server),
-    };
-    if (MULTI_KEY.has(batch.operation) && batch.keyCount >= 2) {
-      attributes[ATTR_DB_OPERATION_BATCH_SIZE] = batch.keyCount;
-    }
+    const parent = this.inFlight(batch.parent);
+    // Enabled in the middle of a call, the call left out by requireParentSpan, or not sampled
+    // (its batches would not be either: the samplers follow the parent).
+    if (!parent?.span?.isRecording()) return;
+    const op = operationOf(batch.operation, batch.server);
+    const options: SpanOptions =
+      op.multiKey && batch.keyCount >= 2
+        ? {
+            kind: SpanKind.CLIENT,
+            attributes: { ...op.attributes, [ATTR_DB_OPERATION_BATCH_SIZE]: batch.keyCount },
+          }
+        : op.spanOptions;
     const ctx = spanContext(parent);
-    const span = this.tracer().startSpan(
-      `${batch.operation} ${batch.server.address}`,
-      { kind: SpanKind.CLIENT, attributes },
-      ctx,
-    );
-    this.batches.set(batch, { span, parent: ctx, ctx: undefined, serverKnown: true, startedAt: 0 });
+    const span = this.tracer().startSpan(`${batch.operation} ${batch.server.address}`, options, ctx);
+    this.keep(batch, { span, parent: ctx, ctx: undefined, op, startedAt: 0 });
   }
 
   batchEnd(batch: BatchTrace): void {
@@ -178,22 +195,22 @@ export class SpanRecorder {
   }
 
   batchDone(batch: BatchTrace): void {
-    const rec = this.batches.get(batch);
+    const rec = this.inFlight(batch);
     if (!rec?.span) return;
-    this.batches.delete(batch);
+    this.keep(batch, undefined);
     if (batch.error !== undefined) fail(rec.span, batch.error, errorType(batch.error));
     rec.span.end();
   }
 
   private addKeys(
-    attributes: Attributes,
+    span: Span,
     call: CommandTrace,
     keyAttribute: NonNullable<MemkitInstrumentationConfig['keyAttribute']>,
   ): void {
     try {
       if (call.key !== undefined) {
         const v = keyAttribute(call.key);
-        if (typeof v === 'string') attributes[ATTR_MEMKIT_KEY] = v;
+        if (typeof v === 'string') span.setAttribute(ATTR_MEMKIT_KEY, v);
       } else if (call.keys) {
         const out: string[] = [];
         for (const key of call.keys) {
@@ -201,7 +218,7 @@ export class SpanRecorder {
           const v = keyAttribute(key);
           if (typeof v === 'string') out.push(v);
         }
-        if (out.length > 0) attributes[ATTR_MEMKIT_KEYS] = out;
+        if (out.length > 0) span.setAttribute(ATTR_MEMKIT_KEYS, out);
       }
     } catch (err) {
       this.diag.error('keyAttribute threw', err);
@@ -209,11 +226,21 @@ export class SpanRecorder {
   }
 }
 
-/** Span start attributes by server (undefined: not known yet) and operation. */
-const startAttributes = new AttributeCache((operation) => ({
-  [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_MEMCACHED,
-  [ATTR_DB_OPERATION_NAME]: operation,
-}));
+/**
+ * True when the SDK keeps the span's duration (`ReadableSpan.duration`, as the
+ * OpenTelemetry JS SDK does for a recording span): the histogram then reads it
+ * instead of taking two more clock readings.
+ */
+function keepsDuration(span: Span): boolean {
+  return span.isRecording() && Array.isArray((span as { duration?: unknown }).duration);
+}
+
+/** An ended span's duration in seconds, from its `[seconds, nanoseconds]`. */
+function spanSeconds(span: Span | undefined): number | undefined {
+  const d = (span as { duration?: unknown } | undefined)?.duration;
+  if (!Array.isArray(d) || !(d[0] >= 0)) return undefined;
+  return (d[0] as number) + (d[1] as number) / 1e9;
+}
 
 /** The context with the call's span active (made once, on first need). */
 function spanContext(rec: InFlight): Context {

@@ -21,6 +21,16 @@ export const MORE = false;
 /** `onReply` result: that reply was the last one; the request has settled. */
 export const DONE = true;
 
+/**
+ * Told when a request settles, just before its promise does: a traced call
+ * whose result is exactly this request's learns it here instead of through
+ * one more promise step.
+ */
+export interface SettleHook {
+  /** `ok`: resolved with `value`; otherwise rejected with `value`. Must not throw. */
+  settled(ok: boolean, value: unknown): void;
+}
+
 export abstract class Request<T = unknown> {
   /** Command name, for errors and diagnostics. */
   abstract readonly command: string;
@@ -35,6 +45,8 @@ export abstract class Request<T = unknown> {
   onAbort: (() => void) | undefined;
   /** Number of keys the request carries (diagnostics). */
   keyCount = 1;
+  /** Told of the outcome before `promise` settles (see `SettleHook`). */
+  hook: SettleHook | undefined = undefined;
   promise: Promise<T>;
   // Typed loosely so Request<T> stays assignable to Request<unknown> (T only flows out via `promise`).
   private resolveFn!: (v: unknown) => void;
@@ -65,8 +77,13 @@ export abstract class Request<T = unknown> {
     if (!this.settled) {
       this.settled = true;
       this.detachSignal();
-      if (this.pendingError) this.rejectFn(this.pendingError);
-      else this.resolveFn(value);
+      if (this.pendingError) {
+        this.hook?.settled(false, this.pendingError);
+        this.rejectFn(this.pendingError);
+      } else {
+        this.hook?.settled(true, value);
+        this.resolveFn(value);
+      }
     }
     return DONE;
   }
@@ -75,6 +92,7 @@ export abstract class Request<T = unknown> {
     if (!this.settled) {
       this.settled = true;
       this.detachSignal();
+      this.hook?.settled(false, err);
       this.rejectFn(err);
     }
     return DONE;

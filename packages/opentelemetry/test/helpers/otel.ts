@@ -18,6 +18,7 @@ import {
 import {
   InMemorySpanExporter,
   type ReadableSpan,
+  type Sampler,
   SimpleSpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
@@ -37,7 +38,8 @@ export interface Otel {
 
 let contextManagerSet = false;
 
-export function setupOtel(config: MemkitInstrumentationConfig = {}): Otel {
+/** `sampler`: the tracer provider's (default: the SDK's, which records every root span). */
+export function setupOtel(config: MemkitInstrumentationConfig = {}, sampler?: Sampler): Otel {
   if (!contextManagerSet) {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     contextManagerSet = true;
@@ -45,6 +47,7 @@ export function setupOtel(config: MemkitInstrumentationConfig = {}): Otel {
   const spans = new InMemorySpanExporter();
   const tracerProvider = new TracerProvider({
     spanProcessors: [new SimpleSpanProcessor({ exporter: spans })],
+    ...(sampler ? { sampler } : {}),
   });
   const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
   const reader = new PeriodicExportingMetricReader({
