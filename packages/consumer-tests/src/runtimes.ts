@@ -52,7 +52,13 @@ export type RuntimeResult = { ok: true; runtime: Runtime } | { ok: false; name: 
 
 /** The command line running `script` with `args` on `runtime`. */
 export function scriptCommand(runtime: Runtime, script: string, args: readonly string[]): [string, string[]] {
-  if (runtime.name === 'deno') return [runtime.bin, ['run', '-A', script, ...args]];
+  // Deno resolves from the project's node_modules only (never fetching a package npm did not
+  // install) and leaves no deno.lock behind.
+  if (runtime.name === 'deno') {
+    return [runtime.bin, ['run', '-A', '--node-modules-dir=manual', '--no-lock', script, ...args]];
+  }
+  // Likewise Bun never auto-installs a missing package.
+  if (runtime.name === 'bun') return [runtime.bin, ['--no-install', script, ...args]];
   return [runtime.bin, [script, ...args]];
 }
 

@@ -72,7 +72,17 @@ test('npx memkit --help prints the usage', async () => {
 
 test('npx memkit stats shows the real memcached', async () => {
   const { project, env } = setup();
-  const args = ['--no-install', 'memkit', 'stats', '--servers', manifest.servers.tcp, '--interval', '0'];
+  const args = [
+    '--no-install',
+    'memkit',
+    'stats',
+    '--servers',
+    manifest.servers.tcp,
+    '--interval',
+    '0',
+    '--timeout',
+    '15000',
+  ];
   const r = await exec('npx', args, { cwd: project.dir, env, timeoutMs: 60_000 });
   expect(r.code, describeFailure('npx memkit stats', r)).toBe(0);
   expect(r.stdout).toContain(manifest.servers.tcp);

@@ -2,6 +2,7 @@
 // the output captured through a `CliIo`.
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
+import { TIMEOUTS } from './timeouts.mjs';
 
 export async function cliScenario({ load, memcached }) {
   const { run, ExitCode } = await load('@memkit/cli');
@@ -21,10 +22,8 @@ export async function cliScenario({ load, memcached }) {
         signal?.aborted ? resolve() : signal?.addEventListener('abort', () => resolve()),
       ),
   };
-  const code = await run(
-    ['node', 'memkit', 'stats', '--servers', memcached, '--interval', '0', '--json'],
-    io,
-  );
+  const argv = ['node', 'memkit', 'stats', '--servers', memcached, '--timeout', String(TIMEOUTS.timeout)];
+  const code = await run([...argv, '--interval', '0', '--json'], io);
   assert.equal(code, ExitCode.OK, `exit code ${code}, stderr: ${err}`);
   const parsed = JSON.parse(out);
   assert.ok(JSON.stringify(parsed).includes(memcached), 'the stats name the server');

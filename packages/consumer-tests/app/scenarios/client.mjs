@@ -1,9 +1,10 @@
 // @memkit/client against a real memcached and against an embedded @memkit/server: the calls an
 // application makes first (set, get, getMulti, getOrSet, incr, delete) and a typed error.
 import assert from 'node:assert/strict';
+import { TIMEOUTS } from './timeouts.mjs';
 
 async function exercise(Client, MemkitError, servers, prefix) {
-  const client = new Client({ servers });
+  const client = new Client({ servers, ...TIMEOUTS });
   try {
     const user = `${prefix}:user`;
     assert.equal(await client.set(user, { name: 'Ada', langs: ['en', 'fr'] }, { ttl: 60 }), true);
@@ -61,7 +62,7 @@ export async function dualPackageScenario({ load, loadOther, memcached }) {
   const mine = await load('@memkit/client');
   const other = await loadOther('@memkit/client');
   assert.notEqual(mine.Client, other.Client, 'the two builds are distinct modules');
-  const client = new other.Client({ servers: [memcached] });
+  const client = new other.Client({ servers: [memcached], ...TIMEOUTS });
   try {
     await assert.rejects(client.get(''), (err) => {
       assert.ok(err instanceof mine.MemkitError, 'instanceof holds across the ESM and CJS builds');

@@ -1,6 +1,7 @@
 // @memkit/express-session behind a real Express 5 app over HTTP: a session counter kept across
 // requests by its cookie, then read back from memcached by a second, independent store.
 import assert from 'node:assert/strict';
+import { TIMEOUTS } from './timeouts.mjs';
 
 const def = (mod) => mod.default ?? mod;
 
@@ -18,8 +19,11 @@ export async function expressSessionScenario({ load, memcached, prefix }) {
   const express = def(await load('express'));
   const session = def(await load('express-session'));
   const { MemkitStore } = await load('@memkit/express-session');
+  const { Client } = await load('@memkit/client');
 
-  const store = new MemkitStore({ servers: [memcached], prefix: `${prefix}:sess:` });
+  // The store gets a client with the scenarios' timeouts (given a client, it never closes it).
+  const client = new Client({ servers: [memcached], ...TIMEOUTS });
+  const store = new MemkitStore({ client, prefix: `${prefix}:sess:` });
   const app = express();
   app.use(session({ store, secret: 'consumer-test', resave: false, saveUninitialized: false }));
   app.get('/visit', (req, res) => {
@@ -39,17 +43,21 @@ export async function expressSessionScenario({ load, memcached, prefix }) {
     const two = await second.json();
     assert.deepEqual(two, { visits: 2, id: one.id }, 'the cookie brings the session back');
 
-    const reader = new MemkitStore({ servers: [memcached], prefix: `${prefix}:sess:` });
+    // A second store on its own client reads the session back from memcached.
+    const readerClient = new Client({ servers: [memcached], ...TIMEOUTS });
+    const reader = new MemkitStore({ client: readerClient, prefix: `${prefix}:sess:` });
     try {
       const stored = await storeGet(reader, one.id);
       assert.equal(stored?.visits, 2, 'the session is in memcached');
     } finally {
       await reader.close();
+      await readerClient.close();
     }
     return { visits: two.visits };
   } finally {
     server.closeAllConnections?.();
     await new Promise((resolve) => server.close(resolve));
     await store.close();
+    await client.close();
   }
 }

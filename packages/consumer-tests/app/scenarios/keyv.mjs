@@ -2,6 +2,7 @@
 // namespace clear) and, when that major is the application's `keyv`, `createKeyv`. Keyv itself
 // has getMany from 5.3 on; with an older Keyv 5 the batch call is not there to test.
 import assert from 'node:assert/strict';
+import { TIMEOUTS } from './timeouts.mjs';
 
 async function roundTrip(keyv, label) {
   assert.equal(await keyv.set('a', { n: 1 }, 60_000), true, `${label}: set`);
@@ -32,12 +33,12 @@ export async function keyvScenario({ load, config, memcached, prefix }, major) {
   const { Client } = await load('@memkit/client');
 
   const errors = [];
-  const adapter = new KeyvMemkit(memcached);
+  const adapter = new KeyvMemkit({ servers: [memcached], ...TIMEOUTS });
   const keyv = new Keyv({ store: adapter, namespace: `${prefix}-ns` });
   keyv.on('error', (err) => errors.push(err));
   const getMany = await roundTrip(keyv, `Keyv ${major}`);
   // The namespace clear must not touch keys outside it.
-  const raw = new Client({ servers: [memcached] });
+  const raw = new Client({ servers: [memcached], ...TIMEOUTS });
   try {
     await raw.set(`${prefix}-outside`, 'kept');
     await keyv.set('x', 1);
@@ -50,7 +51,10 @@ export async function keyvScenario({ load, config, memcached, prefix }, major) {
 
   let created = false;
   if (config.mainKeyv === major) {
-    const made = createKeyv(memcached, { namespace: `${prefix}-made`, ttl: 60_000 });
+    const made = createKeyv(
+      { servers: [memcached], ...TIMEOUTS },
+      { namespace: `${prefix}-made`, ttl: 60_000 },
+    );
     made.on('error', (err) => errors.push(err));
     assert.ok(made instanceof Keyv, `createKeyv builds the application's Keyv ${major}`);
     await roundTrip(made, `createKeyv (Keyv ${major})`);

@@ -3,6 +3,7 @@
 // read by the next, so it lives in memcached) and the terminus health indicator.
 // Plain JavaScript has no decorator syntax, so the decorators are applied as the functions they are.
 import assert from 'node:assert/strict';
+import { TIMEOUTS } from './timeouts.mjs';
 
 async function loadNest(load) {
   await load('reflect-metadata');
@@ -32,7 +33,7 @@ function defineApp(nest, memcached, namespace) {
   class AppModule {}
   Module({
     imports: [
-      MemkitModule.forRoot({ servers: [memcached], isGlobal: true }),
+      MemkitModule.forRoot({ servers: [memcached], ...TIMEOUTS, isGlobal: true }),
       nest.cacheManager.CacheModule.registerAsync({
         isGlobal: true,
         inject: [MEMKIT_CLIENT],
@@ -64,7 +65,9 @@ export async function nestScenario({ load, memcached, prefix }) {
     await cache.set('product:1', { name: 'lamp' }, 60_000);
     assert.deepEqual(await cache.get('product:1'), { name: 'lamp' });
 
-    health = await app.get(nest.health.MemkitHealthIndicator).isHealthy('memcached');
+    health = await app
+      .get(nest.health.MemkitHealthIndicator)
+      .isHealthy('memcached', { timeout: TIMEOUTS.timeout });
     assert.equal(health.memcached.status, 'up', JSON.stringify(health));
   } finally {
     await app.close();

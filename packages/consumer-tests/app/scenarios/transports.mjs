@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import process from 'node:process';
+import { TIMEOUTS } from './timeouts.mjs';
 
 async function roundTrip(Client, options, key, value) {
-  const client = new Client(options);
+  const client = new Client({ ...options, ...TIMEOUTS });
   try {
     assert.equal(await client.set(key, value, { ttl: 60 }), true);
     assert.deepEqual(await client.get(key), value);
@@ -49,7 +50,7 @@ export async function compressionScenario({ load, memcached, prefix }) {
   const big = 'memkit compresses this '.repeat(2000);
   await roundTrip(Client, { servers: [memcached], minCompressLength: 1024 }, `${prefix}:big`, big);
   // Stored compressed: read raw (rawSerializer), it is zlib data under the compression flag (8).
-  const raw = new Client({ servers: [memcached], serializer: rawSerializer });
+  const raw = new Client({ servers: [memcached], serializer: rawSerializer, ...TIMEOUTS });
   try {
     const stored = await raw.get(`${prefix}:big`);
     assert.ok(stored.flags & 8, `compression flag set (flags ${stored.flags})`);
