@@ -142,9 +142,11 @@ export async function prepareProject(
   if (existsSync(join(dir, '.installed'))) return { name, dir, peers, installed: false, installMs: 0 };
 
   mkdirSync(base, { recursive: true });
+  // Older installs of this project (other tarballs or peers) and unfinished ones are dead weight.
+  // The key is 16 hex digits, so `newest-` never matches a `newest-keyv5-` directory.
+  const mine = new RegExp(`^${name}-[0-9a-f]{16}(\\.tmp-\\d+)?$`);
   for (const old of readdirSync(base)) {
-    if (old.startsWith(`${name}-`) && old.slice(name.length + 1).length === 16)
-      rmSync(join(base, old), { recursive: true, force: true });
+    if (mine.test(old)) rmSync(join(base, old), { recursive: true, force: true });
   }
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });

@@ -6,7 +6,7 @@
  * cannot be fetched is a failure of the tests that need it, never a skip.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { consumerEnv, consumerPath, describeFailure, exec } from './exec';
 
@@ -96,8 +96,13 @@ async function installFromRegistry(cache: string, name: RuntimeName): Promise<{ 
   const dir = join(cache, 'runtimes', `${name}-${version}`);
   const stamp = join(dir, '.ready');
   if (existsSync(stamp)) return { bin: binaryIn(dir, name), dir };
+  // Unfinished installs of an interrupted run are removed first.
+  mkdirSync(join(cache, 'runtimes'), { recursive: true });
+  for (const old of readdirSync(join(cache, 'runtimes'))) {
+    if (old.startsWith(`${name}-${version}.tmp-`))
+      rmSync(join(cache, 'runtimes', old), { recursive: true, force: true });
+  }
   const tmp = `${dir}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   // The node, bun and deno packages put the platform binary in place from an install script.
   writeFileSync(

@@ -37,6 +37,15 @@ export async function keyvScenario({ load, config, memcached, prefix }, major) {
   const keyv = new Keyv({ store: adapter, namespace: `${prefix}-ns` });
   keyv.on('error', (err) => errors.push(err));
   const getMany = await roundTrip(keyv, `Keyv ${major}`);
+  // A second Keyv on its own client and adapter reads what the first wrote: it is in memcached.
+  await keyv.set('shared', { from: 'first' });
+  const second = new Keyv({
+    store: new KeyvMemkit({ servers: [memcached], ...TIMEOUTS }),
+    namespace: `${prefix}-ns`,
+  });
+  second.on('error', (err) => errors.push(err));
+  assert.deepEqual(await second.get('shared'), { from: 'first' }, 'the value is in memcached');
+  await second.disconnect();
   // The namespace clear must not touch keys outside it.
   const raw = new Client({ servers: [memcached], ...TIMEOUTS });
   try {
