@@ -76,13 +76,24 @@ export function pnpmVersion(): string {
   return m[1] as string;
 }
 
+/**
+ * How to run pnpm: the pnpm running this test (`pnpm test` sets npm_execpath to its script), else
+ * the pinned version through npx.
+ */
+function pnpmCommand(): [string, string[]] {
+  const execpath = process.env.npm_execpath;
+  if (execpath !== undefined && /pnpm\.c?js$/.test(execpath)) return [process.execPath, [execpath]];
+  return ['npx', ['-y', `pnpm@${pnpmVersion()}`]];
+}
+
 /** Packs `packages` into `dest` (emptied first) with one `pnpm pack` run. */
 export async function packAll(packages: readonly WorkspacePackage[], dest: string): Promise<PackedPackage[]> {
   rmSync(dest, { recursive: true, force: true });
   mkdirSync(dest, { recursive: true });
   const filters = packages.flatMap((p) => ['--filter', p.name]);
-  const args = ['-y', `pnpm@${pnpmVersion()}`, ...filters, 'pack', '--pack-destination', dest];
-  const r = await exec('npx', args, { cwd: REPO_ROOT, env: consumerEnv(), timeoutMs: 180_000 });
+  const [command, pnpmArgs] = pnpmCommand();
+  const args = [...pnpmArgs, ...filters, 'pack', '--pack-destination', dest];
+  const r = await exec(command, args, { cwd: REPO_ROOT, env: consumerEnv(), timeoutMs: 180_000 });
   if (r.code !== 0) throw new Error(describeFailure('pnpm pack', r));
   const tarballs = readdirSync(dest).filter((f) => f.endsWith('.tgz'));
   return packages.map((pkg) => {
