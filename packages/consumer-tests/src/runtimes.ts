@@ -79,12 +79,17 @@ const NPM_PACKAGES: Record<RuntimeName, string> = {
 };
 
 function binaryIn(dir: string, name: RuntimeName): string {
+  // The platform packages the bun and deno packages depend on (linux-x64 on CI).
+  const arch = process.arch === 'arm64' ? 'aarch64' : process.arch;
+  const denoArch = process.arch === 'arm64' ? 'arm64' : process.arch;
+  const denoPlatform =
+    process.platform === 'linux' ? `linux-${denoArch}-glibc` : `${process.platform}-${denoArch}`;
   const candidates =
     name === 'bun'
       ? // The bun package's postinstall moves the platform binary to bun/bin/bun.exe.
-        ['node_modules/@oven/bun-linux-x64/bin/bun', 'node_modules/bun/bin/bun.exe']
+        [`node_modules/@oven/bun-${process.platform}-${arch}/bin/bun`, 'node_modules/bun/bin/bun.exe']
       : name === 'deno'
-        ? ['node_modules/@deno/linux-x64-glibc/deno']
+        ? [`node_modules/@deno/${denoPlatform}/deno`]
         : ['node_modules/node/bin/node'];
   for (const c of candidates) if (existsSync(join(dir, c))) return join(dir, c);
   throw new Error(`no ${name} binary in ${dir} (looked for ${candidates.join(', ')})`);
