@@ -22,6 +22,8 @@ export interface ConsumerReport {
   format: Format;
   entrypoints: Record<string, EntrypointResult>;
   scenarios: Partial<Record<Scenario, ScenarioResult>>;
+  /** The process warnings emitted during the run (`name: message`). */
+  warnings: string[];
 }
 
 /** Options of {@link runConsumer}. */

@@ -127,6 +127,10 @@ for (const runtime of RUNTIMES) {
             );
           }
         });
+        test(`${project} ${format}: no process warning from memkit`, async () => {
+          const report = reportOf(await run(runtime, project, format), `${runtime} ${project} ${format}`);
+          expect(report.warnings.filter((w) => /memkit/i.test(w))).toEqual([]);
+        });
         for (const scenario of PROJECT_SCENARIOS[project]) {
           test(`${project} ${format}: ${scenario}`, () => checkScenario(runtime, project, format, scenario));
         }

@@ -23,7 +23,7 @@ export async function expressSessionScenario({ load, memcached, prefix }) {
 
   // The store gets a client with the scenarios' timeouts (given a client, it never closes it).
   const client = new Client({ servers: [memcached], ...TIMEOUTS });
-  const store = new MemkitStore({ client, prefix: `${prefix}:sess:` });
+  const store = new MemkitStore({ client, keyPrefix: `${prefix}:sess:` });
   const app = express();
   app.use(session({ store, secret: 'consumer-test', resave: false, saveUninitialized: false }));
   app.get('/visit', (req, res) => {
@@ -45,7 +45,7 @@ export async function expressSessionScenario({ load, memcached, prefix }) {
 
     // A second store on its own client reads the session back from memcached.
     const readerClient = new Client({ servers: [memcached], ...TIMEOUTS });
-    const reader = new MemkitStore({ client: readerClient, prefix: `${prefix}:sess:` });
+    const reader = new MemkitStore({ client: readerClient, keyPrefix: `${prefix}:sess:` });
     try {
       const stored = await storeGet(reader, one.id);
       assert.equal(stored?.visits, 2, 'the session is in memcached');

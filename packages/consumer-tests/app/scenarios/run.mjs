@@ -74,7 +74,9 @@ export async function runConsumer(how) {
   const runId = process.env.MEMKIT_RUN_ID ?? `run${process.pid}`;
   const memcached = process.env.MEMKIT_MEMCACHED;
   const names = process.argv.slice(2);
-  const report = { format: how.format, entrypoints: {}, scenarios: {} };
+  const report = { format: how.format, entrypoints: {}, scenarios: {}, warnings: [] };
+  // Process warnings (deprecations among them) are what a user would see in their logs.
+  process.on('warning', (w) => report.warnings.push(`${w.name}: ${w.message}`));
   // The harness passes the entry points this runtime supports; by hand, every one is loaded.
   const entrypoints = process.env.MEMKIT_ENTRYPOINTS
     ? JSON.parse(process.env.MEMKIT_ENTRYPOINTS)

@@ -57,9 +57,9 @@ export function useKeyv(): KeyvMemkit {
 }
 
 export function useSession(): Store {
-  // @ts-expect-error the prefix is a string
-  new MemkitStore({ servers: ['127.0.0.1:11211'], prefix: 1 });
-  return new MemkitStore({ servers: ['127.0.0.1:11211'], prefix: 'sess:' });
+  // @ts-expect-error the key prefix is a string
+  new MemkitStore({ servers: ['127.0.0.1:11211'], keyPrefix: 1 });
+  return new MemkitStore({ servers: ['127.0.0.1:11211'], keyPrefix: 'sess:' });
 }
 
 @Injectable()
