@@ -5,7 +5,7 @@
  * runtime, or a KNOWN failure that is the runtime's fault (with the runtime's issue). A known
  * failure that starts passing fails the test, so the table stays true.
  */
-import type { ProjectName } from './projects';
+import type { PeerSet, ProjectName } from './projects';
 import type { RuntimeName } from './runtimes';
 
 /** The scenarios of app/scenarios/run.mjs. */
@@ -22,6 +22,7 @@ export const SCENARIOS = [
   'express-session',
   'nestjs',
   'cli',
+  'opentelemetry',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -39,6 +40,7 @@ export const FEATURES = [
   'nestjs11',
   'nestjs12',
   'cli',
+  'opentelemetry',
 ] as const;
 export type Feature = (typeof FEATURES)[number];
 
@@ -51,6 +53,7 @@ export const FEATURE_LABELS: Record<Feature, string> = {
   nestjs11: 'NestJS 11 (`@memkit/nestjs`)',
   nestjs12: 'NestJS 12 (`@memkit/nestjs`)',
   cli: 'CLI (`@memkit/cli`)',
+  opentelemetry: 'OpenTelemetry (`@memkit/opentelemetry`)',
 };
 
 const CLIENT_SCENARIOS: Scenario[] = [
@@ -64,8 +67,17 @@ const CLIENT_SCENARIOS: Scenario[] = [
 
 /** The scenarios each project runs. */
 export const PROJECT_SCENARIOS: Record<ProjectName, Scenario[]> = {
-  lowest: [...CLIENT_SCENARIOS, 'server', 'keyv5', 'express-session', 'nestjs', 'cli'],
-  newest: [...CLIENT_SCENARIOS, 'server', 'keyv5', 'keyv6', 'express-session', 'nestjs', 'cli'],
+  lowest: [...CLIENT_SCENARIOS, 'server', 'keyv5', 'express-session', 'nestjs', 'cli', 'opentelemetry'],
+  newest: [
+    ...CLIENT_SCENARIOS,
+    'server',
+    'keyv5',
+    'keyv6',
+    'express-session',
+    'nestjs',
+    'cli',
+    'opentelemetry',
+  ],
   'newest-keyv5': ['keyv5', 'nestjs'],
 };
 
@@ -77,13 +89,13 @@ export function featureOf(project: ProjectName, scenario: Scenario): Feature {
 }
 
 /** The installed packages a scenario loads (their dependency closure is engines-checked). */
-export function scenarioLoads(scenario: Scenario, keyv: Partial<Record<'5' | '6', string>>): string[] {
+export function scenarioLoads(scenario: Scenario, peers: PeerSet): string[] {
   switch (scenario) {
     case 'server':
       return ['@memkit/client', '@memkit/server'];
     case 'keyv5':
     case 'keyv6': {
-      const spec = keyv[scenario === 'keyv5' ? '5' : '6'];
+      const spec = peers.keyv[scenario === 'keyv5' ? '5' : '6'];
       if (spec === undefined) throw new Error(`no Keyv for ${scenario}`);
       return ['@memkit/keyv', spec];
     }
@@ -100,6 +112,17 @@ export function scenarioLoads(scenario: Scenario, keyv: Partial<Record<'5' | '6'
       ];
     case 'cli':
       return ['@memkit/cli'];
+    case 'opentelemetry': {
+      if (peers.otelSdk === undefined) throw new Error('no OpenTelemetry SDK in this project');
+      return [
+        '@memkit/opentelemetry',
+        '@memkit/client',
+        '@opentelemetry/api',
+        '@opentelemetry/instrumentation',
+        '@opentelemetry/context-async-hooks',
+        peers.otelSdk,
+      ];
+    }
     default:
       return ['@memkit/client'];
   }
@@ -112,8 +135,10 @@ export interface Unsupported {
   scenario: Scenario;
   /** Names (without versions) of the packages whose `engines.node` excludes the runtime. */
   because: string[];
-  /** For the README table. */
+  /** For the README table, when nothing of the row runs on that runtime. */
   note: string;
+  /** For the README table, when other projects of the row do run there (omitted: just ✅). */
+  partial?: string;
 }
 
 // Keyv 6 (and its hookified) need Node >= 22.19; in the newest project every scenario that loads
@@ -123,6 +148,15 @@ const KEYV6 = ['hookified', 'keyv'];
 const KEYV6_NOTE = 'Keyv 6 needs Node ≥ 22.19';
 const NEST12 = ['file-type'];
 const NEST12_NOTE = 'NestJS 12 needs Node ≥ 22';
+// OpenTelemetry JS 3 (SDK 3.x, instrumentation 0.300+) needs Node >= 22.15; SDK 2 runs on Node 20.
+const OTEL3 = [
+  '@opentelemetry/context-async-hooks',
+  '@opentelemetry/core',
+  '@opentelemetry/instrumentation',
+  '@opentelemetry/resources',
+  '@opentelemetry/sdk-trace',
+];
+const OTEL3_NOTE = 'OpenTelemetry JS 3 needs Node ≥ 22.15';
 
 /** Every combination expected not to run, and why (checked against the installed engines). */
 export const EXPECTED_UNSUPPORTED: Unsupported[] = [
@@ -136,6 +170,14 @@ export const EXPECTED_UNSUPPORTED: Unsupported[] = [
     note: NEST12_NOTE,
   },
   { runtime: 'node20', project: 'newest-keyv5', scenario: 'nestjs', because: NEST12, note: NEST12_NOTE },
+  {
+    runtime: 'node20',
+    project: 'newest',
+    scenario: 'opentelemetry',
+    because: OTEL3,
+    note: OTEL3_NOTE,
+    partial: `with OpenTelemetry JS 2; ${OTEL3_NOTE}`,
+  },
 ];
 
 /** A failure that is the runtime's fault, asserted so that the table stays true. */

@@ -38,7 +38,7 @@ export function planRun(
     excludedEntrypoints: new Map(),
   };
   for (const scenario of PROJECT_SCENARIOS[project.name]) {
-    const conflicts = conflictsOf(scenarioLoads(scenario, project.peers.keyv));
+    const conflicts = conflictsOf(scenarioLoads(scenario, project.peers));
     if (conflicts.length === 0) plan.scenarios.push(scenario);
     else plan.excludedScenarios.set(scenario, conflicts);
   }

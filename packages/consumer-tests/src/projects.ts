@@ -26,6 +26,8 @@ export interface PeerSet {
   keyv: Partial<Record<'5' | '6', string>>;
   /** The major of the package named `keyv` (what `@memkit/keyv` and `@memkit/nestjs` import). */
   mainKeyv: 5 | 6;
+  /** The OpenTelemetry tracing SDK package installed (SDK 3 renamed sdk-trace-base to sdk-trace). */
+  otelSdk?: string;
 }
 
 // Not peers of memkit, the same in every project: what the apps and the typed consumer need.
@@ -56,9 +58,16 @@ export const PEER_SETS: Record<ProjectName, PeerSet> = {
       '@nestjs/cache-manager': '3.1.3',
       '@nestjs/terminus': '11.0.0',
       'cache-manager': '7.0.0',
+      // The floor of @memkit/opentelemetry's API peer range, with an SDK and the instrumentation
+      // base that still accept that API.
+      '@opentelemetry/api': '1.7.0',
+      '@opentelemetry/instrumentation': '0.200.0',
+      '@opentelemetry/sdk-trace-base': '2.0.0',
+      '@opentelemetry/context-async-hooks': '2.0.0',
     },
     keyv: { '5': 'keyv' },
     mainKeyv: 5,
+    otelSdk: '@opentelemetry/sdk-trace-base',
   },
   newest: {
     about: 'the newest release of every peer, Keyv 6 as the application Keyv',
@@ -73,11 +82,16 @@ export const PEER_SETS: Record<ProjectName, PeerSet> = {
       '@nestjs/cache-manager': '12.0.0',
       '@nestjs/terminus': '12.1.0',
       'cache-manager': '7.2.9',
+      '@opentelemetry/api': '1.10.0',
+      '@opentelemetry/instrumentation': '0.301.2',
+      '@opentelemetry/sdk-trace': '3.1.1',
+      '@opentelemetry/context-async-hooks': '3.1.1',
       publint: '0.3.25',
       '@arethetypeswrong/cli': '0.18.5',
     },
     keyv: { '5': 'keyv5', '6': 'keyv' },
     mainKeyv: 6,
+    otelSdk: '@opentelemetry/sdk-trace',
   },
   'newest-keyv5': {
     about: 'NestJS 12 with the newest Keyv 5 as the application Keyv (the setup cache-manager 7 needs)',
@@ -125,6 +139,7 @@ export function writeApp(project: Project, packed: readonly PackedPackage[]): vo
     entrypoints: packed.flatMap((p) => p.entrypoints),
     keyv: project.peers.keyv,
     mainKeyv: project.peers.mainKeyv,
+    otelSdk: project.peers.otelSdk,
   };
   writeFileSync(join(project.dir, 'consumer.config.json'), `${JSON.stringify(config, null, 2)}\n`);
 }

@@ -22,6 +22,7 @@ export const TABLE_END = '<!-- consumer-table:end -->';
 function cell(feature: Feature, runtime: RuntimeName): string {
   let passes = 0;
   const notes = new Set<string>();
+  const partials = new Set<string>();
   const known = new Map<string, string>();
   for (const project of PROJECTS) {
     for (const scenario of PROJECT_SCENARIOS[project]) {
@@ -29,8 +30,10 @@ function cell(feature: Feature, runtime: RuntimeName): string {
       for (const format of FORMATS) {
         const e = expectation(runtime, project, format, scenario);
         if (e.kind === 'pass') passes++;
-        else if (e.kind === 'unsupported') notes.add(e.unsupported.note);
-        else known.set(e.failure.issue, e.failure.summary);
+        else if (e.kind === 'unsupported') {
+          notes.add(e.unsupported.note);
+          if (e.unsupported.partial !== undefined) partials.add(e.unsupported.partial);
+        } else known.set(e.failure.issue, e.failure.summary);
       }
     }
   }
@@ -38,7 +41,7 @@ function cell(feature: Feature, runtime: RuntimeName): string {
     return [...known].map(([issue, summary]) => `⚠️ ${summary} ([issue](${issue}))`).join('; ');
   }
   if (passes === 0) return `— ${[...notes].join('; ')}`;
-  return '✅';
+  return partials.size > 0 ? `✅ (${[...partials].join('; ')})` : '✅';
 }
 
 /** The table, between its markers. */

@@ -119,7 +119,7 @@ for (const runtime of RUNTIMES) {
           const unsupportedPackages = new Set(
             PROJECT_SCENARIOS[project]
               .filter((s) => expectation(runtime, project, format, s).kind === 'unsupported')
-              .flatMap((s) => scenarioLoads(s, projectOf(project).peers.keyv)),
+              .flatMap((s) => scenarioLoads(s, projectOf(project).peers)),
           );
           for (const specifier of r.plan.excludedEntrypoints.keys()) {
             expect(unsupportedPackages.has(packageOf(specifier)), `${specifier} excluded on ${runtime}`).toBe(

@@ -8,6 +8,7 @@ import { clientScenario, dualPackageScenario, serverScenario } from './client.mj
 import { expressSessionScenario } from './express-session.mjs';
 import { keyvScenario } from './keyv.mjs';
 import { nestScenario } from './nest.mjs';
+import { otelScenario } from './otel.mjs';
 import { compressionScenario, textProtocolScenario, tlsScenario, unixSocketScenario } from './transports.mjs';
 
 const SCENARIO_TIMEOUT_MS = 30_000;
@@ -25,6 +26,7 @@ const SCENARIOS = {
   'express-session': expressSessionScenario,
   nestjs: nestScenario,
   cli: cliScenario,
+  opentelemetry: otelScenario,
 };
 
 function describeError(err) {
