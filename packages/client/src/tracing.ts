@@ -237,9 +237,26 @@ function currentCall(): CallTrace | undefined {
   return running ?? awaiting.getStore();
 }
 
+/**
+ * Whether a tracing channel has subscribers. Node's `TracingChannel.hasSubscribers` (20.13+) is the
+ * OR of its five channels'; Bun's tracing channels have no such getter (oven-sh/bun#27805) and read
+ * `undefined`, which would turn tracing off there without a word, so ask the five channels then.
+ */
+function subscribed(channel: diagnostics.TracingChannel<string, object>): boolean {
+  const own = (channel as { hasSubscribers?: boolean }).hasSubscribers;
+  if (own !== undefined) return own;
+  return (
+    channel.start.hasSubscribers ||
+    channel.end.hasSubscribers ||
+    channel.asyncStart.hasSubscribers ||
+    channel.asyncEnd.hasSubscribers ||
+    channel.error.hasSubscribers
+  );
+}
+
 /** True when a call should publish tracing events. */
 export function tracingCalls(): boolean {
-  return commandChannel.hasSubscribers || batchChannel.hasSubscribers;
+  return subscribed(commandChannel) || subscribed(batchChannel);
 }
 
 /**
@@ -363,7 +380,7 @@ export function traceRequest<T, P>(
   const server = knownServer(node).server;
   call.sentTo(server);
   call.request ??= req as Request<unknown>;
-  if (!call.fanOut || !batchChannel.hasSubscribers) return send(pool, req, alone);
+  if (!call.fanOut || !subscribed(batchChannel)) return send(pool, req, alone);
   const batch: BatchTrace = {
     parent: call,
     operation: call.operation,
@@ -379,14 +396,14 @@ export function traceRequest<T, P>(
 
 /** Records how getOrSet obtained its value on the current call, if it is traced. */
 export function noteOutcome(outcome: GetOrSetOutcome): void {
-  if (!commandChannel.hasSubscribers) return;
+  if (!subscribed(commandChannel)) return;
   const call = currentCall();
   if (call && call.outcome === undefined) call.outcome = outcome;
 }
 
 /** Runs user code (a loader) in the subscriber's context of the current call, when it asked for one. */
 export function runUserCode<R>(fn: () => R): R {
-  if (!commandChannel.hasSubscribers) return fn();
+  if (!subscribed(commandChannel)) return fn();
   const run = currentCall()?.runInContext;
   return run ? run(fn) : fn();
 }
