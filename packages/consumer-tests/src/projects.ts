@@ -34,7 +34,11 @@ export interface PeerSet {
 const COMMON: Record<string, string> = {
   express: '5.3.0',
   'reflect-metadata': '0.2.2',
-  rxjs: '7.8.2',
+  // The floor of @memkit/nestjs's rxjs peer range (what @nestjs/cache-manager asks for).
+  rxjs: '7.8.1',
+  // @nestjs/cache-manager's own .d.ts imports types from `cacheable` without declaring it as a
+  // dependency, so a strict lib check of any app importing it needs it installed.
+  cacheable: '2.5.0',
   typescript: '5.9.3',
   '@types/node': '20.19.43',
   '@types/express': '5.0.6',
