@@ -277,10 +277,14 @@ export class Client extends EventEmitter {
   /**
    * The address of the server that holds `key` right now (after prefixing and
    * failover), like python-memcached's `_get_server`. Throws ERR_SERVER_DEAD
-   * when no server can take it.
+   * when no server can take it, and ERR_KEY_INVALID when that server's
+   * dialect cannot write the key (a binary key on a text server).
    */
   serverFor(key: string | Uint8Array): string {
-    return this.ctx.cluster.poolFor(this.ctx.key(key, undefined, true).route).node.address;
+    const k = this.ctx.key(key, undefined, true);
+    const pool = this.ctx.cluster.poolFor(k.route);
+    pool.dialect.checkKey(k);
+    return pool.node.address;
   }
 
   /**

@@ -2,20 +2,9 @@
  * Single-key commands that change an item without sending a value: delete,
  * incr/decr (64-bit unsigned, results as `bigint`), touch.
  */
-import {
-  encodeDelete,
-  encodeIncrDecr,
-  encodeMetaArithmetic,
-  encodeMetaDelete,
-  encodeMetaGet,
-  encodeTouch,
-  MemkitError,
-  toExptime,
-} from '@memkit/protocol';
+import { MemkitError, toExptime } from '@memkit/protocol';
 import type { Context } from '../context';
 import type { CommandOptions } from '../options';
-import { MetaArithmeticRequest, MetaStatusRequest, nextOpaque } from '../requests/meta';
-import { TextArithmeticRequest, TextStatusRequest } from '../requests/text';
 
 const MAX_U64 = (1n << 64n) - 1n;
 
@@ -27,13 +16,7 @@ export function del(
 ): Promise<boolean> {
   const k = ctx.key(key);
   const pool = ctx.cluster.poolFor(k.route);
-  if (ctx.meta) {
-    const opaque = nextOpaque();
-    const line = encodeMetaDelete(k.wire, { opaque, base64: k.base64 });
-    return ctx.dispatch(pool, new MetaStatusRequest('delete', opaque, [line]), opts);
-  }
-  const req = new TextStatusRequest('delete', [encodeDelete(k.wire)], 1, { DELETED: true, NOT_FOUND: false });
-  return ctx.dispatch(pool, req, opts).then((r) => r[0] === true);
+  return ctx.dispatch(pool, pool.dialect.delete(k), opts);
 }
 
 /** `incr`/`decr`: the new value, or undefined when the key does not exist. */
@@ -53,18 +36,7 @@ export function arithmetic(
   }
   const k = ctx.key(key);
   const pool = ctx.cluster.poolFor(k.route);
-  if (ctx.meta) {
-    const opaque = nextOpaque();
-    const line = encodeMetaArithmetic(k.wire, {
-      mode: kind === 'incr' ? 'I' : 'D',
-      delta: d,
-      value: true,
-      opaque,
-      base64: k.base64,
-    });
-    return ctx.dispatch(pool, new MetaArithmeticRequest(kind, opaque, [line]), opts);
-  }
-  return ctx.dispatch(pool, new TextArithmeticRequest(kind, encodeIncrDecr(kind, k.wire, d)), opts);
+  return ctx.dispatch(pool, pool.dialect.arithmetic(kind, k, { delta: d })!, opts);
 }
 
 /** `touch`: sets a new TTL; true when the item exists. */
@@ -77,14 +49,5 @@ export function touch(
   const k = ctx.key(key);
   const exptime = toExptime(ttlSeconds);
   const pool = ctx.cluster.poolFor(k.route);
-  if (ctx.meta) {
-    const opaque = nextOpaque();
-    const line = encodeMetaGet(k.wire, { touch: exptime, opaque, base64: k.base64 });
-    return ctx.dispatch(pool, new MetaStatusRequest('touch', opaque, [line]), opts);
-  }
-  const req = new TextStatusRequest('touch', [encodeTouch(k.wire, exptime)], 1, {
-    TOUCHED: true,
-    NOT_FOUND: false,
-  });
-  return ctx.dispatch(pool, req, opts).then((r) => r[0] === true);
+  return ctx.dispatch(pool, pool.dialect.touch(k, exptime), opts);
 }
