@@ -42,7 +42,7 @@ function deliver(ex: Exchange, text: string): boolean[] {
 
 const ERRORS = [
   ['SERVER_ERROR out of memory\r\n', 'ERR_SERVER'],
-  ['CLIENT_ERROR bad data chunk\r\n', 'ERR_CLIENT'],
+  ['CLIENT_ERROR bad data chunk\r\n', 'ERR_CLIENT_ERROR'],
   ['CLIENT_ERROR unauthenticated\r\n', 'ERR_AUTH'],
   ['ERROR Too many open connections\r\n', 'ERR_SERVER'],
 ] as const;
@@ -63,7 +63,9 @@ describe('error replies reach every exchange mapped the same way', () => {
         const ex = make();
         deliver(ex, 'ERROR\r\n');
         const meta = name === 'meta' && !['stats', 'version', 'flush_all'].includes(command);
-        await expect(ex.promise).rejects.toMatchObject({ code: meta ? 'ERR_UNSUPPORTED' : 'ERR_CLIENT' });
+        await expect(ex.promise).rejects.toMatchObject({
+          code: meta ? 'ERR_UNSUPPORTED' : 'ERR_CLIENT_ERROR',
+        });
       });
     }
   }

@@ -42,7 +42,11 @@ export function errorOfReply(reply: ErrorLikeReply, exchange: Exchange, server: 
           context,
         );
       }
-      return new MemkitError('ERR_CLIENT', `${server} ${command}: CLIENT_ERROR ${reply.message}`, context);
+      return new MemkitError(
+        'ERR_CLIENT_ERROR',
+        `${server} ${command}: CLIENT_ERROR ${reply.message}`,
+        context,
+      );
     case 'ERROR':
       // `ERROR <reason>` is the server refusing service (memcached at its connection limit
       // sends `ERROR Too many open connections`, then closes); only a bare ERROR means the
@@ -58,6 +62,6 @@ export function errorOfReply(reply: ErrorLikeReply, exchange: Exchange, server: 
           context,
         );
       }
-      return new MemkitError('ERR_CLIENT', `${server} ${command}: ERROR`, context);
+      return new MemkitError('ERR_CLIENT_ERROR', `${server} ${command}: ERROR`, context);
   }
 }
