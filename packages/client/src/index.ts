@@ -2,7 +2,13 @@
  * @memkit/client: a fast, correct memcached client for Node.
  */
 
-export { isMemkitError, MEMKIT_ERROR_CODES, MemkitError, type MemkitErrorCode } from '@memkit/protocol';
+export {
+  isMemkitError,
+  MEMKIT_ERROR_CODES,
+  MemkitError,
+  type MemkitErrorCode,
+  U64_MAX,
+} from '@memkit/protocol';
 export type { CloseOptions } from './call-options';
 export {
   CENSUS_CHANNEL,
@@ -14,6 +20,7 @@ export { Client } from './client';
 export type { KeyInput } from './cluster/hash';
 export {
   type ContinuumPoint,
+  type KetamaHashing,
   KetamaLocator,
   type KetamaLocatorOptions,
   type KetamaMode,

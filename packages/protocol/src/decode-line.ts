@@ -5,8 +5,9 @@
  * with an empty `value` and reports the data block size in `frame.size`.
  */
 import { Buffer } from 'node:buffer';
-import { parseSignedInt, parseU64, parseUint, U32_MAX } from './bytes';
+import { parseSignedInt, parseU64Range, parseUint } from './bytes';
 import { ProtocolError } from './errors';
+import { U32_MAX } from './limits';
 import { describeBytes } from './preview';
 import type {
   ErrorReply,
@@ -123,7 +124,7 @@ export function parseValueHeader(
   out.flags = flags;
   out.cas = undefined;
   if (sizeEnd === end) return;
-  const cas = parseU64(buf, sizeEnd + 1, end);
+  const cas = parseU64Range(buf, sizeEnd + 1, end);
   if (cas < 0n) fail('malformed VALUE cas', buf, start, end);
   out.cas = cas;
 }
@@ -149,7 +150,7 @@ function parseValue(buf: Buffer, start: number, end: number, frame: LineFrame): 
  * (newer servers may add some); a known numeric flag that does not parse is
  * a protocol error.
  */
-function parseMetaFlags(
+function parseReplyFlags(
   buf: Buffer,
   line0: number,
   p: number,
@@ -172,7 +173,7 @@ function parseMetaFlags(
         break;
       case 0x63 /* c */:
         {
-          const cas = parseU64(buf, a, te);
+          const cas = parseU64Range(buf, a, te);
           if (cas < 0n) fail('malformed meta flag c', buf, line0, end);
           out.cas = cas;
           break;
@@ -333,7 +334,7 @@ function parseWordLine(buf: Buffer, s: number, end: number, we: number): Reply {
         while (de < end && buf[de] !== SP) de++;
         let pad = de;
         while (pad < end && buf[pad] === SP) pad++;
-        const value = parseU64(buf, s, de);
+        const value = parseU64Range(buf, s, de);
         if (value >= 0n && pad === end) return { type: 'NUMBER', value };
         fail('malformed number', buf, s, end);
       }
@@ -365,7 +366,7 @@ function parseMetaLine(buf: Buffer, s: number, end: number): Reply {
     return parseWordLine(buf, s, end, s + 2);
   }
   const reply: MetaStatusReply = { type };
-  parseMetaFlags(buf, s, s + 2, end, reply);
+  parseReplyFlags(buf, s, s + 2, end, reply);
   return reply;
 }
 
@@ -385,7 +386,7 @@ export function parseLine(buf: Buffer, start: number, end: number, frame: LineFr
       const se = tokenEnd(buf, start + 3, end);
       blockSize(buf, start + 3, se, start, frame);
       const va: MetaValueReply = { type: 'VA', value: EMPTY };
-      parseMetaFlags(buf, start, se, end, va);
+      parseReplyFlags(buf, start, se, end, va);
       return va;
     }
     if (c2 === 0x4c && isValueLine(buf, start, end)) return parseValue(buf, start, end, frame);

@@ -9,6 +9,7 @@ export * from './encode-meta';
 export * from './encode-text';
 export * from './errors';
 export * from './keys';
+export * from './limits';
 export * from './replies';
 export * from './request';
 export * from './ttl';

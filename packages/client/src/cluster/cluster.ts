@@ -24,11 +24,9 @@ export function createLocator(
   if (typeof hashing === 'function') return hashing(nodes);
   switch (hashing) {
     case 'ketama':
-      return new KetamaLocator(nodes, { mode: 'weighted' });
     case 'ketama-oaat':
-      return new KetamaLocator(nodes, { mode: 'ketama' });
     case 'ketama-md5':
-      return new KetamaLocator(nodes, { mode: 'ketama_md5' });
+      return new KetamaLocator(nodes, { hashing });
     case 'modula':
       return new ModulaLocator(nodes);
     default:

@@ -2,11 +2,9 @@
  * Single-key commands that change an item without sending a value: delete,
  * incr/decr (64-bit unsigned, results as `bigint`), touch.
  */
-import { MemkitError, toExptime } from '@memkit/protocol';
+import { MemkitError, toExptime, U64_MAX } from '@memkit/protocol';
 import type { Context } from '../context';
 import type { CommandOptions } from '../options';
-
-const MAX_U64 = (1n << 64n) - 1n;
 
 /** `delete`: true when an item was deleted, false when there was none. */
 export function del(
@@ -28,7 +26,7 @@ export function arithmetic(
   opts: CommandOptions | undefined,
 ): Promise<bigint | undefined> {
   const d = typeof delta === 'bigint' ? delta : Number.isSafeInteger(delta) ? BigInt(delta) : -1n;
-  if (d < 0n || d > MAX_U64) {
+  if (d < 0n || d > U64_MAX) {
     throw new MemkitError(
       'ERR_INVALID_ARGUMENT',
       `${kind}: delta must be an integer in 0..2^64-1, got ${String(delta)}`,
