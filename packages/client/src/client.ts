@@ -18,7 +18,7 @@ import { deleteMulti, getMulti, type MultiOptions, setMulti } from './commands/m
 import { arithmetic, del, touch } from './commands/mutation';
 import { type CasResult, retrieve } from './commands/retrieval';
 import { flushAll, metadump, stats, version } from './commands/server';
-import { type SetOptions, type StoreKind, store } from './commands/storage';
+import { type SetOptions, type StoreKind, store, type WriteOptions } from './commands/storage';
 import { Context } from './context';
 import type { KeyMapping, MappedKey } from './key-mapping';
 import { type KeyOptions, keyOptionsView } from './key-options';
@@ -157,13 +157,16 @@ export class Client extends EventEmitter {
     return this.store('replace', key, value, opts);
   }
 
-  /** Appends bytes to an existing value (flags unchanged). `false` when the key does not exist. */
-  append(key: string | Uint8Array, value: string | Uint8Array, opts?: CommandOptions): Promise<boolean> {
+  /**
+   * Appends bytes to an existing value (its TTL and flags unchanged). `false`
+   * when the key does not exist. Accepts `noreply`, like `set`.
+   */
+  append(key: string | Uint8Array, value: string | Uint8Array, opts?: WriteOptions): Promise<boolean> {
     return this.store('append', key, value, opts);
   }
 
-  /** Prepends bytes to an existing value. `false` when the key does not exist. */
-  prepend(key: string | Uint8Array, value: string | Uint8Array, opts?: CommandOptions): Promise<boolean> {
+  /** Prepends bytes to an existing value (its TTL and flags unchanged). `false` when the key does not exist. Accepts `noreply`. */
+  prepend(key: string | Uint8Array, value: string | Uint8Array, opts?: WriteOptions): Promise<boolean> {
     return this.store('prepend', key, value, opts);
   }
 

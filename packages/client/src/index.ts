@@ -30,7 +30,7 @@ export { ModulaLocator, type ModulaLocatorOptions } from './cluster/modula';
 export type { GetOrSetOptions, Loader } from './commands/get-or-set';
 export type { MultiOptions } from './commands/multi';
 export type { CasResult } from './commands/retrieval';
-export type { SetOptions } from './commands/storage';
+export type { SetOptions, WriteOptions } from './commands/storage';
 export type { CommandMessage, ConnectionMessage } from './diagnostics';
 export {
   DIGEST_MARKER,

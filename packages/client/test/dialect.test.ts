@@ -3,7 +3,6 @@
  * server's pool (none bypasses it), and servers of one client may speak
  * different dialects.
  */
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Context } from '../src/context';
 import type { Dialect } from '../src/dialect/index';
@@ -11,44 +10,11 @@ import { metaDialect } from '../src/dialect/meta';
 import { textDialect } from '../src/dialect/text';
 import { Client } from '../src/index';
 import { type Backend, startReal } from './helpers/backends';
+import { type RecordingProxy, startRecordingProxy } from './helpers/recording-proxy';
 
 /** The pools of a client (internal: the dialect is a per-server property). */
 function poolsOf(client: Client) {
   return (client as unknown as { ctx: Context }).ctx.cluster.pools;
-}
-
-/** A TCP proxy to `target` that keeps every byte clients sent through it. */
-async function recordingProxy(target: { host: string; port: number }) {
-  const sockets = new Set<Socket>();
-  let sent = '';
-  const server: Server = createServer((client) => {
-    const upstream = createConnection(target.port, target.host);
-    sockets.add(client).add(upstream);
-    client.on('data', (chunk: Buffer) => {
-      sent += chunk.toString('latin1');
-      upstream.write(chunk);
-    });
-    upstream.on('data', (chunk: Buffer) => client.write(chunk));
-    for (const s of [client, upstream]) {
-      s.on('error', () => undefined);
-      s.on('close', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  return {
-    address: `127.0.0.1:${port}`,
-    /** Everything clients sent so far (latin1). */
-    sent: () => sent,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 describe('commands ask the dialect of the pool', () => {
@@ -130,13 +96,13 @@ describe('commands ask the dialect of the pool', () => {
 describe('servers of one client may speak different dialects', () => {
   let a: Backend;
   let b: Backend;
-  let proxyA: Awaited<ReturnType<typeof recordingProxy>>;
-  let proxyB: Awaited<ReturnType<typeof recordingProxy>>;
+  let proxyA: RecordingProxy;
+  let proxyB: RecordingProxy;
   let client: Client;
 
   beforeAll(async () => {
     [a, b] = await Promise.all([startReal(), startReal()]);
-    [proxyA, proxyB] = await Promise.all([recordingProxy(a), recordingProxy(b)]);
+    [proxyA, proxyB] = await Promise.all([startRecordingProxy(a), startRecordingProxy(b)]);
     client = new Client({ servers: [proxyA.address, proxyB.address], protocol: 'meta' });
     poolsOf(client)[1]!.dialect = textDialect;
   });

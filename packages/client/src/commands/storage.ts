@@ -12,10 +12,11 @@ import type { SerializedValue } from '../serialization/index';
 
 export type { StoreKind } from '../dialect/index';
 
-/** Options of storage commands. */
-export interface SetOptions extends CommandOptions {
-  /** Time to live in seconds; 0 or absent = no expiry; > 30 days is sent as an absolute time. */
-  ttl?: number;
+/**
+ * Options of writes that keep the item's TTL and flags (`append`,
+ * `prepend`: memcached ignores both there), and the base of `SetOptions`.
+ */
+export interface WriteOptions extends CommandOptions {
   /**
    * Fire-and-forget (meta protocol): sent with the quiet flag, so memcached
    * only answers failures. Past argument checks (key, size) the promise never
@@ -26,6 +27,12 @@ export interface SetOptions extends CommandOptions {
    * would desync the stream on errors) but still never rejects.
    */
   noreply?: boolean;
+}
+
+/** Options of storage commands that set the item (`set`, `add`, `replace`, `cas`). */
+export interface SetOptions extends WriteOptions {
+  /** Time to live in seconds; 0 or absent = no expiry; > 30 days is sent as an absolute time. */
+  ttl?: number;
 }
 
 /** Serializes and checks the size limit. */

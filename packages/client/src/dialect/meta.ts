@@ -11,6 +11,7 @@ import {
   encodeMetaDelete,
   encodeMetaGet,
   encodeMetaSet,
+  type MetaGetOptions,
   type MetaSetOptions,
 } from '@memkit/protocol';
 import {
@@ -23,6 +24,7 @@ import {
 } from '../exchanges/meta';
 import { MetaMultiGetExchange } from '../exchanges/meta-multi-get';
 import { batchOpaque, nextOpaque, reserveOpaques } from '../exchanges/opaque';
+import type { WireKey } from '../keys';
 import type { Dialect, LeaseDialect, StoreKind } from './dialect';
 import { textShared } from './text';
 
@@ -35,19 +37,18 @@ const MODES: Record<StoreKind, MetaSetOptions['mode']> = {
   cas: undefined,
 };
 
+/** `mg` flags that read the value, its flags and (with `cas`) its CAS unique. */
+function valueGet(key: WireKey, opaque: string, cas: boolean): MetaGetOptions {
+  return { value: true, flags: true, cas, opaque, base64: key.base64 };
+}
+
 const lease: LeaseDialect = {
   get(key, lockExptime, recacheSeconds) {
     const opaque = nextOpaque();
-    const line = encodeMetaGet(key.wire, {
-      value: true,
-      flags: true,
-      cas: true,
-      opaque,
-      base64: key.base64,
-      vivify: lockExptime,
-      ...(recacheSeconds === undefined ? {} : { recache: recacheSeconds }),
-    });
-    return new MetaLeaseExchange('getOrSet', opaque, [line]);
+    const o = valueGet(key, opaque, true);
+    o.vivify = lockExptime;
+    if (recacheSeconds !== undefined) o.recache = recacheSeconds;
+    return new MetaLeaseExchange('getOrSet', opaque, [encodeMetaGet(key.wire, o)]);
   },
   release(key, cas) {
     const opaque = nextOpaque();
@@ -74,15 +75,9 @@ export const metaDialect: Dialect = {
   retrieve(kind, key, exptime, serializer) {
     const withCas = kind === 'gets' || kind === 'gats';
     const opaque = nextOpaque();
-    const line = encodeMetaGet(key.wire, {
-      value: true,
-      flags: true,
-      cas: withCas,
-      opaque,
-      base64: key.base64,
-      ...(exptime === undefined ? {} : { touch: exptime }),
-    });
-    return new MetaGetExchange(kind, opaque, line, serializer, withCas);
+    const o = valueGet(key, opaque, withCas);
+    if (exptime !== undefined) o.touch = exptime;
+    return new MetaGetExchange(kind, opaque, encodeMetaGet(key.wire, o), serializer, withCas);
   },
 
   store(kind, key, value, exptime, cas, quiet) {

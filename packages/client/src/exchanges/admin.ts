@@ -5,7 +5,7 @@
  */
 import { encodeMetadump, MemkitError, type MetadumpReply, type Reply } from '@memkit/protocol';
 import type { AuthOptions } from '../options';
-import { Exchange, MORE } from './exchange';
+import { Exchange, LineExchange, MORE } from './exchange';
 
 /** `stats [arg]`: every STAT line until END. */
 export class StatsExchange extends Exchange<Record<string, string>> {
@@ -42,15 +42,7 @@ export class VersionExchange extends Exchange<string> {
 }
 
 /** Commands answered by `OK` (`flush_all`, `verbosity`). */
-export class OkExchange extends Exchange<void> {
-  constructor(
-    readonly command: string,
-    line: string,
-  ) {
-    super();
-    this.chunks = [line];
-  }
-
+export class OkExchange extends LineExchange<void> {
   onReply(reply: Reply, server: string): boolean {
     if (reply.type === 'OK') return this.resolve(undefined);
     return this.unexpected(reply, server);

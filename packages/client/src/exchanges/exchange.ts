@@ -135,3 +135,14 @@ export abstract class Exchange<T = unknown> {
     });
   }
 }
+
+/** An exchange that writes one command line, named by its caller. */
+export abstract class LineExchange<T> extends Exchange<T> {
+  constructor(
+    readonly command: string,
+    line: string,
+  ) {
+    super();
+    this.chunks = [line];
+  }
+}

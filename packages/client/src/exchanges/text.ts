@@ -9,7 +9,7 @@ import type { Buffer } from 'node:buffer';
 import { type Chunk, type MemkitError, ProtocolError, type Reply, type ValueView } from '@memkit/protocol';
 import type { Serializer } from '../serialization/index';
 import { deserializeRange } from '../serialization/slice';
-import { Exchange, MORE } from './exchange';
+import { Exchange, LineExchange, MORE } from './exchange';
 import { KeyCursor } from './key-cursor';
 
 /** A value with its CAS unique (`gets`, `gats`, `getsMulti`). */
@@ -216,15 +216,7 @@ export class TextBatchStatusExchange extends Exchange<number[]> {
 }
 
 /** `incr`/`decr`: the new value, or undefined for NOT_FOUND. */
-export class TextArithmeticExchange extends Exchange<bigint | undefined> {
-  constructor(
-    readonly command: string,
-    line: string,
-  ) {
-    super();
-    this.chunks = [line];
-  }
-
+export class TextArithmeticExchange extends LineExchange<bigint | undefined> {
   onReply(reply: Reply, server: string): boolean {
     if (reply.type === 'NUMBER') return this.resolve(reply.value);
     if (reply.type === 'NOT_FOUND') return this.resolve(undefined);

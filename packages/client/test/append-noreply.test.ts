@@ -1,0 +1,65 @@
+/**
+ * `append`/`prepend` take `noreply` like the other storage commands (the
+ * README always said so; the types used to refuse it): quiet on the wire in
+ * meta, never rejecting, `false` for a missing key, and the item's TTL and
+ * flags untouched.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '../src/index';
+import { BACKEND_PROTOCOLS, type Backend } from './helpers/backends';
+import { type RecordingProxy, startRecordingProxy } from './helpers/recording-proxy';
+
+describe.each(BACKEND_PROTOCOLS)('append/prepend with noreply over $name', ({ backend, protocol }) => {
+  let server: Backend;
+  let proxy: RecordingProxy;
+  let client: Client;
+
+  beforeAll(async () => {
+    server = await backend.start();
+    proxy = await startRecordingProxy(server);
+    client = new Client({ servers: [proxy.address], protocol });
+  });
+  afterAll(async () => {
+    await client.close();
+    await proxy.close();
+    await server.stop();
+  });
+
+  it('resolves true when stored, false for a missing key, and keeps TTL and flags', async () => {
+    await client.set('log', 'b', { ttl: 1000 });
+    expect(await client.append('log', 'c', { noreply: true })).toBe(true);
+    expect(await client.prepend('log', 'a', { noreply: true })).toBe(true);
+    expect(await client.append('absent', 'x', { noreply: true })).toBe(false);
+    expect(await client.prepend('absent', 'x', { noreply: true })).toBe(false);
+    expect(await client.get('log')).toBe('abc');
+    expect(await client.get('absent')).toBeUndefined();
+    // Still expiring (metadump's exp is -1 for items that never expire).
+    const item = Object.values(await client.metadump())
+      .flat()
+      .find((i) => i.key === 'log');
+    expect(Number(item?.fields.exp)).toBeGreaterThan(0);
+    const sent = proxy.sent();
+    if (protocol === 'meta') {
+      // Quiet: the server answers only the failures, and `mn` closes each one.
+      expect(sent).toMatch(/^ms log 1 .*MA.* q\r$/m);
+      expect(sent).toMatch(/^ms log 1 .*MP.* q\r$/m);
+    } else {
+      // The text protocol's `noreply` is never used: an error reply to it would desync the stream.
+      expect(sent).toMatch(/^append log \d+ 0 1\r$/m);
+      expect(sent).not.toMatch(/noreply/);
+    }
+  });
+
+  it('never rejects past the argument checks', async () => {
+    const closed = new Client({ servers: ['127.0.0.1:1'], protocol, connectTimeout: 200 });
+    try {
+      expect(await closed.append('k', 'x', { noreply: true })).toBe(false);
+      await expect(closed.append('k', 'x')).rejects.toMatchObject({ code: 'ERR_CONNECT' });
+      await expect(closed.append('bad key', 'x', { noreply: true })).rejects.toMatchObject({
+        code: 'ERR_KEY_INVALID',
+      });
+    } finally {
+      await closed.close();
+    }
+  });
+});
