@@ -283,6 +283,31 @@ export function isMetadump(buf: Buffer, s: number, end: number): boolean {
   return end - s >= 4 && buf[s] === 0x6b && buf[s + 1] === 0x65 && buf[s + 2] === 0x79 && buf[s + 3] === 0x3d;
 }
 
+/**
+ * The error reply a line starting with `word` (ending at `we`) stands for:
+ * `ERROR [reason]`, `CLIENT_ERROR …`, `SERVER_ERROR …`, or an lru_crawler
+ * refusal (surfaced as `SERVER_ERROR <line>`); undefined for any other line.
+ */
+function errorReplyOf(word: string, buf: Buffer, s: number, we: number, end: number): Reply | undefined {
+  const rest = we < end ? we + 1 : end;
+  switch (word) {
+    case 'ERROR':
+      // A bare ERROR answers an unknown command; some paths of memcached 1.6 add a reason.
+      return we === end ? STATUS.ERROR : { type: 'ERROR', message: text(buf, rest, end) };
+    case 'CLIENT_ERROR':
+    case 'SERVER_ERROR':
+      return { type: word, message: text(buf, rest, end) } satisfies ErrorReply;
+    default:
+      return CRAWLER_REFUSALS.has(word) ? { type: 'SERVER_ERROR', message: text(buf, s, end) } : undefined;
+  }
+}
+
+/** The error reply the line `buf[s, end)` stands for (see `errorReplyOf`), or undefined. */
+export function parseErrorLine(buf: Buffer, s: number, end: number): Reply | undefined {
+  const we = tokenEnd(buf, s, end);
+  return errorReplyOf(buf.toString('latin1', s, we), buf, s, we, end);
+}
+
 /** Lines whose meaning depends on a word longer than two characters. */
 function parseWordLine(buf: Buffer, s: number, end: number, we: number): Reply {
   const word = buf.toString('latin1', s, we);
@@ -300,11 +325,9 @@ function parseWordLine(buf: Buffer, s: number, end: number, we: number): Reply {
       if (we !== end) break;
       return STATUS[word];
     case 'ERROR':
-      // A bare ERROR answers an unknown command; some paths of memcached 1.6 add a reason.
-      return we === end ? STATUS.ERROR : { type: 'ERROR', message: text(buf, rest, end) };
     case 'CLIENT_ERROR':
     case 'SERVER_ERROR':
-      return { type: word, message: text(buf, rest, end) } satisfies ErrorReply;
+      return errorReplyOf(word, buf, s, we, end)!;
     case 'VERSION':
       return { type: 'VERSION', version: text(buf, rest, end) };
     case 'STAT': {
@@ -317,8 +340,9 @@ function parseWordLine(buf: Buffer, s: number, end: number, we: number): Reply {
       };
       return stat;
     }
-    default:
-      if (CRAWLER_REFUSALS.has(word)) return { type: 'SERVER_ERROR', message: text(buf, s, end) };
+    default: {
+      const refusal = errorReplyOf(word, buf, s, we, end);
+      if (refusal) return refusal;
       if (isMetadump(buf, s, end)) {
         const fields = parseFields(buf, s, end);
         const dump: MetadumpReply = {
@@ -338,6 +362,7 @@ function parseWordLine(buf: Buffer, s: number, end: number, we: number): Reply {
         if (value >= 0n && pad === end) return { type: 'NUMBER', value };
         fail('malformed number', buf, s, end);
       }
+    }
   }
   return fail('unknown reply', buf, s, end);
 }
