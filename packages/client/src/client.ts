@@ -14,8 +14,9 @@ import {
 import { enroll, forget } from './census';
 import { Cluster, createLocator } from './cluster/cluster';
 import { type GetOrSetOptions, getOrSet, type Loader } from './commands/get-or-set';
-import { deleteMulti, getMulti, type MultiOptions, setMulti } from './commands/multi';
-import { arithmetic, del, touch } from './commands/mutation';
+import { deleteMulti, getMulti, getsMulti, type MultiOptions, setMulti } from './commands/multi';
+import { type ArithmeticOptions, arithmetic, del, touch } from './commands/mutation';
+import { type RawCommandOptions, rawCommand } from './commands/raw';
 import { type CasResult, retrieve } from './commands/retrieval';
 import { flushAll, metadump, stats, version } from './commands/server';
 import { type SetOptions, type StoreKind, store, type WriteOptions } from './commands/storage';
@@ -126,7 +127,7 @@ export class Client extends EventEmitter {
     );
   }
 
-  /** Hits only, keyed by the given keys. One batch per server, in parallel. */
+  /** Hits only, keyed by the given keys. One batch per server, in parallel. String keys only. */
   getMulti<T = unknown>(keys: readonly string[], opts?: MultiOptions): Promise<Map<string, T>> {
     return this.run(
       'getMulti',
@@ -135,6 +136,26 @@ export class Client extends EventEmitter {
       () => {
         checkKeyList('getMulti', keys);
         return getMulti<T>(this.ctx, keys, opts);
+      },
+      undefined,
+      keys,
+      'multi',
+    );
+  }
+
+  /**
+   * Like `getMulti`, each hit with its CAS unique (`{ value, cas }`, for
+   * `cas()`): one `gets k1 k2 …` batch per server. A server that fails costs
+   * only its keys (misses), and the call rejects only when every server failed.
+   */
+  getsMulti<T = unknown>(keys: readonly string[], opts?: MultiOptions): Promise<Map<string, CasResult<T>>> {
+    return this.run(
+      'getsMulti',
+      'multi',
+      opts,
+      () => {
+        checkKeyList('getsMulti', keys);
+        return getsMulti<T>(this.ctx, keys, opts);
       },
       undefined,
       keys,
@@ -162,12 +183,12 @@ export class Client extends EventEmitter {
    * when the key does not exist. Accepts `noreply`, like `set`.
    */
   append(key: string | Uint8Array, value: string | Uint8Array, opts?: WriteOptions): Promise<boolean> {
-    return this.store('append', key, value, opts);
+    return this.store('append', key, value, opts, 'write');
   }
 
   /** Prepends bytes to an existing value (its TTL and flags unchanged). `false` when the key does not exist. Accepts `noreply`. */
   prepend(key: string | Uint8Array, value: string | Uint8Array, opts?: WriteOptions): Promise<boolean> {
-    return this.store('prepend', key, value, opts);
+    return this.store('prepend', key, value, opts, 'write');
   }
 
   /** Compare-and-swap: stores only if the item's CAS is still `cas`. `false` on conflict or miss. */
@@ -221,22 +242,28 @@ export class Client extends EventEmitter {
     );
   }
 
-  /** Increments a decimal value (unsigned 64-bit, wraps at 2^64). `undefined` when missing. */
+  /**
+   * Increments a decimal value (unsigned 64-bit, wraps at 2^64). `undefined`
+   * when missing, unless `opts.initial` is given: then a missing counter is
+   * created holding `initial` (with `opts.ttl`), in one round trip with the
+   * meta protocol; see `ArithmeticOptions`.
+   * @example await client.incr('hits', 1, { initial: 1, ttl: 3600 }) // 1n, then 2n, 3n…
+   */
   incr(
     key: string | Uint8Array,
     delta: number | bigint = 1,
-    opts?: CommandOptions,
+    opts?: ArithmeticOptions,
   ): Promise<bigint | undefined> {
-    return this.run('incr', 'command', opts, () => arithmetic(this.ctx, 'incr', key, delta, opts), key);
+    return this.run('incr', 'arithmetic', opts, () => arithmetic(this.ctx, 'incr', key, delta, opts), key);
   }
 
-  /** Decrements a decimal value (stops at 0). `undefined` when missing. */
+  /** Decrements a decimal value (stops at 0). `undefined` when missing; `opts.initial` as for `incr`. */
   decr(
     key: string | Uint8Array,
     delta: number | bigint = 1,
-    opts?: CommandOptions,
+    opts?: ArithmeticOptions,
   ): Promise<bigint | undefined> {
-    return this.run('decr', 'command', opts, () => arithmetic(this.ctx, 'decr', key, delta, opts), key);
+    return this.run('decr', 'arithmetic', opts, () => arithmetic(this.ctx, 'decr', key, delta, opts), key);
   }
 
   /** Sets a new TTL (seconds). `false` when the key does not exist. */
@@ -275,6 +302,27 @@ export class Client extends EventEmitter {
   /** Item metadata of every server via `lru_crawler metadump all` (an admin walk of the whole cache). */
   metadump(opts?: CommandOptions): Promise<Record<string, MetadumpReply[]>> {
     return this.run('metadump', 'command', opts, () => metadump(this.ctx, opts));
+  }
+
+  /**
+   * Escape hatch: sends one command memkit does not wrap to `server` (an
+   * address of `client.servers`) and resolves the lines of its reply, like
+   * pymemcache's `raw_command`. The reply is one line, or every line up to
+   * `opts.terminator` (not included). Error replies reject with the usual
+   * codes (`ERR_CLIENT_ERROR`, `ERR_SERVER`…).
+   *
+   * It cannot inject: `line` must be a single command (no CR, LF or other
+   * control character, at most 2048 bytes); a data block is sent only as
+   * `opts.data`, and only after a command whose line announces exactly its
+   * length; `noreply` and the meta `q` flag are refused (a reply is always
+   * read). It runs on a connection of its own, closed afterwards, so it never
+   * shares a pipeline with other calls. Replies are read as text lines: for
+   * values, use the typed commands.
+   * @example await client.rawCommand('127.0.0.1:11211', 'lru_crawler crawl all') // ['OK']
+   * @example await client.rawCommand(server, 'stats detail dump', { terminator: 'END' })
+   */
+  rawCommand(server: string, line: string, opts?: RawCommandOptions): Promise<string[]> {
+    return this.run('rawCommand', 'raw', opts, () => rawCommand(this.ctx, server, line, opts));
   }
 
   /**
@@ -385,8 +433,9 @@ export class Client extends EventEmitter {
     key: string | Uint8Array,
     value: unknown,
     opts?: SetOptions,
+    options: 'store' | 'write' = 'store',
   ): Promise<boolean> {
-    return this.run(kind, 'store', opts, () => store(this.ctx, kind, key, value, undefined, opts), key);
+    return this.run(kind, options, opts, () => store(this.ctx, kind, key, value, undefined, opts), key);
   }
 
   /**

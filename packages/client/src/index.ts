@@ -29,6 +29,8 @@ export type { NodeLocator, ServerNode } from './cluster/locator';
 export { ModulaLocator, type ModulaLocatorOptions } from './cluster/modula';
 export type { GetOrSetOptions, Loader } from './commands/get-or-set';
 export type { MultiOptions } from './commands/multi';
+export type { ArithmeticOptions } from './commands/mutation';
+export type { RawCommandOptions } from './commands/raw';
 export type { CasResult } from './commands/retrieval';
 export type { SetOptions, WriteOptions } from './commands/storage';
 export type { CommandMessage, ConnectionMessage } from './diagnostics';

@@ -58,6 +58,10 @@ describe.each(BACKEND_PROTOCOLS)('append/prepend with noreply over $name', ({ ba
       await expect(closed.append('bad key', 'x', { noreply: true })).rejects.toMatchObject({
         code: 'ERR_KEY_INVALID',
       });
+      // No TTL here: memcached keeps the item's own.
+      await expect(closed.append('k', 'x', { ttl: 5 } as never)).rejects.toMatchObject({
+        code: 'ERR_INVALID_ARGUMENT',
+      });
     } finally {
       await closed.close();
     }

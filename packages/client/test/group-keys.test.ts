@@ -36,6 +36,7 @@ describe('multi-key calls take string keys only', () => {
         const keys = ['a', 'b', bin, 'c'];
         const refused = { code: 'ERR_KEY_INVALID', message: /string keys.*Uint8Array/ };
         await expect(client.getMulti(keys)).rejects.toMatchObject(refused);
+        await expect(client.getsMulti(keys)).rejects.toMatchObject(refused);
         await expect(client.setMulti(keys.map((k) => [k, 1] as const))).rejects.toMatchObject(refused);
         await expect(client.deleteMulti(keys)).rejects.toMatchObject(refused);
         expect(await counters()).toEqual(before);

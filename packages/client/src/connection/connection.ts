@@ -17,7 +17,14 @@
  * graceful close: what is queued and in flight finishes, then `quit`.
  */
 import type net from 'node:net';
-import { encodeVersion, MemkitError, type Reply, ReplyDecoder, type ValueView } from '@memkit/protocol';
+import {
+  encodeVersion,
+  LineDecoder,
+  MemkitError,
+  type Reply,
+  ReplyDecoder,
+  type ValueView,
+} from '@memkit/protocol';
 import type { ServerNode } from '../cluster/locator';
 import { AuthExchange, VersionExchange } from '../exchanges/admin';
 import type { Exchange } from '../exchanges/exchange';
@@ -32,6 +39,11 @@ export interface ConnectionOptions extends OpenOptions {
   maxValueLength: number;
   /** How long `end()` waits for the server to close after `quit`, in ms. */
   quitTimeout: number;
+  /**
+   * Once connected (after the auth handshake), read replies as plain lines
+   * (`LineDecoder`): for a one-off connection carrying a raw command.
+   */
+  replyLines?: boolean;
 }
 
 /** What a connection tells its owner. */
@@ -53,7 +65,7 @@ export type CloseReason = 'connect' | 'timeout' | 'other';
 export class Connection {
   state: State = 'connecting';
   private socket: net.Socket | undefined;
-  private readonly decoder: ReplyDecoder;
+  private decoder: Pick<ReplyDecoder, 'feed'>;
   /** Written requests awaiting replies; `head` is the oldest. */
   private inflight: Array<Exchange | undefined> = [];
   private head = 0;
@@ -193,6 +205,7 @@ export class Connection {
       this.destroy(e, 'connect');
       return;
     }
+    if (this.options.replyLines) this.decoder = new LineDecoder();
     this.state = 'ready';
     this.owner.onReady(this);
     this.scheduleFlush();

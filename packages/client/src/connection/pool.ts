@@ -83,21 +83,26 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
   /**
    * Sends `req` on a connection of its own, closed once it settles. For
    * commands memcached refuses to pipeline with others (`lru_crawler
-   * metadump` answers ERROR when anything else shares its connection).
+   * metadump` answers ERROR when anything else shares its connection), and
+   * for raw commands, whose replies are read as lines (`replyLines`).
    */
   sendAlone(req: Exchange): void {
     if (this.closed || this.ending) {
       req.reject(this.closedError());
       return;
     }
-    const conn = new Connection(this.node, this.connectionOptions(), {
-      onReady: () => {},
-      onSuccess: () => {},
-      onClose: (c, err, unwritten) => {
-        this.alone.delete(c);
-        for (const r of unwritten) r.reject(err);
+    const conn = new Connection(
+      this.node,
+      { ...this.connectionOptions(), replyLines: req.replyLines },
+      {
+        onReady: () => {},
+        onSuccess: () => {},
+        onClose: (c, err, unwritten) => {
+          this.alone.delete(c);
+          for (const r of unwritten) r.reject(err);
+        },
       },
-    });
+    );
     this.alone.add(conn);
     conn.send(req);
     const done = () => void conn.end();

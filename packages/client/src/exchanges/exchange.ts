@@ -46,6 +46,11 @@ export abstract class Exchange<T = unknown> {
    * then means the server has no meta protocol (see reply-route.ts).
    */
   readonly meta: boolean = false;
+  /**
+   * True when the replies are read as plain lines (`LineReply`) rather than
+   * parsed as known replies: only on a connection of its own (raw commands).
+   */
+  readonly replyLines: boolean = false;
   /** What to write. */
   chunks: Chunk[] = [];
   /** Absolute deadline (performance.now() ms); Infinity when none. */
