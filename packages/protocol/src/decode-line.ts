@@ -5,10 +5,10 @@
  * with an empty `value` and reports the data block size in `frame.size`.
  */
 import { Buffer } from 'node:buffer';
-import { parseSignedInt, parseU64Range, parseUint } from './bytes';
-import { ProtocolError } from './errors';
+import { parseU64Range, parseUint } from './bytes';
+import { parseReplyFlags } from './decode-meta-flags';
 import { U32_MAX } from './limits';
-import { describeBytes } from './preview';
+import { fail, SP, text, tokenEnd } from './line-tokens';
 import type {
   ErrorReply,
   MetaDebugReply,
@@ -29,7 +29,6 @@ export interface LineFrame {
   readonly maxValueLength: number;
 }
 
-const SP = 0x20;
 const EMPTY = Buffer.alloc(0);
 
 type StatusType = StatusReply['type'];
@@ -50,21 +49,6 @@ const STATUS: Readonly<Record<StatusType, StatusReply>> = Object.freeze({
 
 /** Replies of `lru_crawler` that refuse the request; surfaced as `SERVER_ERROR <line>`. */
 const CRAWLER_REFUSALS = new Set(['BUSY', 'BADCLASS', 'NOTSTARTED']);
-
-function fail(what: string, buf: Buffer, start: number, end: number): never {
-  throw new ProtocolError(`${what} in reply line ${describeBytes(buf, start, end)}`);
-}
-
-/** End of the space-delimited token starting at `p`. */
-function tokenEnd(buf: Buffer, p: number, end: number): number {
-  while (p < end && buf[p] !== SP) p++;
-  return p;
-}
-
-/** The text of `buf[start, end)`: keys and messages are UTF-8 on the wire. */
-function text(buf: Buffer, start: number, end: number): string {
-  return buf.toString('utf8', start, end);
-}
 
 /** Validates and records a data block size announced by a header. */
 function blockSize(buf: Buffer, start: number, end: number, line0: number, frame: LineFrame): void {
@@ -143,91 +127,6 @@ const scratchHeader: ValueHeader = { keyStart: 0, keyEnd: 0, flags: 0, cas: unde
 function parseValue(buf: Buffer, start: number, end: number, frame: LineFrame): ValueReply {
   parseValueHeader(buf, start, end, frame, scratchHeader);
   return valueReplyOf(buf, scratchHeader);
-}
-
-/**
- * Meta return flags from `p` to `end` into `out`. Unknown flags are ignored
- * (newer servers may add some); a known numeric flag that does not parse is
- * a protocol error.
- */
-function parseReplyFlags(
-  buf: Buffer,
-  line0: number,
-  p: number,
-  end: number,
-  out: MetaStatusReply | MetaValueReply,
-): void {
-  while (p < end) {
-    if (buf[p] === SP) {
-      p++;
-      continue;
-    }
-    const te = tokenEnd(buf, p, end);
-    const a = p + 1;
-    switch (buf[p]) {
-      case 0x4f /* O */:
-        out.opaque = buf.toString('latin1', a, te);
-        break;
-      case 0x6b /* k */:
-        out.key = text(buf, a, te);
-        break;
-      case 0x63 /* c */:
-        {
-          const cas = parseU64Range(buf, a, te);
-          if (cas < 0n) fail('malformed meta flag c', buf, line0, end);
-          out.cas = cas;
-          break;
-        }
-      case 0x66 /* f */:
-        {
-          const flags = parseUint(buf, a, te);
-          if (flags < 0 || flags > U32_MAX) fail('malformed meta flag f', buf, line0, end);
-          out.flags = flags;
-          break;
-        }
-      case 0x74 /* t */:
-        {
-          const ttl = parseSignedInt(buf, a, te);
-          if (Number.isNaN(ttl)) fail('malformed meta flag t', buf, line0, end);
-          out.ttl = ttl;
-          break;
-        }
-      case 0x73 /* s */:
-        {
-          const size = parseUint(buf, a, te);
-          if (size < 0) fail('malformed meta flag s', buf, line0, end);
-          out.size = size;
-          break;
-        }
-      case 0x6c /* l */:
-        {
-          const la = parseUint(buf, a, te);
-          if (la < 0) fail('malformed meta flag l', buf, line0, end);
-          out.lastAccess = la;
-          break;
-        }
-      case 0x68 /* h */:
-        if (te !== a + 1 || (buf[a] !== 0x30 && buf[a] !== 0x31))
-          fail('malformed meta flag h', buf, line0, end);
-        out.hit = buf[a] === 0x31;
-        break;
-      case 0x62 /* b */:
-        out.base64 = true;
-        break;
-      case 0x57 /* W */:
-        out.win = true;
-        break;
-      case 0x58 /* X */:
-        out.stale = true;
-        break;
-      case 0x5a /* Z */:
-        out.winSent = true;
-        break;
-      default:
-        break;
-    }
-    p = te;
-  }
 }
 
 /** `name=value` tokens from `p` to `end` (ME and metadump lines). */
