@@ -66,6 +66,8 @@ describe('commands ask the dialect of the pool', () => {
           ['m2', 2],
         ]),
       );
+      expect((await client.getsMulti(['m1'])).get('m1')?.value).toBe(1);
+      expect(await client.incr('created', 1, { initial: 5 })).toBe(5n);
       expect(await client.deleteMulti(['m1', 'nope'])).toEqual(['nope']);
       expect(await client.getOrSet('gos', () => 'loaded')).toBe('loaded');
       await client.stats();
