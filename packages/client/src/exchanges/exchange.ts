@@ -41,16 +41,6 @@ export interface SettleHook {
 export abstract class Exchange<T = unknown> {
   /** Command name, for errors and diagnostics. */
   abstract readonly command: string;
-  /**
-   * True when the exchange is written as meta commands: a bare `ERROR` reply
-   * then means the server has no meta protocol (see reply-route.ts).
-   */
-  readonly meta: boolean = false;
-  /**
-   * True when the replies are read as plain lines (`LineReply`) rather than
-   * parsed as known replies: only on a connection of its own (raw commands).
-   */
-  readonly replyLines: boolean = false;
   /** What to write. */
   chunks: Chunk[] = [];
   /** Absolute deadline (performance.now() ms); Infinity when none. */
@@ -76,6 +66,23 @@ export abstract class Exchange<T = unknown> {
       this.resolveFn = resolve as (v: unknown) => void;
       this.rejectFn = reject;
     });
+  }
+
+  /**
+   * True when the exchange is written as meta commands: a bare `ERROR` reply
+   * then means the server has no meta protocol (see reply-route.ts). A
+   * prototype getter, not a field: exchanges are created per call.
+   */
+  get meta(): boolean {
+    return false;
+  }
+
+  /**
+   * True when the replies are read as plain lines (`LineReply`) rather than
+   * parsed as known replies: only on a connection of its own (raw commands).
+   */
+  get replyLines(): boolean {
+    return false;
   }
 
   /**

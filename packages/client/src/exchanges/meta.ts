@@ -18,7 +18,9 @@ import { parseOpaque } from './opaque';
 
 /** Base of single-command meta exchanges: checks the opaque, then maps the reply to the result. */
 abstract class MetaSingle<T> extends Exchange<T> {
-  override readonly meta = true;
+  override get meta(): boolean {
+    return true;
+  }
 
   constructor(
     readonly command: string,
@@ -116,7 +118,9 @@ export abstract class MetaBatch<T> extends Exchange<T> {
   /** A value that could not be decoded: the batch fails with it once `MN` arrived. */
   protected valueError: Error | undefined;
 
-  override readonly meta = true;
+  override get meta(): boolean {
+    return true;
+  }
 
   constructor(
     readonly command: string,

@@ -9,7 +9,10 @@ import { type Chunk, ProtocolError, type Reply } from '@memkit/protocol';
 import { Exchange, MORE } from './exchange';
 
 export class RawCommandExchange extends Exchange<string[]> {
-  override readonly replyLines = true;
+  override get replyLines(): boolean {
+    return true;
+  }
+
   private readonly lines: string[] = [];
   private bytes = 0;
 
