@@ -4,41 +4,28 @@
  * meta, never rejecting, `false` for a missing key, and the item's TTL and
  * flags untouched.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client } from '../src/index';
-import { BACKEND_PROTOCOLS, type Backend } from './helpers/backends';
-import { type RecordingProxy, startRecordingProxy } from './helpers/recording-proxy';
+import { BACKEND_PROTOCOLS } from './helpers/backends';
+import { useClient } from './helpers/use-client';
 
 describe.each(BACKEND_PROTOCOLS)('append/prepend with noreply over $name', ({ backend, protocol }) => {
-  let server: Backend;
-  let proxy: RecordingProxy;
-  let client: Client;
-
-  beforeAll(async () => {
-    server = await backend.start();
-    proxy = await startRecordingProxy(server);
-    client = new Client({ servers: [proxy.address], protocol });
-  });
-  afterAll(async () => {
-    await client.close();
-    await proxy.close();
-    await server.stop();
-  });
+  const f = useClient(backend.start, { protocol }, { record: true });
 
   it('resolves true when stored, false for a missing key, and keeps TTL and flags', async () => {
-    await client.set('log', 'b', { ttl: 1000 });
-    expect(await client.append('log', 'c', { noreply: true })).toBe(true);
-    expect(await client.prepend('log', 'a', { noreply: true })).toBe(true);
-    expect(await client.append('absent', 'x', { noreply: true })).toBe(false);
-    expect(await client.prepend('absent', 'x', { noreply: true })).toBe(false);
-    expect(await client.get('log')).toBe('abc');
-    expect(await client.get('absent')).toBeUndefined();
+    await f.client.set('log', 'b', { ttl: 1000 });
+    expect(await f.client.append('log', 'c', { noreply: true })).toBe(true);
+    expect(await f.client.prepend('log', 'a', { noreply: true })).toBe(true);
+    expect(await f.client.append('absent', 'x', { noreply: true })).toBe(false);
+    expect(await f.client.prepend('absent', 'x', { noreply: true })).toBe(false);
+    expect(await f.client.get('log')).toBe('abc');
+    expect(await f.client.get('absent')).toBeUndefined();
     // Still expiring (metadump's exp is -1 for items that never expire).
-    const item = Object.values(await client.metadump())
+    const item = Object.values(await f.client.metadump())
       .flat()
       .find((i) => i.key === 'log');
     expect(Number(item?.fields.exp)).toBeGreaterThan(0);
-    const sent = proxy.sent();
+    const sent = f.proxy.sent();
     if (protocol === 'meta') {
       // Quiet: the server answers only the failures, and `mn` closes each one.
       expect(sent).toMatch(/^ms log 1 .*MA.* q\r$/m);

@@ -3,45 +3,35 @@
  * per server like getMulti.
  */
 import { type MemcachedInstance, startMemcachedCluster, stopAll } from '@memkit/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../src/index';
-import { BACKEND_PROTOCOLS, type Backend } from './helpers/backends';
+import { BACKEND_PROTOCOLS } from './helpers/backends';
+import { useClient } from './helpers/use-client';
 
 describe.each(BACKEND_PROTOCOLS)('getsMulti over $name', ({ backend, protocol }) => {
-  let server: Backend;
-  let client: Client;
-
-  beforeAll(async () => {
-    server = await backend.start();
-    client = new Client({ servers: [server.address], protocol, keyPrefix: 'gm:' });
-  });
-  afterAll(async () => {
-    await client.close();
-    await server.stop();
-  });
-  beforeEach(() => client.flushAll());
+  const f = useClient(backend.start, { protocol, keyPrefix: 'gm:' });
 
   it('returns value and CAS of the hits, keyed by the caller’s keys, over several lines', async () => {
     const keys = Array.from({ length: 250 }, (_, i) => `k${i}`);
-    await client.setMulti(keys.filter((_, i) => i % 3 !== 0).map((k) => [k, { k }] as const));
-    const got = await client.getsMulti<{ k: string }>([...keys, 'absent']);
+    await f.client.setMulti(keys.filter((_, i) => i % 3 !== 0).map((k) => [k, { k }] as const));
+    const got = await f.client.getsMulti<{ k: string }>([...keys, 'absent']);
     expect(got.size).toBe(keys.filter((_, i) => i % 3 !== 0).length);
     for (const [k, hit] of got) {
       expect(hit.value).toEqual({ k });
       expect(typeof hit.cas).toBe('bigint');
-      expect(hit).toEqual(await client.gets(k));
+      expect(hit).toEqual(await f.client.gets(k));
     }
     expect(got.has('k0')).toBe(false);
-    expect(await client.getsMulti([])).toEqual(new Map());
+    expect(await f.client.getsMulti([])).toEqual(new Map());
   });
 
   it('its CAS values work with cas(): one writer wins, a stale CAS loses', async () => {
-    await client.setMulti({ a: 1, b: 2 });
-    const first = await client.getsMulti<number>(['a', 'b']);
-    expect(await client.cas('a', 10, first.get('a')!.cas)).toBe(true);
-    expect(await client.cas('a', 11, first.get('a')!.cas)).toBe(false);
-    expect(await client.cas('b', 20, first.get('b')!.cas)).toBe(true);
-    expect(await client.getMulti(['a', 'b'])).toEqual(
+    await f.client.setMulti({ a: 1, b: 2 });
+    const first = await f.client.getsMulti<number>(['a', 'b']);
+    expect(await f.client.cas('a', 10, first.get('a')!.cas)).toBe(true);
+    expect(await f.client.cas('a', 11, first.get('a')!.cas)).toBe(false);
+    expect(await f.client.cas('b', 20, first.get('b')!.cas)).toBe(true);
+    expect(await f.client.getMulti(['a', 'b'])).toEqual(
       new Map([
         ['a', 10],
         ['b', 20],

@@ -2,63 +2,57 @@
  * `rawCommand`, the escape hatch for commands memkit does not wrap: one
  * checked command line on a connection of its own, its reply read as lines.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../src/index';
 import { BACKENDS, type Backend, startReal } from './helpers/backends';
+import { useClient } from './helpers/use-client';
 
 describe.each(BACKENDS)('rawCommand ($name)', (backend) => {
-  let server: Backend;
-  let client: Client;
-
-  beforeAll(async () => {
-    server = await backend.start();
-    client = new Client({ servers: [server.address] });
-  });
-  afterAll(async () => {
-    await client.close();
-    await server.stop();
-  });
-  beforeEach(() => client.flushAll());
+  const f = useClient(backend.start);
 
   it('reads a one-line reply, or every line up to the terminator', async () => {
-    expect(await client.rawCommand(server.address, 'version')).toEqual([
+    expect(await f.client.rawCommand(f.server.address, 'version')).toEqual([
       expect.stringMatching(/^VERSION 1\.6/),
     ]);
-    expect(await client.rawCommand(server.address, 'verbosity 0')).toEqual(['OK']);
-    const settings = await client.rawCommand(server.address, 'stats settings', { terminator: 'END' });
+    expect(await f.client.rawCommand(f.server.address, 'verbosity 0')).toEqual(['OK']);
+    const settings = await f.client.rawCommand(f.server.address, 'stats settings', { terminator: 'END' });
     expect(settings.length).toBeGreaterThan(10);
     for (const line of settings) expect(line).toMatch(/^STAT \S+ /);
     expect(settings).toContainEqual(expect.stringMatching(/^STAT maxconns \d+$/));
   });
 
   it('reads lines ended by LF alone (lru_crawler metadump)', async () => {
-    await client.setMulti({ 'dump:a': 1, 'dump:b': 2 });
-    const lines = await client.rawCommand(server.address, 'lru_crawler metadump all', { terminator: 'END' });
+    await f.client.setMulti({ 'dump:a': 1, 'dump:b': 2 });
+    const lines = await f.client.rawCommand(f.server.address, 'lru_crawler metadump all', {
+      terminator: 'END',
+    });
     const keys = lines.map((l) => /^key=(\S+)/.exec(l)?.[1]).sort();
     expect(keys).toEqual(['dump%3Aa', 'dump%3Ab']);
   });
 
   it('sends a declared data block after a command that announces its length', async () => {
-    expect(await client.rawCommand(server.address, 'set raw:k 0 0 5', { data: 'hello' })).toEqual(['STORED']);
-    expect(await client.get('raw:k')).toEqual(Buffer.from('hello'));
+    expect(await f.client.rawCommand(f.server.address, 'set raw:k 0 0 5', { data: 'hello' })).toEqual([
+      'STORED',
+    ]);
+    expect(await f.client.get('raw:k')).toEqual(Buffer.from('hello'));
   });
 
   it('rejects error replies with the usual codes, and unknown servers', async () => {
-    await expect(client.rawCommand(server.address, 'no_such_command')).rejects.toMatchObject({
+    await expect(f.client.rawCommand(f.server.address, 'no_such_command')).rejects.toMatchObject({
       code: 'ERR_CLIENT_ERROR',
       command: 'no_such_command',
     });
     await expect(
-      client.rawCommand(server.address, 'stats', { terminater: 'END' } as never),
+      f.client.rawCommand(f.server.address, 'stats', { terminater: 'END' } as never),
     ).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringMatching(/terminator/) });
-    await expect(client.rawCommand('10.0.0.1:11211', 'version')).rejects.toMatchObject({
+    await expect(f.client.rawCommand('10.0.0.1:11211', 'version')).rejects.toMatchObject({
       code: 'ERR_INVALID_ARGUMENT',
-      message: expect.stringContaining(server.address),
+      message: expect.stringContaining(f.server.address),
     });
   });
 
   it('cannot inject: nothing is sent for a line that is not exactly one command', async () => {
-    await client.set('keep', 'me');
+    await f.client.set('keep', 'me');
     const attempts: Array<[string, { data?: string }?]> = [
       ['version\r\nflush_all'],
       ['version\nflush_all'],
@@ -69,20 +63,20 @@ describe.each(BACKENDS)('rawCommand ($name)', (backend) => {
       ['flush_all noreply'],
     ];
     for (const [line, opts] of attempts) {
-      await expect(client.rawCommand(server.address, line, opts)).rejects.toMatchObject({
+      await expect(f.client.rawCommand(f.server.address, line, opts)).rejects.toMatchObject({
         code: 'ERR_INVALID_ARGUMENT',
       });
     }
-    expect(await client.get('keep')).toBe('me');
-    expect(await client.get('x')).toBeUndefined();
+    expect(await f.client.get('keep')).toBe('me');
+    expect(await f.client.get('x')).toBeUndefined();
   });
 
   it('never shares a pipeline with other calls', async () => {
     const keys = Array.from({ length: 300 }, (_, i) => `p${i}`);
-    await client.setMulti(keys.map((k) => [k, `v:${k}`] as const));
-    const gets = keys.map((k) => client.get(k));
+    await f.client.setMulti(keys.map((k) => [k, `v:${k}`] as const));
+    const gets = keys.map((k) => f.client.get(k));
     const raws = Array.from({ length: 10 }, () =>
-      client.rawCommand(server.address, 'stats settings', { terminator: 'END' }),
+      f.client.rawCommand(f.server.address, 'stats settings', { terminator: 'END' }),
     );
     const values = await Promise.all(gets);
     expect(values).toEqual(keys.map((k) => `v:${k}`));
@@ -91,12 +85,12 @@ describe.each(BACKENDS)('rawCommand ($name)', (backend) => {
 
   it('bounds the reply, and fails after close', async () => {
     await expect(
-      client.rawCommand(server.address, 'stats settings', { terminator: 'END', maxReplyBytes: 100 }),
+      f.client.rawCommand(f.server.address, 'stats settings', { terminator: 'END', maxReplyBytes: 100 }),
     ).rejects.toMatchObject({ code: 'ERR_PROTOCOL' });
-    expect(await client.rawCommand(server.address, 'version')).toHaveLength(1);
-    const closed = new Client({ servers: [server.address] });
+    expect(await f.client.rawCommand(f.server.address, 'version')).toHaveLength(1);
+    const closed = new Client({ servers: [f.server.address] });
     await closed.close();
-    await expect(closed.rawCommand(server.address, 'version')).rejects.toMatchObject({
+    await expect(closed.rawCommand(f.server.address, 'version')).rejects.toMatchObject({
       code: 'ERR_CLIENT_CLOSED',
     });
   });
