@@ -17,6 +17,11 @@ import type { Reply } from './replies';
 const LF = 0x0a;
 const CR = 0x0d;
 
+/**
+ * Turns the byte stream of one connection into `LineReply` items (and error
+ * replies), in order. Feed it every chunk read from the socket; after a
+ * `ProtocolError` it is poisoned and the connection must be destroyed.
+ */
 export class LineDecoder {
   private readonly maxLineLength: number;
   /** Start of an unterminated line (a copy, so later chunks may be reused). */

@@ -167,6 +167,7 @@ export interface MetaDebugReply {
  * produced by `ReplyDecoder`.
  */
 export interface LineReply {
+  /** Always `'LINE'`. */
   type: 'LINE';
   /** The line without its line ending, decoded as UTF-8. */
   line: string;
