@@ -129,18 +129,7 @@ export class Client extends EventEmitter {
 
   /** Hits only, keyed by the given keys. One batch per server, in parallel. String keys only. */
   getMulti<T = unknown>(keys: readonly string[], opts?: MultiOptions): Promise<Map<string, T>> {
-    return this.run(
-      'getMulti',
-      'multi',
-      opts,
-      () => {
-        checkKeyList('getMulti', keys);
-        return getMulti<T>(this.ctx, keys, opts);
-      },
-      undefined,
-      keys,
-      'multi',
-    );
+    return this.runMulti('getMulti', keys, opts, () => getMulti<T>(this.ctx, keys, opts), 'multi');
   }
 
   /**
@@ -149,18 +138,7 @@ export class Client extends EventEmitter {
    * only its keys (misses), and the call rejects only when every server failed.
    */
   getsMulti<T = unknown>(keys: readonly string[], opts?: MultiOptions): Promise<Map<string, CasResult<T>>> {
-    return this.run(
-      'getsMulti',
-      'multi',
-      opts,
-      () => {
-        checkKeyList('getsMulti', keys);
-        return getsMulti<T>(this.ctx, keys, opts);
-      },
-      undefined,
-      keys,
-      'multi',
-    );
+    return this.runMulti('getsMulti', keys, opts, () => getsMulti<T>(this.ctx, keys, opts), 'multi');
   }
 
   /** Stores unconditionally. Resolves `true` when stored. */
@@ -229,17 +207,7 @@ export class Client extends EventEmitter {
 
   /** Deletes many keys; resolves with the keys that were not deleted (missing or failed). */
   deleteMulti(keys: readonly string[], opts?: MultiOptions): Promise<string[]> {
-    return this.run(
-      'deleteMulti',
-      'multi',
-      opts,
-      () => {
-        checkKeyList('deleteMulti', keys);
-        return deleteMulti(this.ctx, keys, opts);
-      },
-      undefined,
-      keys,
-    );
+    return this.runMulti('deleteMulti', keys, opts, () => deleteMulti(this.ctx, keys, opts));
   }
 
   /**
@@ -305,21 +273,11 @@ export class Client extends EventEmitter {
   }
 
   /**
-   * Escape hatch: sends one command memkit does not wrap to `server` (an
-   * address of `client.servers`) and resolves the lines of its reply, like
-   * pymemcache's `raw_command`. The reply is one line, or every line up to
-   * `opts.terminator` (not included). Error replies reject with the usual
-   * codes (`ERR_CLIENT_ERROR`, `ERR_SERVER`…).
-   *
-   * It cannot inject: `line` must be a single command (no CR, LF or other
-   * control character, at most 2048 bytes); a data block is sent only as
-   * `opts.data`, and only after a command whose line announces exactly its
-   * length; `noreply` and the meta `q` flag are refused (a reply is always
-   * read). It runs on a connection of its own, closed afterwards, so it never
-   * shares a pipeline with other calls. Replies are read as text lines: for
-   * values, use the typed commands.
-   * @example await client.rawCommand('127.0.0.1:11211', 'lru_crawler crawl all') // ['OK']
-   * @example await client.rawCommand(server, 'stats detail dump', { terminator: 'END' })
+   * Escape hatch (pymemcache's `raw_command`): sends ONE command memkit does
+   * not wrap to `server` (an address of `client.servers`), on a connection of
+   * its own, and resolves the lines of its reply: one line, or every line up
+   * to `opts.terminator`. Checked so it cannot inject: see `RawCommandOptions`.
+   * @example await client.rawCommand('127.0.0.1:11211', 'stats detail dump', { terminator: 'END' })
    */
   rawCommand(server: string, line: string, opts?: RawCommandOptions): Promise<string[]> {
     return this.run('rawCommand', 'raw', opts, () => rawCommand(this.ctx, server, line, opts));
@@ -436,6 +394,21 @@ export class Client extends EventEmitter {
     options: 'store' | 'write' = 'store',
   ): Promise<boolean> {
     return this.run(kind, options, opts, () => store(this.ctx, kind, key, value, undefined, opts), key);
+  }
+
+  /** `run` for a multi-key call: the key list checked, the keys given to tracing. */
+  private runMulti<T>(
+    method: string,
+    keys: readonly string[],
+    opts: MultiOptions | undefined,
+    fn: () => Promise<T>,
+    hits: Hits = 'none',
+  ): Promise<T> {
+    const checked = () => {
+      checkKeyList(method, keys);
+      return fn();
+    };
+    return this.run(method, 'multi', opts, checked, undefined, keys, hits);
   }
 
   /**

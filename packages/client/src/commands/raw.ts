@@ -11,7 +11,15 @@ import type { Context } from '../context';
 import { RawCommandExchange } from '../exchanges/raw';
 import type { CommandOptions } from '../options';
 
-/** Options of `rawCommand`. */
+/**
+ * Options of `rawCommand`. What it sends cannot inject: the line must be a
+ * single command (no CR, LF or other control character, at most 2048
+ * bytes); a data block goes out only as `data`, and only after a command
+ * whose line announces exactly its length; `noreply` and the meta `q` flag
+ * are refused, since a reply is always read. The reply is read as text
+ * lines (error replies reject with the usual codes, such as
+ * `ERR_CLIENT_ERROR`): read values with the typed commands.
+ */
 export interface RawCommandOptions extends CommandOptions {
   /**
    * The line that ends the reply, e.g. `'END'` for `stats detail dump` or

@@ -30,6 +30,7 @@ import { AuthExchange, VersionExchange } from '../exchanges/admin';
 import type { Exchange } from '../exchanges/exchange';
 import { deliverReply } from '../exchanges/reply-route';
 import type { AuthOptions } from '../options';
+import { abortError, timeoutError } from './exchange-errors';
 import { Outbox } from './outbox';
 import { type OpenOptions, openSocket } from './socket';
 
@@ -39,10 +40,7 @@ export interface ConnectionOptions extends OpenOptions {
   maxValueLength: number;
   /** How long `end()` waits for the server to close after `quit`, in ms. */
   quitTimeout: number;
-  /**
-   * Once connected (after the auth handshake), read replies as plain lines
-   * (`LineDecoder`): for a one-off connection carrying a raw command.
-   */
+  /** After the handshake, read replies as plain lines (`LineDecoder`): a raw command's one-off connection. */
   replyLines?: boolean;
 }
 
@@ -398,19 +396,4 @@ export class Connection {
   private wrap(code: MemkitError['code'], message: string, cause: unknown): MemkitError {
     return new MemkitError(code, message, { cause, server: this.node.address });
   }
-}
-
-function timeoutError(node: ServerNode, req: Exchange): MemkitError {
-  return new MemkitError('ERR_TIMEOUT', `${node.address} ${req.command}: timed out`, {
-    server: node.address,
-    command: req.command,
-  });
-}
-
-function abortError(node: ServerNode, req: Exchange): MemkitError {
-  return new MemkitError('ERR_ABORTED', `${node.address} ${req.command}: aborted`, {
-    cause: req.signal?.reason,
-    server: node.address,
-    command: req.command,
-  });
 }
