@@ -132,11 +132,7 @@ export class Client extends EventEmitter {
     return this.runMulti('getMulti', keys, opts, () => getMulti<T>(this.ctx, keys, opts), 'multi');
   }
 
-  /**
-   * Like `getMulti`, each hit with its CAS unique (`{ value, cas }`, for
-   * `cas()`): one `gets k1 k2 …` batch per server. A server that fails costs
-   * only its keys (misses), and the call rejects only when every server failed.
-   */
+  /** Like `getMulti`, each hit as `{ value, cas }` (for `cas()`); fails per server like `getMulti`. */
   getsMulti<T = unknown>(keys: readonly string[], opts?: MultiOptions): Promise<Map<string, CasResult<T>>> {
     return this.runMulti('getsMulti', keys, opts, () => getsMulti<T>(this.ctx, keys, opts), 'multi');
   }
@@ -211,11 +207,8 @@ export class Client extends EventEmitter {
   }
 
   /**
-   * Increments a decimal value (unsigned 64-bit, wraps at 2^64). `undefined`
-   * when missing, unless `opts.initial` is given: then a missing counter is
-   * created holding `initial` (with `opts.ttl`), in one round trip with the
-   * meta protocol; see `ArithmeticOptions`.
-   * @example await client.incr('hits', 1, { initial: 1, ttl: 3600 }) // 1n, then 2n, 3n…
+   * Increments a decimal value (unsigned 64-bit, wraps at 2^64). `undefined` when missing, unless
+   * `opts.initial` creates it (see `ArithmeticOptions`): `incr('hits', 1, { initial: 1, ttl: 3600 })`.
    */
   incr(
     key: string | Uint8Array,
@@ -273,11 +266,9 @@ export class Client extends EventEmitter {
   }
 
   /**
-   * Escape hatch (pymemcache's `raw_command`): sends ONE command memkit does
-   * not wrap to `server` (an address of `client.servers`), on a connection of
-   * its own, and resolves the lines of its reply: one line, or every line up
-   * to `opts.terminator`. Checked so it cannot inject: see `RawCommandOptions`.
-   * @example await client.rawCommand('127.0.0.1:11211', 'stats detail dump', { terminator: 'END' })
+   * Escape hatch (pymemcache's `raw_command`): ONE command memkit does not wrap, sent to `server` on a
+   * connection of its own; the lines of its reply (one, or up to `opts.terminator`). It cannot inject:
+   * see `RawCommandOptions`. `rawCommand(server, 'stats detail dump', { terminator: 'END' })`.
    */
   rawCommand(server: string, line: string, opts?: RawCommandOptions): Promise<string[]> {
     return this.run('rawCommand', 'raw', opts, () => rawCommand(this.ctx, server, line, opts));

@@ -67,3 +67,21 @@ describe('getsMulti across servers', () => {
     }
   });
 });
+
+describe.each(BACKEND_PROTOCOLS)("getsMulti with keyMapping: 'auto' over $name", ({ backend, protocol }) => {
+  const f = useClient(backend.start, { protocol, keyMapping: 'auto' });
+
+  it('reads mapped keys (binary in meta, digests in text) with their CAS', async () => {
+    const keys = ['plain', 'with space', 'tab\there', `long ${'x'.repeat(300)}`];
+    expect(await f.client.setMulti(keys.map((k, i) => [k, i] as const))).toEqual([]);
+    const got = await f.client.getsMulti<number>([...keys, 'absent key']);
+    expect([...got.keys()].sort()).toEqual([...keys].sort());
+    for (const [i, k] of keys.entries()) {
+      expect(got.get(k)).toEqual(await f.client.gets(k));
+      expect(got.get(k)?.value).toBe(i);
+    }
+    expect(await f.client.cas('with space', 'new', got.get('with space')!.cas)).toBe(true);
+    expect(await f.client.cas('with space', 'newer', got.get('with space')!.cas)).toBe(false);
+    expect(await f.client.get('with space')).toBe('new');
+  });
+});
