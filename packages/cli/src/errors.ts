@@ -22,9 +22,14 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 /**
  * Error codes that mean "you typed something wrong" rather than "the server
- * failed". `ERR_CLIENT` is memcached's CLIENT_ERROR, e.g. `incr` of a non-number.
+ * failed". `ERR_CLIENT_ERROR` is memcached's CLIENT_ERROR, e.g. `incr` of a non-number.
  */
-const USAGE_CODES = new Set(['ERR_KEY_INVALID', 'ERR_VALUE_TOO_LARGE', 'ERR_INVALID_ARGUMENT', 'ERR_CLIENT']);
+const USAGE_CODES = new Set([
+  'ERR_KEY_INVALID',
+  'ERR_VALUE_TOO_LARGE',
+  'ERR_INVALID_ARGUMENT',
+  'ERR_CLIENT_ERROR',
+]);
 
 /**
  * An error the CLI reports as one line and an exit code. Its `code` is a

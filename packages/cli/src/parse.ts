@@ -3,6 +3,7 @@
  * `InvalidArgumentError`, which commander turns into a one-line usage error
  * naming the option.
  */
+import { U64_MAX } from '@memkit/client';
 import { InvalidArgumentError } from 'commander';
 
 /** A whole number >= `min`. */
@@ -27,6 +28,6 @@ export function port(value: string): number {
 export function delta(value: string): bigint {
   if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('expected a whole number >= 0');
   const n = BigInt(value);
-  if (n >= 2n ** 64n) throw new InvalidArgumentError('expected a number below 2^64');
+  if (n > U64_MAX) throw new InvalidArgumentError('expected a number below 2^64');
   return n;
 }

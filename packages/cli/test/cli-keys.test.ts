@@ -90,7 +90,7 @@ describe('get / set / delete', () => {
     await client.set('word', 'abc');
     const bad = await run(['incr', 'word']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^memkit: .*\(ERR_CLIENT\)\n$/);
+    expect(bad.stderr).toMatch(/^memkit: .*\(ERR_CLIENT_ERROR\)\n$/);
   });
 
   it('invalid keys are usage errors reported before anything is sent', async () => {

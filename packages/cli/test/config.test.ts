@@ -20,7 +20,9 @@ describe('exit codes', () => {
   it('maps user mistakes to 2 and server failures to 3', () => {
     expect(exitCodeOf(new CliError('bad'))).toBe(ExitCode.USAGE);
     expect(exitCodeOf(new MemkitError('ERR_KEY_INVALID', 'bad key'))).toBe(ExitCode.USAGE);
-    expect(exitCodeOf(new MemkitError('ERR_CLIENT', 'CLIENT_ERROR cannot increment'))).toBe(ExitCode.USAGE);
+    expect(exitCodeOf(new MemkitError('ERR_CLIENT_ERROR', 'CLIENT_ERROR cannot increment'))).toBe(
+      ExitCode.USAGE,
+    );
     expect(exitCodeOf(new MemkitError('ERR_CONNECT', 'refused'))).toBe(ExitCode.UNAVAILABLE);
     expect(exitCodeOf(new MemkitError('ERR_TIMEOUT', 'slow'))).toBe(ExitCode.UNAVAILABLE);
   });

@@ -14,6 +14,7 @@ import {
   isPlainObject,
   isString,
   numberIn,
+  positiveInt,
   positiveMs,
   show,
   unknownName,
@@ -33,6 +34,15 @@ const isSignal: Check = (v) => {
 const isNumber: Check = (v) =>
   typeof v === 'number' ? undefined : `must be a number of seconds, got ${show(v)}`;
 
+/** A counter value; its range (0..2^64-1, integers) is checked by incr/decr. */
+const isCounter: Check = (v) =>
+  typeof v === 'number' || typeof v === 'bigint' ? undefined : `must be a number or a bigint, got ${show(v)}`;
+
+const isData: Check = (v) =>
+  typeof v === 'string' || v instanceof Uint8Array
+    ? undefined
+    : `must be a string or a Uint8Array, got ${show(v)}`;
+
 const CHECKS = {
   timeout: positiveMs,
   signal: isSignal,
@@ -42,12 +52,19 @@ const CHECKS = {
   staleTtl: numberIn(0, Number.MAX_SAFE_INTEGER, false, 'a number of seconds >= 0'),
   lockTtl: numberIn(Number.MIN_VALUE, Number.MAX_SAFE_INTEGER, false, 'a number of seconds above 0'),
   waitTimeout: positiveMs,
+  initial: isCounter,
+  terminator: isString,
+  data: isData,
+  maxReplyBytes: positiveInt(),
 } satisfies Record<string, Check>;
 
 /** The option names each kind of call accepts. */
 export const CALL_OPTIONS = {
   command: ['timeout', 'signal'],
   store: ['timeout', 'signal', 'ttl', 'noreply'],
+  write: ['timeout', 'signal', 'noreply'],
+  arithmetic: ['timeout', 'signal', 'initial', 'ttl'],
+  raw: ['timeout', 'signal', 'terminator', 'data', 'maxReplyBytes'],
   multi: ['timeout', 'signal', 'keyPrefix'],
   setMulti: ['timeout', 'signal', 'keyPrefix', 'ttl'],
   getOrSet: ['timeout', 'signal', 'ttl', 'noreply', 'staleTtl', 'lockTtl', 'waitTimeout'],

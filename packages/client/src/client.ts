@@ -14,11 +14,12 @@ import {
 import { enroll, forget } from './census';
 import { Cluster, createLocator } from './cluster/cluster';
 import { type GetOrSetOptions, getOrSet, type Loader } from './commands/get-or-set';
-import { deleteMulti, getMulti, type MultiOptions, setMulti } from './commands/multi';
-import { arithmetic, del, touch } from './commands/mutation';
+import { deleteMulti, getMulti, getsMulti, type MultiOptions, setMulti } from './commands/multi';
+import { type ArithmeticOptions, arithmetic, del, touch } from './commands/mutation';
+import { type RawCommandOptions, rawCommand } from './commands/raw';
 import { type CasResult, retrieve } from './commands/retrieval';
 import { flushAll, metadump, stats, version } from './commands/server';
-import { type SetOptions, type StoreKind, store } from './commands/storage';
+import { type SetOptions, type StoreKind, store, type WriteOptions } from './commands/storage';
 import { Context } from './context';
 import type { KeyMapping, MappedKey } from './key-mapping';
 import { type KeyOptions, keyOptionsView } from './key-options';
@@ -126,20 +127,14 @@ export class Client extends EventEmitter {
     );
   }
 
-  /** Hits only, keyed by the given keys. One batch per server, in parallel. */
+  /** Hits only, keyed by the given keys. One batch per server, in parallel. String keys only. */
   getMulti<T = unknown>(keys: readonly string[], opts?: MultiOptions): Promise<Map<string, T>> {
-    return this.run(
-      'getMulti',
-      'multi',
-      opts,
-      () => {
-        checkKeyList('getMulti', keys);
-        return getMulti<T>(this.ctx, keys, opts);
-      },
-      undefined,
-      keys,
-      'multi',
-    );
+    return this.runMulti('getMulti', keys, opts, () => getMulti<T>(this.ctx, keys, opts), 'multi');
+  }
+
+  /** Like `getMulti`, each hit as `{ value, cas }` (for `cas()`); fails per server like `getMulti`. */
+  getsMulti<T = unknown>(keys: readonly string[], opts?: MultiOptions): Promise<Map<string, CasResult<T>>> {
+    return this.runMulti('getsMulti', keys, opts, () => getsMulti<T>(this.ctx, keys, opts), 'multi');
   }
 
   /** Stores unconditionally. Resolves `true` when stored. */
@@ -157,14 +152,17 @@ export class Client extends EventEmitter {
     return this.store('replace', key, value, opts);
   }
 
-  /** Appends bytes to an existing value (flags unchanged). `false` when the key does not exist. */
-  append(key: string | Uint8Array, value: string | Uint8Array, opts?: CommandOptions): Promise<boolean> {
-    return this.store('append', key, value, opts);
+  /**
+   * Appends bytes to an existing value (its TTL and flags unchanged). `false`
+   * when the key does not exist. Accepts `noreply`, like `set`.
+   */
+  append(key: string | Uint8Array, value: string | Uint8Array, opts?: WriteOptions): Promise<boolean> {
+    return this.store('append', key, value, opts, 'write');
   }
 
-  /** Prepends bytes to an existing value. `false` when the key does not exist. */
-  prepend(key: string | Uint8Array, value: string | Uint8Array, opts?: CommandOptions): Promise<boolean> {
-    return this.store('prepend', key, value, opts);
+  /** Prepends bytes to an existing value (its TTL and flags unchanged). `false` when the key does not exist. Accepts `noreply`. */
+  prepend(key: string | Uint8Array, value: string | Uint8Array, opts?: WriteOptions): Promise<boolean> {
+    return this.store('prepend', key, value, opts, 'write');
   }
 
   /** Compare-and-swap: stores only if the item's CAS is still `cas`. `false` on conflict or miss. */
@@ -205,35 +203,28 @@ export class Client extends EventEmitter {
 
   /** Deletes many keys; resolves with the keys that were not deleted (missing or failed). */
   deleteMulti(keys: readonly string[], opts?: MultiOptions): Promise<string[]> {
-    return this.run(
-      'deleteMulti',
-      'multi',
-      opts,
-      () => {
-        checkKeyList('deleteMulti', keys);
-        return deleteMulti(this.ctx, keys, opts);
-      },
-      undefined,
-      keys,
-    );
+    return this.runMulti('deleteMulti', keys, opts, () => deleteMulti(this.ctx, keys, opts));
   }
 
-  /** Increments a decimal value (unsigned 64-bit, wraps at 2^64). `undefined` when missing. */
+  /**
+   * Increments a decimal value (unsigned 64-bit, wraps at 2^64). `undefined` when missing, unless
+   * `opts.initial` creates it (see `ArithmeticOptions`): `incr('hits', 1, { initial: 1, ttl: 3600 })`.
+   */
   incr(
     key: string | Uint8Array,
     delta: number | bigint = 1,
-    opts?: CommandOptions,
+    opts?: ArithmeticOptions,
   ): Promise<bigint | undefined> {
-    return this.run('incr', 'command', opts, () => arithmetic(this.ctx, 'incr', key, delta, opts), key);
+    return this.run('incr', 'arithmetic', opts, () => arithmetic(this.ctx, 'incr', key, delta, opts), key);
   }
 
-  /** Decrements a decimal value (stops at 0). `undefined` when missing. */
+  /** Decrements a decimal value (stops at 0). `undefined` when missing; `opts.initial` as for `incr`. */
   decr(
     key: string | Uint8Array,
     delta: number | bigint = 1,
-    opts?: CommandOptions,
+    opts?: ArithmeticOptions,
   ): Promise<bigint | undefined> {
-    return this.run('decr', 'command', opts, () => arithmetic(this.ctx, 'decr', key, delta, opts), key);
+    return this.run('decr', 'arithmetic', opts, () => arithmetic(this.ctx, 'decr', key, delta, opts), key);
   }
 
   /** Sets a new TTL (seconds). `false` when the key does not exist. */
@@ -275,12 +266,25 @@ export class Client extends EventEmitter {
   }
 
   /**
+   * Escape hatch (pymemcache's `raw_command`): ONE command memkit does not wrap, sent to `server` on a
+   * connection of its own; the lines of its reply (one, or up to `opts.terminator`). It cannot inject:
+   * see `RawCommandOptions`. `rawCommand(server, 'stats detail dump', { terminator: 'END' })`.
+   */
+  rawCommand(server: string, line: string, opts?: RawCommandOptions): Promise<string[]> {
+    return this.run('rawCommand', 'raw', opts, () => rawCommand(this.ctx, server, line, opts));
+  }
+
+  /**
    * The address of the server that holds `key` right now (after prefixing and
    * failover), like python-memcached's `_get_server`. Throws ERR_SERVER_DEAD
-   * when no server can take it.
+   * when no server can take it, and ERR_KEY_INVALID when that server's
+   * dialect cannot write the key (a binary key on a text server).
    */
   serverFor(key: string | Uint8Array): string {
-    return this.ctx.cluster.poolFor(this.ctx.key(key, undefined, true).route).node.address;
+    const k = this.ctx.key(key, undefined, true);
+    const pool = this.ctx.cluster.poolFor(k.route);
+    pool.dialect.checkKey(k);
+    return pool.node.address;
   }
 
   /**
@@ -378,8 +382,24 @@ export class Client extends EventEmitter {
     key: string | Uint8Array,
     value: unknown,
     opts?: SetOptions,
+    options: 'store' | 'write' = 'store',
   ): Promise<boolean> {
-    return this.run(kind, 'store', opts, () => store(this.ctx, kind, key, value, undefined, opts), key);
+    return this.run(kind, options, opts, () => store(this.ctx, kind, key, value, undefined, opts), key);
+  }
+
+  /** `run` for a multi-key call: the key list checked, the keys given to tracing. */
+  private runMulti<T>(
+    method: string,
+    keys: readonly string[],
+    opts: MultiOptions | undefined,
+    fn: () => Promise<T>,
+    hits: Hits = 'none',
+  ): Promise<T> {
+    const checked = () => {
+      checkKeyList(method, keys);
+      return fn();
+    };
+    return this.run(method, 'multi', opts, checked, undefined, keys, hits);
   }
 
   /**

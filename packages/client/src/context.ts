@@ -7,8 +7,8 @@
 
 import type { Cluster } from './cluster/cluster';
 import type { ServerPool } from './connection/pool';
-import type { Request } from './connection/request';
 import { traceCommand, tracingCommands } from './diagnostics';
+import type { Exchange } from './exchanges/exchange';
 import { mapKey } from './key-mapping';
 import { toWireKey, type WireKey } from './keys';
 import type { CommandOptions, ResolvedOptions } from './options';
@@ -16,17 +16,22 @@ import type { Serializer } from './serialization/index';
 import { traceRequest, tracingCalls } from './tracing';
 
 export class Context {
-  readonly meta: boolean;
   /** `keyMapping: 'auto'`: string keys are mapped (key-mapping.ts) instead of validated. */
   readonly mapKeys: boolean;
+  /**
+   * Whether mapped keys may take the binary form (meta `b` flag). A key's
+   * mapping decides which server holds it, so it is fixed per client (by the
+   * `protocol` option), not per server dialect.
+   */
+  readonly binaryKeys: boolean;
 
   constructor(
     readonly options: ResolvedOptions,
     readonly serializer: Serializer,
     readonly cluster: Cluster,
   ) {
-    this.meta = options.protocol === 'meta';
     this.mapKeys = options.keyMapping === 'auto';
+    this.binaryKeys = options.protocol === 'meta';
   }
 
   /**
@@ -34,8 +39,8 @@ export class Context {
    * on validation. With `keyMapping: 'auto'`, string keys are mapped instead.
    */
   key(key: string | Uint8Array, prefix = this.options.keyPrefix, validate = false): WireKey {
-    if (this.mapKeys && typeof key === 'string') return mapKey(key, { prefix, binaryKeys: this.meta });
-    return toWireKey(key, prefix, this.meta, validate);
+    if (this.mapKeys && typeof key === 'string') return mapKey(key, { prefix, binaryKeys: this.binaryKeys });
+    return toWireKey(key, prefix, validate);
   }
 
   /** A context sharing this one's cluster and serializer, with other resolved options. */
@@ -44,14 +49,14 @@ export class Context {
   }
 
   /**
-   * Sets deadline and signal, sends, and returns the request's promise. When
-   * calls are traced, the request is counted to the call running right now
+   * Sets deadline and signal, sends, and returns the exchange's promise. When
+   * calls are traced, the exchange is counted to the call running right now
    * (see `tracing.ts`): a command must send before its first `await`, unless
    * it is getOrSet, whose later requests are matched through AsyncLocalStorage.
    */
   dispatch<T>(
     pool: ServerPool,
-    req: Request<T>,
+    req: Exchange<T>,
     opts: CommandOptions | undefined,
     alone = false,
   ): Promise<T> {
@@ -63,7 +68,7 @@ export class Context {
   }
 }
 
-function send<T>(pool: ServerPool, req: Request<T>, alone: boolean): Promise<T> {
+function send<T>(pool: ServerPool, req: Exchange<T>, alone: boolean): Promise<T> {
   if (alone) pool.sendAlone(req);
   else pool.send(req);
   return req.promise;

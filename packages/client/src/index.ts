@@ -2,7 +2,13 @@
  * @memkit/client: a fast, correct memcached client for Node.
  */
 
-export { isMemkitError, MEMKIT_ERROR_CODES, MemkitError, type MemkitErrorCode } from '@memkit/protocol';
+export {
+  isMemkitError,
+  MEMKIT_ERROR_CODES,
+  MemkitError,
+  type MemkitErrorCode,
+  U64_MAX,
+} from '@memkit/protocol';
 export type { CloseOptions } from './call-options';
 export {
   CENSUS_CHANNEL,
@@ -14,6 +20,7 @@ export { Client } from './client';
 export type { KeyInput } from './cluster/hash';
 export {
   type ContinuumPoint,
+  type KetamaHashing,
   KetamaLocator,
   type KetamaLocatorOptions,
   type KetamaMode,
@@ -22,8 +29,10 @@ export type { NodeLocator, ServerNode } from './cluster/locator';
 export { ModulaLocator, type ModulaLocatorOptions } from './cluster/modula';
 export type { GetOrSetOptions, Loader } from './commands/get-or-set';
 export type { MultiOptions } from './commands/multi';
+export type { ArithmeticOptions } from './commands/mutation';
+export type { RawCommandOptions } from './commands/raw';
 export type { CasResult } from './commands/retrieval';
-export type { SetOptions } from './commands/storage';
+export type { SetOptions, WriteOptions } from './commands/storage';
 export type { CommandMessage, ConnectionMessage } from './diagnostics';
 export {
   DIGEST_MARKER,

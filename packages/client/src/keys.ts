@@ -4,7 +4,8 @@
  * connection it would have been written to. String keys must be valid text keys
  * (1-250 UTF-8 bytes, no whitespace or control characters) in both
  * protocols, so they name the same items python-memcached and pylibmc use.
- * Binary keys (`Uint8Array`) are sent base64-encoded with the meta `b` flag.
+ * Binary keys (`Uint8Array`) become base64 tokens for the meta `b` flag;
+ * whether a server's dialect can write them is the dialect's check.
  */
 import { encodeBase64Key, KeyError, validateKey } from '@memkit/protocol';
 
@@ -24,12 +25,7 @@ export interface WireKey {
  * anything of the command is queued), so they are not scanned twice here;
  * pass `validate` where no encoder follows.
  */
-export function toWireKey(
-  key: string | Uint8Array,
-  prefix: string,
-  meta: boolean,
-  validate = false,
-): WireKey {
+export function toWireKey(key: string | Uint8Array, prefix: string, validate = false): WireKey {
   if (typeof key === 'string') {
     const full = prefix === '' ? key : prefix + key;
     if (validate) validateKey(full);
@@ -39,10 +35,5 @@ export function toWireKey(
     throw new KeyError(`a key must be a string or a Uint8Array, got ${typeof key}`);
   }
   const bytes = prefix === '' ? key : Buffer.concat([Buffer.from(prefix, 'utf8'), key]);
-  if (!meta) {
-    throw new KeyError(
-      "binary keys need the meta protocol (protocol: 'meta'); the text protocol cannot carry them",
-    );
-  }
   return { wire: encodeBase64Key(bytes), base64: true, route: bytes };
 }

@@ -5,6 +5,7 @@
  */
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { MemkitError } from '@memkit/protocol';
+import type { KetamaHashing } from './cluster/ketama';
 import type { NodeLocator, ServerNode } from './cluster/locator';
 import type { KeyMapping } from './key-mapping';
 import { isPlainObject, show, unknownName } from './option-checks';
@@ -48,8 +49,8 @@ export interface AuthOptions {
   password: string;
 }
 
-/** Which key-to-server hashing a cluster uses. */
-export type HashingName = 'ketama' | 'ketama-oaat' | 'ketama-md5' | 'modula';
+/** Which key-to-server hashing a cluster uses (the ketama ones as `KetamaLocator`'s `hashing`). */
+export type HashingName = KetamaHashing | 'modula';
 
 // <generated:client-options> from option-table.ts by `pnpm --filter @memkit/client docs:tables`; do not edit.
 /** Options of `new Client(...)`. Every field is optional; unknown names are refused with `ERR_INVALID_OPTION`. */

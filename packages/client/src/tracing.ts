@@ -26,7 +26,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import diagnostics from 'node:diagnostics_channel';
 import type { ServerNode } from './cluster/locator';
-import type { Request, SettleHook } from './connection/request';
+import type { Exchange, SettleHook } from './exchanges/exchange';
 
 /** The server a command or batch went to. */
 export interface TraceServer {
@@ -113,7 +113,7 @@ class CallTrace implements CommandTrace, SettleHook {
   outcome: GetOrSetOutcome | undefined = undefined;
   runInContext: (<R>(fn: () => R) => R) | undefined = undefined;
   /** The first request the call sent (its promise may be the call's). */
-  request: Request<unknown> | undefined = undefined;
+  request: Exchange<unknown> | undefined = undefined;
   // Declared only: `'result' in this` tells a settled call, and they are set when it settles.
   declare result?: unknown;
   declare error?: unknown;
@@ -370,8 +370,8 @@ function knownServer(node: ServerNode): KnownServer {
  */
 export function traceRequest<T, P>(
   node: ServerNode,
-  req: Request<T>,
-  send: (pool: P, req: Request<T>, alone: boolean) => Promise<T>,
+  req: Exchange<T>,
+  send: (pool: P, req: Exchange<T>, alone: boolean) => Promise<T>,
   pool: P,
   alone: boolean,
 ): Promise<T> {
@@ -379,7 +379,7 @@ export function traceRequest<T, P>(
   if (!call) return send(pool, req, alone);
   const server = knownServer(node).server;
   call.sentTo(server);
-  call.request ??= req as Request<unknown>;
+  call.request ??= req as Exchange<unknown>;
   if (!call.fanOut || !subscribed(batchChannel)) return send(pool, req, alone);
   const batch: BatchTrace = {
     parent: call,

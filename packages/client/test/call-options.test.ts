@@ -151,6 +151,15 @@ describe('per-call options', () => {
   });
 
   it('every kind of call has its option names', () => {
-    expect(Object.keys(CALL_OPTIONS).sort()).toEqual(['command', 'getOrSet', 'multi', 'setMulti', 'store']);
+    expect(Object.keys(CALL_OPTIONS).sort()).toEqual([
+      'arithmetic',
+      'command',
+      'getOrSet',
+      'multi',
+      'raw',
+      'setMulti',
+      'store',
+      'write',
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KetamaLocator, type KetamaMode } from '../src/cluster/ketama';
+import { type KetamaHashing, KetamaLocator } from '../src/cluster/ketama';
 import type { NodeLocator, ServerNode } from '../src/cluster/locator';
 import { ModulaLocator } from '../src/cluster/modula';
 
@@ -74,7 +74,7 @@ describe('key distribution over 100k seeded random keys', () => {
         const [host, port] = make(i);
         return { address: `${host}:${port}`, host, port, weight: 1 };
       });
-      const locator = new KetamaLocator(nodes, { mode: 'weighted' });
+      const locator = new KetamaLocator(nodes, { hashing: 'ketama' });
       const got = shares(locator, nodes);
       const arcs = arcShares(locator, nodes);
       nodes.forEach((n, i) => {
@@ -95,15 +95,15 @@ describe('key distribution over 100k seeded random keys', () => {
         const [host, port] = make(i);
         return { address: `${host}:${port}`, host, port, weight: 1 };
       });
-      const got = shares(new KetamaLocator(nodes, { mode: 'weighted' }), nodes);
+      const got = shares(new KetamaLocator(nodes, { hashing: 'ketama' }), nodes);
       for (const share of got) expect(Math.abs(share / 0.2 - 1)).toBeLessThan(0.1);
     });
   }
 
-  for (const mode of ['weighted', 'ketama', 'ketama_md5'] as KetamaMode[]) {
+  for (const mode of ['ketama', 'ketama-oaat', 'ketama-md5'] as KetamaHashing[]) {
     it(`${mode}: weights 1:2:3 get 1/6, 2/6, 3/6 within 3 points`, () => {
       const nodes = servers([1, 2, 3]);
-      const got = shares(new KetamaLocator(nodes, { mode }), nodes);
+      const got = shares(new KetamaLocator(nodes, { hashing: mode }), nodes);
       for (const [i, want] of [1 / 6, 2 / 6, 3 / 6].entries())
         expect(Math.abs(got[i]! - want)).toBeLessThan(0.03);
     });

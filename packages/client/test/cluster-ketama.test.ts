@@ -1,15 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { md5, md5U32, oneAtATime } from '../src/cluster/hash';
-import { KetamaLocator, type KetamaMode, ketamaLabel, weightedPointCount } from '../src/cluster/ketama';
+import {
+  type KetamaHashing,
+  KetamaLocator,
+  type KetamaMode,
+  ketamaLabel,
+  weightedPointCount,
+} from '../src/cluster/ketama';
 import type { ServerNode } from '../src/cluster/locator';
 import { hex, type KetamaServer, type KetamaVectors, loadVectors } from './helpers/vectors';
 
 const vectors = loadVectors<KetamaVectors>('ketama.json');
 
-const MODES: Record<string, KetamaMode> = {
-  ketama_weighted: 'weighted',
-  ketama: 'ketama',
-  ketama_md5: 'ketama_md5',
+/** The vectors name libmemcached's behaviours; memkit names them as the `hashing` option does. */
+const MODES: Record<string, KetamaHashing> = {
+  ketama_weighted: 'ketama',
+  ketama: 'ketama-oaat',
+  ketama_md5: 'ketama-md5',
 };
 
 function toNode(s: KetamaServer): ServerNode {
@@ -48,7 +55,7 @@ describe('ketama.json', () => {
         const nodes = c.servers.map(toNode);
         const mode = MODES[modeName];
         if (mode === undefined) throw new Error(`unknown mode ${modeName} in ketama.json`);
-        const locator = new KetamaLocator(nodes, { mode });
+        const locator = new KetamaLocator(nodes, { hashing: mode });
         const continuum = locator.continuum();
 
         it('uses the same point scheme, points per server and continuum size', () => {
@@ -73,7 +80,7 @@ describe('ketama.json', () => {
               const digest = md5(label);
               const ours = expected.weighted_points
                 ? [0, 1, 2, 3].map((j) => digest.readUInt32LE(j * 4))
-                : [mode === 'ketama' ? oneAtATime(label) : md5U32(label)];
+                : [mode === 'ketama-oaat' ? oneAtATime(label) : md5U32(label)];
               expect(ours, `label ${label}`).toEqual(points);
               for (const p of points) expect(have.has(`${p}@${server}`), `point ${p} of ${label}`).toBe(true);
             });
@@ -141,12 +148,12 @@ describe('KetamaLocator', () => {
   });
 
   it('rebuild(live) gives the same ring as a locator built from the live servers', () => {
-    for (const mode of ['weighted', 'ketama', 'ketama_md5'] as const) {
+    for (const hashing of ['ketama', 'ketama-oaat', 'ketama-md5'] as const) {
       const weighted = [node(1, 1), node(2, 2), node(3, 3), node(4, 1)];
       const live = [weighted[0]!, weighted[2]!, weighted[3]!];
-      const a = new KetamaLocator(weighted, { mode });
+      const a = new KetamaLocator(weighted, { hashing });
       a.rebuild(live);
-      const b = new KetamaLocator(live, { mode });
+      const b = new KetamaLocator(live, { hashing });
       expect(b.weightedPoints).toBe(true); // weight 3 is still there
       expect(a.continuum().map((p) => [p.value, p.node.address])).toEqual(
         b.continuum().map((p) => [p.value, p.node.address]),
@@ -189,6 +196,39 @@ describe('KetamaLocator', () => {
     );
     expect(() => new KetamaLocator([node(1)], { mode: 'nope' as KetamaMode })).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
+    expect(() => new KetamaLocator([node(1)], { hashing: 'modula' as KetamaHashing })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
+  });
+
+  it('names its configurations like the hashing option; the old mode names still work, deprecated', () => {
+    const nodes = [node(1, 1), node(2, 2), node(3, 1)];
+    const ring = (l: KetamaLocator) => l.continuum().map((p) => `${p.value}:${p.node.address}`);
+    expect(new KetamaLocator(nodes).hashing).toBe('ketama');
+    const pairs: Array<[KetamaMode, KetamaHashing]> = [
+      ['weighted', 'ketama'],
+      ['ketama', 'ketama-oaat'],
+      ['ketama_md5', 'ketama-md5'],
+    ];
+    for (const [mode, hashing] of pairs) {
+      const old = new KetamaLocator(nodes, { mode });
+      const now = new KetamaLocator(nodes, { hashing });
+      expect(old.hashing).toBe(hashing);
+      expect(now.mode).toBe(mode);
+      expect(ring(old)).toEqual(ring(now));
+      for (const k of keys.slice(0, 100)) expect(old.locate(k)).toBe(now.locate(k));
+    }
+    // 'ketama' as a mode is one_at_a_time; as hashing it is weighted md5: keys land elsewhere.
+    const equal = [node(1), node(2), node(3)];
+    const oaat = new KetamaLocator(equal, { mode: 'ketama' });
+    const md5 = new KetamaLocator(equal, { hashing: 'ketama' });
+    expect(keys.filter((k) => oaat.locate(k) !== md5.locate(k)).length).toBeGreaterThan(keys.length / 3);
+    expect(() => new KetamaLocator(nodes, { mode: 'ketama', hashing: 'ketama' })).toThrow(
+      expect.objectContaining({
+        code: 'ERR_INVALID_ARGUMENT',
+        message: expect.stringMatching(/ketama-oaat/),
+      }),
     );
   });
 });

@@ -2,17 +2,9 @@ import { MemkitError } from '@memkit/protocol';
 import { rawCommand } from '@memkit/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Client } from '../src/index';
-import { BACKENDS, type Backend } from './helpers/backends';
+import { BACKEND_PROTOCOLS, type Backend } from './helpers/backends';
 
-const cases = BACKENDS.flatMap((backend) =>
-  (['meta', 'text'] as const).map((protocol) => ({
-    backend,
-    protocol,
-    name: `${protocol} / ${backend.name}`,
-  })),
-);
-
-describe.each(cases)('commands over $name', ({ backend, protocol }) => {
+describe.each(BACKEND_PROTOCOLS)('commands over $name', ({ backend, protocol }) => {
   let server: Backend;
   let client: Client;
 

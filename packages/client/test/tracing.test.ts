@@ -92,11 +92,11 @@ describe('tracing channels (memkit:command, memkit:batch)', () => {
     stops.push(r.stop);
     await client.set('word', 'abc');
     r.order.length = 0;
-    await expect(client.incr('word')).rejects.toMatchObject({ code: 'ERR_CLIENT' });
+    await expect(client.incr('word')).rejects.toMatchObject({ code: 'ERR_CLIENT_ERROR' });
     await expect(client.get('bad key')).rejects.toMatchObject({ code: 'ERR_KEY_INVALID' });
     const [incr, bad] = r.order;
     expect(r.seen.get(incr!)).toEqual(['start', 'end', 'error', 'asyncStart', 'asyncEnd']);
-    expect((incr!.error as { code: string }).code).toBe('ERR_CLIENT');
+    expect((incr!.error as { code: string }).code).toBe('ERR_CLIENT_ERROR');
     expect(r.seen.get(bad!)).toEqual(['start', 'error', 'end']);
     expect([bad!.hits, bad!.misses]).toEqual([undefined, undefined]);
   });

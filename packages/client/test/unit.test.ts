@@ -1,8 +1,9 @@
 import { MemkitError, ReplyDecoder } from '@memkit/protocol';
 import { describe, expect, it } from 'vitest';
+import { MetaGetExchange } from '../src/exchanges/meta';
+import { deliverReply } from '../src/exchanges/reply-route';
+import { TextMultiGetExchange } from '../src/exchanges/text';
 import { parseServer, parseServers } from '../src/index';
-import { MetaGetRequest } from '../src/requests/meta';
-import { TextMultiGetRequest } from '../src/requests/text';
 import { createDefaultSerializer } from '../src/serialization/index';
 
 describe('server specs', () => {
@@ -26,34 +27,34 @@ describe('server specs', () => {
   });
 });
 
-describe('meta requests', () => {
+describe('meta exchanges', () => {
   const serializer = createDefaultSerializer();
   const decode = (s: string) => new ReplyDecoder().push(Buffer.from(s));
 
   it('ERROR to a meta command is ERR_UNSUPPORTED naming the fix', async () => {
-    const req = new MetaGetRequest('get', '1', 'mg k v f O1\r\n', serializer, false);
-    for (const r of decode('ERROR\r\n')) req.onReply(r, 'old:11211');
+    const req = new MetaGetExchange('get', '1', 'mg k v f O1\r\n', serializer, false);
+    for (const r of decode('ERROR\r\n')) deliverReply(req, r, 'old:11211');
     await expect(req.promise).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED', message: /protocol: 'text'/ });
   });
 
   it('a reply with another request’s opaque is a protocol error (desync guard)', () => {
-    const req = new MetaGetRequest('get', 'a1', 'mg k v f Oa1\r\n', serializer, false);
+    const req = new MetaGetExchange('get', 'a1', 'mg k v f Oa1\r\n', serializer, false);
     const [reply] = decode('VA 1 f0 Oa2\r\nx\r\n');
     expect(() => req.onReply(reply!, 's')).toThrow(expect.objectContaining({ code: 'ERR_PROTOCOL' }));
   });
 });
 
-describe('text multi-get requests', () => {
+describe('text multi-get exchanges', () => {
   const serializer = createDefaultSerializer();
   const b = (s: string) => Buffer.from(s, 'utf8');
 
   /** Feeds `bytes` through a decoder, with or without the in-place VALUE path. */
-  function feed(req: TextMultiGetRequest<unknown>, bytes: Buffer, views: boolean): boolean {
+  function feed(req: TextMultiGetExchange<unknown>, bytes: Buffer, views: boolean): boolean {
     let done = false;
     new ReplyDecoder().feed(
       bytes,
       (r) => {
-        done = req.onReply(r, 's');
+        done = deliverReply(req, r, 's');
       },
       views ? (v) => (done = req.onValue(v, 's')) : undefined,
     );
@@ -65,12 +66,14 @@ describe('text multi-get requests', () => {
     it(`${how}: maps VALUEs to the caller's keys in order, skipping misses, ending at END`, async () => {
       const out = new Map<string, unknown>();
       const wires = ['p:a', 'p:b', 'p:ключ', 'p:d'];
-      const req = new TextMultiGetRequest(
+      const req = new TextMultiGetExchange(
+        'getMulti',
         ['get p:a p:b p:ключ p:d\r\n'],
         wires,
         ['a', 'b', 'ключ', 'd'],
         out,
         serializer,
+        false,
       );
       const done = feed(
         req,
@@ -90,12 +93,14 @@ describe('text multi-get requests', () => {
 
     it(`${how}: accepts another order and duplicate keys, each VALUE to its own key`, async () => {
       const out = new Map<string, unknown>();
-      const req = new TextMultiGetRequest(
+      const req = new TextMultiGetExchange(
+        'getMulti',
         ['get x y x\r\n'],
         ['x', 'y', 'x'],
         ['x', 'y', 'x'],
         out,
         serializer,
+        false,
       );
       feed(req, b('VALUE y 16 1\r\nY\r\nVALUE x 16 1\r\nX\r\nVALUE x 16 1\r\nX\r\nEND\r\n'), views);
       expect(await req.promise).toEqual(
@@ -107,14 +112,30 @@ describe('text multi-get requests', () => {
     });
 
     it(`${how}: a VALUE for a key that was not asked for is a protocol error`, () => {
-      const req = new TextMultiGetRequest(['get a\r\n'], ['a'], ['a'], new Map(), serializer);
+      const req = new TextMultiGetExchange(
+        'getMulti',
+        ['get a\r\n'],
+        ['a'],
+        ['a'],
+        new Map(),
+        serializer,
+        false,
+      );
       expect(() => feed(req, b('VALUE ab 16 1\r\nX\r\nEND\r\n'), views)).toThrow(
         expect.objectContaining({ code: 'ERR_PROTOCOL', message: expect.stringMatching(/not asked for/) }),
       );
     });
 
     it(`${how}: a value that cannot be decoded rejects once END arrives, keeping the stream in step`, async () => {
-      const req = new TextMultiGetRequest(['get a b\r\n'], ['a', 'b'], ['a', 'b'], new Map(), serializer);
+      const req = new TextMultiGetExchange(
+        'getMulti',
+        ['get a b\r\n'],
+        ['a', 'b'],
+        ['a', 'b'],
+        new Map(),
+        serializer,
+        false,
+      );
       const bytes = Buffer.concat([
         b('VALUE a 16 1\r\n'),
         Buffer.from([0xff]),

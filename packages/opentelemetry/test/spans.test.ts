@@ -121,10 +121,10 @@ describe.each(['meta', 'text'] as const)('one CLIENT span per call (%s protocol)
   it('a server error reply fails the span with error.type = the MemkitError code', async () => {
     await client.set('text', 'not a number');
     otel.spans.reset();
-    await expect(client.incr('text')).rejects.toMatchObject({ code: 'ERR_CLIENT' });
+    await expect(client.incr('text')).rejects.toMatchObject({ code: 'ERR_CLIENT_ERROR' });
     const span = only('incr');
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
-    expect(span.attributes['error.type']).toBe('ERR_CLIENT');
+    expect(span.attributes['error.type']).toBe('ERR_CLIENT_ERROR');
     expect(span.events.map((e) => e.name)).toContain('exception');
   });
 

@@ -3,12 +3,7 @@
  * from the receive buffer, without making a substring first.
  */
 import type { Buffer } from 'node:buffer';
-
-/** 2^64 - 1: the largest CAS unique or incr/decr value. */
-export const U64_MAX = 0xffff_ffff_ffff_ffffn;
-
-/** 2^32 - 1: the largest client flags value. */
-export const U32_MAX = 0xffff_ffff;
+import { U64_MAX } from './limits';
 
 /** Digits that always fit a double exactly (10^15 < 2^53). */
 const SAFE_DIGITS = 15;
@@ -39,8 +34,11 @@ export function parseSignedInt(buf: Buffer, start: number, end: number): number 
   return n < 0 ? Number.NaN : n;
 }
 
-/** The unsigned 64-bit decimal in `buf[start, end)`, or -1n when malformed or out of range. */
-export function parseU64(buf: Buffer, start: number, end: number): bigint {
+/**
+ * The unsigned 64-bit decimal in `buf[start, end)`, or -1n when malformed or
+ * out of range. Strict (digits only), unlike memcached's `safeStrtoull`.
+ */
+export function parseU64Range(buf: Buffer, start: number, end: number): bigint {
   const len = end - start;
   if (len <= SAFE_DIGITS) {
     const n = parseUint(buf, start, end);

@@ -5,9 +5,10 @@
  * with an empty `value` and reports the data block size in `frame.size`.
  */
 import { Buffer } from 'node:buffer';
-import { parseSignedInt, parseU64, parseUint, U32_MAX } from './bytes';
-import { ProtocolError } from './errors';
-import { describeBytes } from './preview';
+import { parseU64Range, parseUint } from './bytes';
+import { parseReplyFlags } from './decode-meta-flags';
+import { U32_MAX } from './limits';
+import { fail, SP, text, tokenEnd } from './line-tokens';
 import type {
   ErrorReply,
   MetaDebugReply,
@@ -28,7 +29,6 @@ export interface LineFrame {
   readonly maxValueLength: number;
 }
 
-const SP = 0x20;
 const EMPTY = Buffer.alloc(0);
 
 type StatusType = StatusReply['type'];
@@ -49,21 +49,6 @@ const STATUS: Readonly<Record<StatusType, StatusReply>> = Object.freeze({
 
 /** Replies of `lru_crawler` that refuse the request; surfaced as `SERVER_ERROR <line>`. */
 const CRAWLER_REFUSALS = new Set(['BUSY', 'BADCLASS', 'NOTSTARTED']);
-
-function fail(what: string, buf: Buffer, start: number, end: number): never {
-  throw new ProtocolError(`${what} in reply line ${describeBytes(buf, start, end)}`);
-}
-
-/** End of the space-delimited token starting at `p`. */
-function tokenEnd(buf: Buffer, p: number, end: number): number {
-  while (p < end && buf[p] !== SP) p++;
-  return p;
-}
-
-/** The text of `buf[start, end)`: keys and messages are UTF-8 on the wire. */
-function text(buf: Buffer, start: number, end: number): string {
-  return buf.toString('utf8', start, end);
-}
 
 /** Validates and records a data block size announced by a header. */
 function blockSize(buf: Buffer, start: number, end: number, line0: number, frame: LineFrame): void {
@@ -123,7 +108,7 @@ export function parseValueHeader(
   out.flags = flags;
   out.cas = undefined;
   if (sizeEnd === end) return;
-  const cas = parseU64(buf, sizeEnd + 1, end);
+  const cas = parseU64Range(buf, sizeEnd + 1, end);
   if (cas < 0n) fail('malformed VALUE cas', buf, start, end);
   out.cas = cas;
 }
@@ -142,91 +127,6 @@ const scratchHeader: ValueHeader = { keyStart: 0, keyEnd: 0, flags: 0, cas: unde
 function parseValue(buf: Buffer, start: number, end: number, frame: LineFrame): ValueReply {
   parseValueHeader(buf, start, end, frame, scratchHeader);
   return valueReplyOf(buf, scratchHeader);
-}
-
-/**
- * Meta return flags from `p` to `end` into `out`. Unknown flags are ignored
- * (newer servers may add some); a known numeric flag that does not parse is
- * a protocol error.
- */
-function parseMetaFlags(
-  buf: Buffer,
-  line0: number,
-  p: number,
-  end: number,
-  out: MetaStatusReply | MetaValueReply,
-): void {
-  while (p < end) {
-    if (buf[p] === SP) {
-      p++;
-      continue;
-    }
-    const te = tokenEnd(buf, p, end);
-    const a = p + 1;
-    switch (buf[p]) {
-      case 0x4f /* O */:
-        out.opaque = buf.toString('latin1', a, te);
-        break;
-      case 0x6b /* k */:
-        out.key = text(buf, a, te);
-        break;
-      case 0x63 /* c */:
-        {
-          const cas = parseU64(buf, a, te);
-          if (cas < 0n) fail('malformed meta flag c', buf, line0, end);
-          out.cas = cas;
-          break;
-        }
-      case 0x66 /* f */:
-        {
-          const flags = parseUint(buf, a, te);
-          if (flags < 0 || flags > U32_MAX) fail('malformed meta flag f', buf, line0, end);
-          out.flags = flags;
-          break;
-        }
-      case 0x74 /* t */:
-        {
-          const ttl = parseSignedInt(buf, a, te);
-          if (Number.isNaN(ttl)) fail('malformed meta flag t', buf, line0, end);
-          out.ttl = ttl;
-          break;
-        }
-      case 0x73 /* s */:
-        {
-          const size = parseUint(buf, a, te);
-          if (size < 0) fail('malformed meta flag s', buf, line0, end);
-          out.size = size;
-          break;
-        }
-      case 0x6c /* l */:
-        {
-          const la = parseUint(buf, a, te);
-          if (la < 0) fail('malformed meta flag l', buf, line0, end);
-          out.lastAccess = la;
-          break;
-        }
-      case 0x68 /* h */:
-        if (te !== a + 1 || (buf[a] !== 0x30 && buf[a] !== 0x31))
-          fail('malformed meta flag h', buf, line0, end);
-        out.hit = buf[a] === 0x31;
-        break;
-      case 0x62 /* b */:
-        out.base64 = true;
-        break;
-      case 0x57 /* W */:
-        out.win = true;
-        break;
-      case 0x58 /* X */:
-        out.stale = true;
-        break;
-      case 0x5a /* Z */:
-        out.winSent = true;
-        break;
-      default:
-        break;
-    }
-    p = te;
-  }
 }
 
 /** `name=value` tokens from `p` to `end` (ME and metadump lines). */
@@ -282,6 +182,31 @@ export function isMetadump(buf: Buffer, s: number, end: number): boolean {
   return end - s >= 4 && buf[s] === 0x6b && buf[s + 1] === 0x65 && buf[s + 2] === 0x79 && buf[s + 3] === 0x3d;
 }
 
+/**
+ * The error reply a line starting with `word` (ending at `we`) stands for:
+ * `ERROR [reason]`, `CLIENT_ERROR …`, `SERVER_ERROR …`, or an lru_crawler
+ * refusal (surfaced as `SERVER_ERROR <line>`); undefined for any other line.
+ */
+function errorReplyOf(word: string, buf: Buffer, s: number, we: number, end: number): Reply | undefined {
+  const rest = we < end ? we + 1 : end;
+  switch (word) {
+    case 'ERROR':
+      // A bare ERROR answers an unknown command; some paths of memcached 1.6 add a reason.
+      return we === end ? STATUS.ERROR : { type: 'ERROR', message: text(buf, rest, end) };
+    case 'CLIENT_ERROR':
+    case 'SERVER_ERROR':
+      return { type: word, message: text(buf, rest, end) } satisfies ErrorReply;
+    default:
+      return CRAWLER_REFUSALS.has(word) ? { type: 'SERVER_ERROR', message: text(buf, s, end) } : undefined;
+  }
+}
+
+/** The error reply the line `buf[s, end)` stands for (see `errorReplyOf`), or undefined. */
+export function parseErrorLine(buf: Buffer, s: number, end: number): Reply | undefined {
+  const we = tokenEnd(buf, s, end);
+  return errorReplyOf(buf.toString('latin1', s, we), buf, s, we, end);
+}
+
 /** Lines whose meaning depends on a word longer than two characters. */
 function parseWordLine(buf: Buffer, s: number, end: number, we: number): Reply {
   const word = buf.toString('latin1', s, we);
@@ -299,11 +224,9 @@ function parseWordLine(buf: Buffer, s: number, end: number, we: number): Reply {
       if (we !== end) break;
       return STATUS[word];
     case 'ERROR':
-      // A bare ERROR answers an unknown command; some paths of memcached 1.6 add a reason.
-      return we === end ? STATUS.ERROR : { type: 'ERROR', message: text(buf, rest, end) };
     case 'CLIENT_ERROR':
     case 'SERVER_ERROR':
-      return { type: word, message: text(buf, rest, end) } satisfies ErrorReply;
+      return errorReplyOf(word, buf, s, we, end)!;
     case 'VERSION':
       return { type: 'VERSION', version: text(buf, rest, end) };
     case 'STAT': {
@@ -316,8 +239,9 @@ function parseWordLine(buf: Buffer, s: number, end: number, we: number): Reply {
       };
       return stat;
     }
-    default:
-      if (CRAWLER_REFUSALS.has(word)) return { type: 'SERVER_ERROR', message: text(buf, s, end) };
+    default: {
+      const refusal = errorReplyOf(word, buf, s, we, end);
+      if (refusal) return refusal;
       if (isMetadump(buf, s, end)) {
         const fields = parseFields(buf, s, end);
         const dump: MetadumpReply = {
@@ -333,10 +257,11 @@ function parseWordLine(buf: Buffer, s: number, end: number, we: number): Reply {
         while (de < end && buf[de] !== SP) de++;
         let pad = de;
         while (pad < end && buf[pad] === SP) pad++;
-        const value = parseU64(buf, s, de);
+        const value = parseU64Range(buf, s, de);
         if (value >= 0n && pad === end) return { type: 'NUMBER', value };
         fail('malformed number', buf, s, end);
       }
+    }
   }
   return fail('unknown reply', buf, s, end);
 }
@@ -365,7 +290,7 @@ function parseMetaLine(buf: Buffer, s: number, end: number): Reply {
     return parseWordLine(buf, s, end, s + 2);
   }
   const reply: MetaStatusReply = { type };
-  parseMetaFlags(buf, s, s + 2, end, reply);
+  parseReplyFlags(buf, s, s + 2, end, reply);
   return reply;
 }
 
@@ -385,7 +310,7 @@ export function parseLine(buf: Buffer, start: number, end: number, frame: LineFr
       const se = tokenEnd(buf, start + 3, end);
       blockSize(buf, start + 3, se, start, frame);
       const va: MetaValueReply = { type: 'VA', value: EMPTY };
-      parseMetaFlags(buf, start, se, end, va);
+      parseReplyFlags(buf, start, se, end, va);
       return va;
     }
     if (c2 === 0x4c && isValueLine(buf, start, end)) return parseValue(buf, start, end, frame);

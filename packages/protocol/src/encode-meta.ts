@@ -8,10 +8,8 @@
 import type { Chunk } from './encode-text';
 import { MemkitError } from './errors';
 import { validateKey } from './keys';
+import { MAX_OPAQUE_LENGTH } from './limits';
 import { checkCas, checkCount, checkExptime, checkFlags, checkToken, checkU64, checkValue } from './validate';
-
-/** Longest opaque token memcached copies back (`O` flag). */
-export const MAX_OPAQUE_LENGTH = 32;
 
 /** Options shared by every keyed meta command. */
 export interface MetaCommonOptions {
@@ -19,7 +17,7 @@ export interface MetaCommonOptions {
   base64?: boolean;
   /** `q`: noreply semantics, suppress the common-case reply (see each command). */
   quiet?: boolean;
-  /** `O<token>`: opaque token copied back in the reply (1..32 printable ASCII chars). */
+  /** `O<token>`: opaque token copied back in the reply (1..31 printable ASCII chars, `MAX_OPAQUE_LENGTH`). */
   opaque?: string;
 }
 

@@ -47,8 +47,13 @@ export const MEMKIT_ERROR_CODES = {
   /** The server answered `SERVER_ERROR …` or `ERROR <reason>`. */
   ERR_SERVER:
     "the server answered `SERVER_ERROR …`, or `ERROR <reason>` (e.g. `ERROR Too many open connections` at memcached's `-c` limit)",
-  /** The server answered `CLIENT_ERROR …` or a bare `ERROR`. */
-  ERR_CLIENT: 'the server answered `CLIENT_ERROR …`, or a bare `ERROR` to a text command',
+  /**
+   * The server answered memcached's `CLIENT_ERROR …` (it refused the command,
+   * e.g. `incr` of a value that is not a number), or a bare `ERROR` to a text
+   * command. (Not `ERR_CLIENT_CLOSED`, which is about this client.)
+   */
+  ERR_CLIENT_ERROR:
+    'the server answered `CLIENT_ERROR …` (it refused the command, e.g. `incr` of a value that is not a number), or a bare `ERROR` to a text command',
   /** The server does not support what was asked. */
   ERR_UNSUPPORTED:
     "the server has no meta protocol (use `protocol: 'text'`), or no LRU crawler for `metadump`",

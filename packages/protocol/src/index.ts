@@ -6,9 +6,12 @@
 
 export * from './decoder';
 export * from './encode-meta';
+export * from './encode-raw';
 export * from './encode-text';
 export * from './errors';
 export * from './keys';
+export * from './limits';
+export * from './line-decoder';
 export * from './replies';
 export * from './request';
 export * from './ttl';

@@ -161,7 +161,19 @@ export interface MetaDebugReply {
   fields: Record<string, string>;
 }
 
-/** Everything the decoder can yield. Discriminate on `type`. */
+/**
+ * One line of a reply read as plain text by `LineDecoder` (the replies of
+ * commands memkit does not know, such as those of `rawCommand`). Never
+ * produced by `ReplyDecoder`.
+ */
+export interface LineReply {
+  /** Always `'LINE'`. */
+  type: 'LINE';
+  /** The line without its line ending, decoded as UTF-8. */
+  line: string;
+}
+
+/** Everything the decoders can yield. Discriminate on `type`. */
 export type Reply =
   | ValueReply
   | StatReply
@@ -172,7 +184,8 @@ export type Reply =
   | ErrorReply
   | MetaStatusReply
   | MetaValueReply
-  | MetaDebugReply;
+  | MetaDebugReply
+  | LineReply;
 
 /** Bounds that keep a hostile or broken peer from making the decoder allocate. */
 export interface DecoderLimits {

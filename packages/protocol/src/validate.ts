@@ -4,10 +4,8 @@
  * `1e21` or a negative CAS can never reach the wire.
  */
 import { MemkitError } from './errors';
+import { U32_MAX, U64_MAX } from './limits';
 import { describeForMessage } from './preview';
-
-const U64_MAX = 0xffff_ffff_ffff_ffffn;
-const U32_MAX = 0xffff_ffff;
 
 function invalid(message: string): MemkitError {
   return new MemkitError('ERR_INVALID_ARGUMENT', message);

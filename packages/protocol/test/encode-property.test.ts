@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import * as meta from '../src/encode-meta';
 import * as text from '../src/encode-text';
 import { isMemkitError } from '../src/errors';
+import { MAX_OPAQUE_LENGTH } from '../src/limits';
 
 // Each arbitrary mixes mostly-valid inputs (so plenty get encoded) with hostile ones.
 const printable = fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c));
@@ -100,6 +101,7 @@ const ENCODERS: Record<string, Encoder> = {
 const KEYED = new Set(['set', 'cas', 'get', 'gat', 'delete', 'incr', 'touch', 'mg', 'ms', 'md', 'ma', 'me']);
 
 const KEY_BAD_CHAR = /[\x00-\x20\x7f]/;
+const OPAQUE_USERS = new Set(['mg', 'ms', 'md', 'ma']);
 
 describe('encoders never emit an injectable line', () => {
   for (const [name, encode] of Object.entries(ENCODERS)) {
@@ -119,6 +121,8 @@ describe('encoders never emit an injectable line', () => {
           expect(line.endsWith('\r\n')).toBe(true);
           const body = line.slice(0, -2);
           expect(body).not.toMatch(/[\r\n]/);
+          // An opaque memcached would refuse never passes (it answers CLIENT_ERROR, not the command).
+          if (OPAQUE_USERS.has(name)) expect(a.token.length).toBeLessThanOrEqual(MAX_OPAQUE_LENGTH);
           if (KEYED.has(name)) {
             expect(KEY_BAD_CHAR.test(a.key)).toBe(false);
             expect(Buffer.byteLength(a.key)).toBeLessThanOrEqual(250);

@@ -24,6 +24,7 @@ import {
   encodeVersion,
 } from '../src/encode-text';
 import { isMemkitError, type MemkitErrorCode } from '../src/errors';
+import { MAX_OPAQUE_LENGTH } from '../src/limits';
 
 const v = Buffer.from('hello');
 
@@ -203,6 +204,8 @@ describe('meta encoders', () => {
     const bad: Array<() => unknown> = [
       () => encodeMetaGet('k', { opaque: '' }),
       () => encodeMetaGet('k', { opaque: 'x'.repeat(33) }),
+      // memcached refuses an O token over 32 bytes, the letter included.
+      () => encodeMetaGet('k', { opaque: 'x'.repeat(MAX_OPAQUE_LENGTH + 1) }),
       () => encodeMetaGet('k', { opaque: 'a b' }),
       () => encodeMetaGet('k', { opaque: 'a\r\nmn' }),
       () => encodeMetaGet('k', { opaque: 'é' }),

@@ -14,6 +14,7 @@ import {
 } from '../src/encode-meta';
 import { encodeGet } from '../src/encode-text';
 import { decodeBase64Key, encodeBase64Key } from '../src/keys';
+import { MAX_OPAQUE_LENGTH } from '../src/limits';
 import type { Reply } from '../src/replies';
 import { buf, ttlNear, useMemcached } from './helpers/live';
 
@@ -21,6 +22,11 @@ const END: Reply = { type: 'END' };
 const live = useMemcached();
 
 describe('meta protocol against memcached', () => {
+  it('the longest opaque the encoder accepts is one memcached copies back', async () => {
+    const opaque = 'o'.repeat(MAX_OPAQUE_LENGTH);
+    expect(await live.conn.request(mg('m:opaque-limit', { opaque }))).toStrictEqual([{ type: 'EN', opaque }]);
+  });
+
   it('ms + mg with return flags, opaque and key', async () => {
     expect(await live.conn.request(ms('m:a', buf('abc'), { flags: 7, ttl: 0 }))).toStrictEqual([
       { type: 'HD' },

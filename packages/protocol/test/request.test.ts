@@ -7,12 +7,16 @@ import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import {
   isMemkitError,
+  MAX_OPAQUE_LENGTH,
   parseI32,
   parseU32,
   parseU64,
   type Request,
   RequestDecoder,
   type RequestDecoderLimits,
+  safeStrtol,
+  safeStrtoul,
+  safeStrtoull,
 } from '../src/index';
 import { decodeMemcachedBase64Key } from '../src/request/base64-key';
 
@@ -326,6 +330,10 @@ describe('meta commands', () => {
       bad('CLIENT_ERROR invalid mode for ma M token'),
       bad('CLIENT_ERROR opaque token too long'),
     ]);
+    // The limit is on the token with its letter: 31 bytes of value pass.
+    expect(decodeAll(`md x O${'o'.repeat(MAX_OPAQUE_LENGTH)}\r\n`)).toMatchObject([
+      { type: 'md', key: 'x', flags: { opaque: 'o'.repeat(MAX_OPAQUE_LENGTH) } },
+    ]);
     expect(decodeAll('ma n N0 J10 D5 MD v\r\n')).toMatchObject([
       { type: 'ma', key: 'n', flags: { vivifyTtl: 0, initial: 10n, delta: 5n, mode: 'D', value: true } },
     ]);
@@ -365,21 +373,27 @@ describe('limits', () => {
 
 describe('memcached number parsing', () => {
   it('follows safe_strtol/strtoul/strtoull', () => {
-    expect(parseI32('2147483648')).toBe(-2147483648);
-    expect(parseI32('-2147483649')).toBe(2147483647);
-    expect(parseI32('99999999999999999999')).toBeUndefined();
-    expect(parseI32('12abc')).toBeUndefined();
-    expect(parseI32('12\tabc')).toBe(12);
-    expect(parseI32('+5')).toBe(5);
-    expect(parseI32('')).toBeUndefined();
-    expect(parseU32('-1')).toBeUndefined();
-    expect(parseU32('-0')).toBe(0);
-    expect(parseU32('18446744073709551615')).toBe(4294967295);
-    expect(parseU64('18446744073709551616')).toBeUndefined();
-    expect(parseU64('0x10')).toBeUndefined();
-    expect(parseU64('007')).toBe(7n);
-    expect(parseU64(`${'0'.repeat(60)}12`)).toBe(12n);
-    expect(parseU64('0')).toBe(0n);
+    expect(safeStrtol('2147483648')).toBe(-2147483648);
+    expect(safeStrtol('-2147483649')).toBe(2147483647);
+    expect(safeStrtol('99999999999999999999')).toBeUndefined();
+    expect(safeStrtol('12abc')).toBeUndefined();
+    expect(safeStrtol('12\tabc')).toBe(12);
+    expect(safeStrtol('+5')).toBe(5);
+    expect(safeStrtol('')).toBeUndefined();
+    expect(safeStrtoul('-1')).toBeUndefined();
+    expect(safeStrtoul('-0')).toBe(0);
+    expect(safeStrtoul('18446744073709551615')).toBe(4294967295);
+    expect(safeStrtoull('18446744073709551616')).toBeUndefined();
+    expect(safeStrtoull('0x10')).toBeUndefined();
+    expect(safeStrtoull('007')).toBe(7n);
+    expect(safeStrtoull(`${'0'.repeat(60)}12`)).toBe(12n);
+    expect(safeStrtoull('0')).toBe(0n);
+  });
+
+  it('keeps the old names as deprecated aliases', () => {
+    expect(parseU64).toBe(safeStrtoull);
+    expect(parseU32).toBe(safeStrtoul);
+    expect(parseI32).toBe(safeStrtol);
   });
 
   it('decodes base64 keys with memcached leniency', () => {

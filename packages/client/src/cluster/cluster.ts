@@ -8,11 +8,10 @@
  * it rejoins if it answers (flushed first with `flushOnReconnect`).
  */
 import { EventEmitter } from 'node:events';
-import { encodeFlushAll, encodeVersion, MemkitError } from '@memkit/protocol';
+import { MemkitError } from '@memkit/protocol';
 import { ServerPool } from '../connection/pool';
 import { channels } from '../diagnostics';
 import type { HashingName, ResolvedOptions } from '../options';
-import { OkRequest, VersionRequest } from '../requests/admin';
 import { KetamaLocator } from './ketama';
 import type { NodeLocator, ServerNode } from './locator';
 import { ModulaLocator } from './modula';
@@ -25,11 +24,9 @@ export function createLocator(
   if (typeof hashing === 'function') return hashing(nodes);
   switch (hashing) {
     case 'ketama':
-      return new KetamaLocator(nodes, { mode: 'weighted' });
     case 'ketama-oaat':
-      return new KetamaLocator(nodes, { mode: 'ketama' });
     case 'ketama-md5':
-      return new KetamaLocator(nodes, { mode: 'ketama_md5' });
+      return new KetamaLocator(nodes, { hashing });
     case 'modula':
       return new ModulaLocator(nodes);
     default:
@@ -126,12 +123,12 @@ export class Cluster extends EventEmitter {
     if (!pool || this.closed) return;
     pool.resetBackoff();
     try {
-      const v = new VersionRequest(encodeVersion());
+      const v = pool.dialect.version();
       v.deadline = performance.now() + this.options.connectTimeout;
       pool.send(v);
       await v.promise;
       if (this.options.flushOnReconnect) {
-        const f = new OkRequest('flush_all', encodeFlushAll());
+        const f = pool.dialect.flushAll(undefined);
         f.deadline = performance.now() + this.options.timeout;
         pool.send(f);
         await f.promise;

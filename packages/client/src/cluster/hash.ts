@@ -112,8 +112,3 @@ export function crc32Portable(data: KeyInput): number {
 /** CRC-32 of the key's bytes, unsigned (zlib's / Python's `binascii.crc32`). */
 export const crc32: (data: KeyInput) => number =
   nativeCrc32 === undefined ? crc32Portable : (data) => nativeCrc32(data) >>> 0;
-
-/** UTF-8 bytes of a string key; bytes pass through untouched. */
-export function keyBytes(key: KeyInput): Uint8Array {
-  return typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
-}

@@ -10,20 +10,65 @@ import { type KeyInput, md5, md5U32, oneAtATime } from './hash';
 import type { NodeLocator, ServerNode } from './locator';
 
 /**
- * Which libmemcached configuration to reproduce.
- * - `weighted`: `MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED` (pylibmc `ketama_weighted`),
+ * Which libmemcached configuration to reproduce; the same names as the
+ * client's `hashing` option.
+ * - `'ketama'`: `MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED` (pylibmc `ketama_weighted`),
  *   the libketama-compatible ring: md5 key hash, 160 points per server scaled
  *   by weight.
- * - `ketama`: `MEMCACHED_BEHAVIOR_KETAMA` with libmemcached's default
+ * - `'ketama-oaat'`: `MEMCACHED_BEHAVIOR_KETAMA` with libmemcached's default
  *   one_at_a_time hash (pylibmc `ketama`).
- * - `ketama_md5`: `MEMCACHED_BEHAVIOR_KETAMA` with `hash: md5`.
+ * - `'ketama-md5'`: `MEMCACHED_BEHAVIOR_KETAMA` with `hash: md5`.
+ */
+export type KetamaHashing = 'ketama' | 'ketama-oaat' | 'ketama-md5';
+
+/**
+ * libmemcached's names for the same configurations.
+ * @deprecated Use `KetamaHashing` (the `hashing` option): here `'ketama'`
+ * meant one_at_a_time, while `hashing: 'ketama'` means weighted md5.
+ * `'weighted'` is `'ketama'`, `'ketama'` is `'ketama-oaat'`, `'ketama_md5'` is `'ketama-md5'`.
  */
 export type KetamaMode = 'weighted' | 'ketama' | 'ketama_md5';
 
+const FROM_MODE: Readonly<Record<KetamaMode, KetamaHashing>> = {
+  weighted: 'ketama',
+  ketama: 'ketama-oaat',
+  ketama_md5: 'ketama-md5',
+};
+const TO_MODE: Readonly<Record<KetamaHashing, KetamaMode>> = {
+  ketama: 'weighted',
+  'ketama-oaat': 'ketama',
+  'ketama-md5': 'ketama_md5',
+};
+
 /** Options of `KetamaLocator`. */
 export interface KetamaLocatorOptions {
-  /** Default `'weighted'`. */
+  /** Default `'ketama'` (weighted md5, as the client's default `hashing`). */
+  hashing?: KetamaHashing;
+  /** @deprecated Use `hashing` (see `KetamaMode` for the mapping). */
   mode?: KetamaMode;
+}
+
+/** The hashing named by `options`, refusing unknown names and a `mode` that contradicts `hashing`. */
+function hashingOf(options: KetamaLocatorOptions): KetamaHashing {
+  const { hashing, mode } = options;
+  if (hashing !== undefined && !Object.hasOwn(TO_MODE, hashing)) {
+    throw new MemkitError(
+      'ERR_INVALID_ARGUMENT',
+      `ketama: unknown hashing ${JSON.stringify(hashing)}: expected 'ketama', 'ketama-oaat' or 'ketama-md5'`,
+    );
+  }
+  if (mode === undefined) return hashing ?? 'ketama';
+  const fromMode = Object.hasOwn(FROM_MODE, mode) ? FROM_MODE[mode] : undefined;
+  if (fromMode === undefined) {
+    throw new MemkitError('ERR_INVALID_ARGUMENT', `ketama: unknown mode ${JSON.stringify(mode)}`);
+  }
+  if (hashing !== undefined && hashing !== fromMode) {
+    throw new MemkitError(
+      'ERR_INVALID_ARGUMENT',
+      `ketama: mode ${JSON.stringify(mode)} (deprecated) is hashing ${JSON.stringify(fromMode)}, not ${JSON.stringify(hashing)}`,
+    );
+  }
+  return fromMode;
 }
 
 /** One point of the continuum, as `KetamaLocator.continuum()` reports it. */
@@ -78,7 +123,7 @@ export function weightedPointCount(weight: number, totalWeight: number, liveServ
  */
 export class KetamaLocator implements NodeLocator {
   /** The configuration reproduced. */
-  readonly mode: KetamaMode;
+  readonly hashing: KetamaHashing;
   readonly #keyHash: (key: KeyInput) => number;
   readonly #rank = new Map<string, number>();
   #weightedPoints: boolean;
@@ -89,19 +134,22 @@ export class KetamaLocator implements NodeLocator {
   /**
    * @param nodes the configured servers, in configuration order (ties between
    *   equal point values go to the server configured first, as in libmemcached).
-   * @throws MemkitError `ERR_INVALID_ARGUMENT` when a weight is not an integer >= 1.
+   * @throws MemkitError `ERR_INVALID_ARGUMENT` when a weight is not an integer >= 1,
+   *   or the hashing is unknown.
    */
   constructor(nodes: readonly ServerNode[], options: KetamaLocatorOptions = {}) {
-    this.mode = options.mode ?? 'weighted';
-    if (this.mode !== 'weighted' && this.mode !== 'ketama' && this.mode !== 'ketama_md5') {
-      throw new MemkitError('ERR_INVALID_ARGUMENT', `ketama: unknown mode ${String(this.mode)}`);
-    }
-    this.#keyHash = this.mode === 'ketama' ? oneAtATime : md5U32;
-    this.#weightedPoints = this.mode === 'weighted';
+    this.hashing = hashingOf(options);
+    this.#keyHash = this.hashing === 'ketama-oaat' ? oneAtATime : md5U32;
+    this.#weightedPoints = this.hashing === 'ketama';
     nodes.forEach((n, i) => {
       if (!this.#rank.has(n.address)) this.#rank.set(n.address, i);
     });
     this.rebuild(nodes);
+  }
+
+  /** @deprecated Use `hashing`; this is libmemcached's name for it (see `KetamaMode`). */
+  get mode(): KetamaMode {
+    return TO_MODE[this.hashing];
   }
 
   /** Whether points are laid out by weight (md5, 160 per server) rather than 100 per server. */

@@ -10,21 +10,15 @@
  * if the loader fails, it deletes its own placeholder so others can retry.
  * In-process callers for the same key also share one in-flight call.
  *
- * Text protocol: only the in-process sharing applies (the text protocol has
- * no win tokens); documented in the README.
+ * Dialects without leases (text): only the in-process sharing applies (the
+ * text protocol has no win tokens); documented in the README.
  */
-import {
-  encodeMetaDelete,
-  encodeMetaGet,
-  encodeMetaSet,
-  type MetaValueReply,
-  toExptime,
-} from '@memkit/protocol';
+import { type MetaValueReply, toExptime } from '@memkit/protocol';
 import type { Context } from '../context';
-import { MetaRawGetRequest, MetaStatusRequest, nextOpaque } from '../requests/meta';
+import type { LeaseDialect } from '../dialect/index';
 import { noteOutcome, runUserCode } from '../tracing';
 import { retrieve } from './retrieval';
-import { type SetOptions, serializeValue, store } from './storage';
+import { type SetOptions, store } from './storage';
 
 /** Options of `getOrSet`. */
 export interface GetOrSetOptions extends SetOptions {
@@ -64,14 +58,15 @@ export function getOrSet<T>(
     noteOutcome('waited');
     return existing as Promise<T>;
   }
-  const p = (ctx.meta ? metaGetOrSet(ctx, key, loader, opts) : textGetOrSet(ctx, key, loader, opts)).finally(
-    () => local.delete(slot),
-  );
+  const lease = ctx.cluster.poolFor(wire.route).dialect.lease;
+  const p = (
+    lease ? leasedGetOrSet(ctx, lease, key, loader, opts) : plainGetOrSet(ctx, key, loader, opts)
+  ).finally(() => local.delete(slot));
   local.set(slot, p);
   return p;
 }
 
-async function textGetOrSet<T>(
+async function plainGetOrSet<T>(
   ctx: Context,
   key: string,
   loader: Loader<T>,
@@ -88,34 +83,26 @@ async function textGetOrSet<T>(
   return value;
 }
 
-async function metaGetOrSet<T>(
+async function leasedGetOrSet<T>(
   ctx: Context,
+  lease: LeaseDialect,
   key: string,
   loader: Loader<T>,
   opts: GetOrSetOptions,
 ): Promise<T> {
   const k = ctx.key(key);
   const pool = ctx.cluster.poolFor(k.route);
-  const lockTtl = opts.lockTtl ?? 30;
+  const lockExptime = toExptime(opts.lockTtl ?? 30);
+  const recache = opts.staleTtl ? Math.ceil(opts.staleTtl) : undefined;
   const waitUntil = performance.now() + (opts.waitTimeout ?? 5000);
   let delay = 5;
   let waited = false;
   for (;;) {
-    const opaque = nextOpaque();
-    const line = encodeMetaGet(k.wire, {
-      value: true,
-      flags: true,
-      cas: true,
-      opaque,
-      base64: k.base64,
-      vivify: toExptime(lockTtl),
-      ...(opts.staleTtl ? { recache: Math.ceil(opts.staleTtl) } : {}),
-    });
-    const reply = await ctx.dispatch(pool, new MetaRawGetRequest('getOrSet', opaque, [line]), opts);
+    const reply = await ctx.dispatch(pool, lease.get(k, lockExptime, recache), opts);
     if (!reply || reply.win) {
       // No reply means a server without vivify support (EN): load without protection.
       noteOutcome('won');
-      return loadAndStore(ctx, key, loader, reply, opts);
+      return loadAndStore(ctx, lease, key, loader, reply, opts);
     }
     if (!isPlaceholder(reply)) {
       noteOutcome(waited ? 'waited' : reply.stale || reply.winSent ? 'stale' : 'hit');
@@ -139,36 +126,27 @@ function isPlaceholder(r: MetaValueReply): boolean {
 
 async function loadAndStore<T>(
   ctx: Context,
+  lease: LeaseDialect,
   key: string,
   loader: Loader<T>,
   won: MetaValueReply | undefined,
   opts: GetOrSetOptions,
 ): Promise<T> {
-  const k = ctx.key(key);
-  const pool = ctx.cluster.poolFor(k.route);
   let value: T;
   try {
     value = await runUserCode(loader);
   } catch (err) {
     if (won?.cas !== undefined) {
       // Release the win: delete our placeholder (only if still ours) so another caller can load.
-      const opaque = nextOpaque();
-      const line = encodeMetaDelete(k.wire, { cas: won.cas, opaque, base64: k.base64 });
-      await ctx.dispatch(pool, new MetaStatusRequest('getOrSet', opaque, [line]), opts).catch(() => false);
+      const k = ctx.key(key);
+      const release = lease.release(k, won.cas);
+      await ctx.dispatch(ctx.cluster.poolFor(k.route), release, opts).catch(() => false);
     }
     throw err;
   }
-  const { bytes, flags } = serializeValue(ctx, value, key);
-  const opaque = nextOpaque();
-  const line = encodeMetaSet(k.wire, bytes, {
-    flags,
-    ttl: toExptime(opts.ttl ?? 0),
-    opaque,
-    base64: k.base64,
-    ...(won?.cas !== undefined ? { cas: won.cas } : {}),
-  });
-  // EX means someone stored a newer value meanwhile: ours is still a valid answer for this caller.
-  await ctx.dispatch(pool, new MetaStatusRequest('getOrSet', opaque, line), opts);
+  // With our win's CAS, the store fails (false) when someone stored a newer value meanwhile:
+  // ours is still a valid answer for this caller.
+  await store(ctx, won?.cas === undefined ? 'set' : 'cas', key, value, won?.cas, { ...opts, noreply: false });
   return value;
 }
 

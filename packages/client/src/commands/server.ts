@@ -3,17 +3,16 @@
  * and key listing (`lru_crawler metadump`). Each runs on every server in
  * parallel and returns results keyed by server address.
  */
-import { encodeFlushAll, encodeStats, encodeVersion, type MetadumpReply } from '@memkit/protocol';
+import type { MetadumpReply } from '@memkit/protocol';
 import type { ServerPool } from '../connection/pool';
-import type { Request } from '../connection/request';
 import type { Context } from '../context';
+import type { Exchange } from '../exchanges/exchange';
 import type { CommandOptions } from '../options';
-import { MetadumpRequest, OkRequest, StatsRequest, VersionRequest } from '../requests/admin';
 
-/** Runs one request per server (`alone`: each on a one-off connection); results keyed by address. Rejects if any server fails. */
+/** Runs one exchange per server (`alone`: each on a one-off connection); results keyed by address. Rejects if any server fails. */
 export async function eachServer<T>(
   ctx: Context,
-  make: (pool: ServerPool) => Request<T>,
+  make: (pool: ServerPool) => Exchange<T>,
   opts: CommandOptions | undefined,
   alone = false,
 ): Promise<Record<string, T>> {
@@ -32,14 +31,12 @@ export function stats(
   arg: string | undefined,
   opts: CommandOptions | undefined,
 ): Promise<Record<string, Record<string, string>>> {
-  const line = encodeStats(arg);
-  return eachServer(ctx, () => new StatsRequest(line), opts);
+  return eachServer(ctx, (pool) => pool.dialect.stats(arg), opts);
 }
 
 /** `version` of every server. */
 export function version(ctx: Context, opts: CommandOptions | undefined): Promise<Record<string, string>> {
-  const line = encodeVersion();
-  return eachServer(ctx, () => new VersionRequest(line), opts);
+  return eachServer(ctx, (pool) => pool.dialect.version(), opts);
 }
 
 /** `flush_all [delay]` on every server. */
@@ -48,8 +45,7 @@ export async function flushAll(
   delaySeconds: number | undefined,
   opts: CommandOptions | undefined,
 ): Promise<void> {
-  const line = encodeFlushAll(delaySeconds);
-  await eachServer(ctx, () => new OkRequest('flush_all', line), opts);
+  await eachServer(ctx, (pool) => pool.dialect.flushAll(delaySeconds), opts);
 }
 
 /** Every item's metadata (`lru_crawler metadump all`) on every server. */
@@ -57,5 +53,5 @@ export function metadump(
   ctx: Context,
   opts: CommandOptions | undefined,
 ): Promise<Record<string, MetadumpReply[]>> {
-  return eachServer(ctx, () => new MetadumpRequest(), opts, true);
+  return eachServer(ctx, (pool) => pool.dialect.metadump(), opts, true);
 }

@@ -1,34 +1,22 @@
 /**
- * Storage commands: set, add, replace, append, prepend, cas. Meta: one `ms`
- * with a mode (`E` add, `R` replace, `A` append, `P` prepend) and `C` for
- * compare-and-swap; text: the classic commands. Values go through the
- * serializer and are size-checked before sending, because memcached deletes
- * the existing item when a too-large set arrives.
+ * Storage commands: set, add, replace, append, prepend, cas, as the server's
+ * dialect writes them. Values go through the serializer and are
+ * size-checked before sending, because memcached deletes the existing item
+ * when a too-large set arrives.
  */
-import {
-  encodeCas,
-  encodeMetaSet,
-  encodeStore,
-  MemkitError,
-  type MetaSetOptions,
-  toExptime,
-} from '@memkit/protocol';
+import { MemkitError, toExptime } from '@memkit/protocol';
 import type { Context } from '../context';
+import type { StoreKind } from '../dialect/index';
 import type { CommandOptions } from '../options';
-import {
-  batchOpaque,
-  MetaMultiStatusRequest,
-  MetaStatusRequest,
-  nextOpaque,
-  reserveOpaques,
-} from '../requests/meta';
-import { TextStatusRequest } from '../requests/text';
 import type { SerializedValue } from '../serialization/index';
 
-/** Options of storage commands. */
-export interface SetOptions extends CommandOptions {
-  /** Time to live in seconds; 0 or absent = no expiry; > 30 days is sent as an absolute time. */
-  ttl?: number;
+export type { StoreKind } from '../dialect/index';
+
+/**
+ * Options of writes that keep the item's TTL and flags (`append`,
+ * `prepend`: memcached ignores both there), and the base of `SetOptions`.
+ */
+export interface WriteOptions extends CommandOptions {
   /**
    * Fire-and-forget (meta protocol): sent with the quiet flag, so memcached
    * only answers failures. Past argument checks (key, size) the promise never
@@ -41,18 +29,11 @@ export interface SetOptions extends CommandOptions {
   noreply?: boolean;
 }
 
-export type StoreKind = 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas';
-
-const META_MODE: Record<StoreKind, MetaSetOptions['mode']> = {
-  set: undefined,
-  add: 'E',
-  replace: 'R',
-  append: 'A',
-  prepend: 'P',
-  cas: undefined,
-};
-
-const TEXT_RESULTS = { STORED: true, NOT_STORED: false, EXISTS: false, NOT_FOUND: false } as const;
+/** Options of storage commands that set the item (`set`, `add`, `replace`, `cas`). */
+export interface SetOptions extends WriteOptions {
+  /** Time to live in seconds; 0 or absent = no expiry; > 30 days is sent as an absolute time. */
+  ttl?: number;
+}
 
 /** Serializes and checks the size limit. */
 export function serializeValue(ctx: Context, value: unknown, key: string | Uint8Array): SerializedValue {
@@ -77,31 +58,12 @@ export function store(
   opts: SetOptions | undefined,
 ): Promise<boolean> {
   const k = ctx.key(key);
-  const { bytes, flags } = serializeValue(ctx, value, key);
+  const serialized = serializeValue(ctx, value, key);
   const exptime = toExptime(opts?.ttl ?? 0);
   const pool = ctx.cluster.poolFor(k.route);
-  if (ctx.meta) {
-    const opaque = nextOpaque();
-    const o: MetaSetOptions = { flags, ttl: exptime, opaque, base64: k.base64 };
-    const mode = META_MODE[kind];
-    if (mode) o.mode = mode;
-    if (cas !== undefined) o.cas = cas;
-    if (opts?.noreply) {
-      o.quiet = true;
-      const base = reserveOpaques(1);
-      o.opaque = batchOpaque(base, 0);
-      const req = new MetaMultiStatusRequest(kind, encodeMetaSet(k.wire, bytes, o), 1, base);
-      return quietly(ctx.dispatch(pool, req, opts).then((failed) => failed.length === 0));
-    }
-    return ctx.dispatch(pool, new MetaStatusRequest(kind, opaque, encodeMetaSet(k.wire, bytes, o)), opts);
-  }
-  const chunks =
-    kind === 'cas'
-      ? encodeCas(k.wire, bytes, flags, exptime, cas ?? 0n)
-      : encodeStore(kind, k.wire, bytes, flags, exptime);
-  const req = new TextStatusRequest<boolean>(kind, chunks, 1, TEXT_RESULTS);
-  const done = ctx.dispatch(pool, req, opts).then((r) => r[0] === true);
-  return opts?.noreply ? quietly(done) : done;
+  const quiet = opts?.noreply === true;
+  const done = ctx.dispatch(pool, pool.dialect.store(kind, k, serialized, exptime, cas, quiet), opts);
+  return quiet ? quietly(done) : done;
 }
 
 /** noreply: failures resolve `false` (they are already published on the diagnostics channel). */

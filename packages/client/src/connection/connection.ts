@@ -17,12 +17,21 @@
  * graceful close: what is queued and in flight finishes, then `quit`.
  */
 import type net from 'node:net';
-import { encodeVersion, MemkitError, type Reply, ReplyDecoder, type ValueView } from '@memkit/protocol';
+import {
+  encodeVersion,
+  LineDecoder,
+  MemkitError,
+  type Reply,
+  ReplyDecoder,
+  type ValueView,
+} from '@memkit/protocol';
 import type { ServerNode } from '../cluster/locator';
+import { AuthExchange, VersionExchange } from '../exchanges/admin';
+import type { Exchange } from '../exchanges/exchange';
+import { deliverReply } from '../exchanges/reply-route';
 import type { AuthOptions } from '../options';
-import { AuthRequest, VersionRequest } from '../requests/admin';
+import { abortError, timeoutError } from './exchange-errors';
 import { Outbox } from './outbox';
-import type { Request } from './request';
 import { type OpenOptions, openSocket } from './socket';
 
 export interface ConnectionOptions extends OpenOptions {
@@ -31,6 +40,8 @@ export interface ConnectionOptions extends OpenOptions {
   maxValueLength: number;
   /** How long `end()` waits for the server to close after `quit`, in ms. */
   quitTimeout: number;
+  /** After the handshake, read replies as plain lines (`LineDecoder`): a raw command's one-off connection. */
+  replyLines?: boolean;
 }
 
 /** What a connection tells its owner. */
@@ -40,7 +51,7 @@ export interface ConnectionOwner {
   /** A request completed with a reply: the server is healthy. */
   onSuccess(conn: Connection): void;
   /** The connection died; `unwritten` were never sent and may be sent elsewhere. */
-  onClose(conn: Connection, err: MemkitError, unwritten: Request[], reason: CloseReason): void;
+  onClose(conn: Connection, err: MemkitError, unwritten: Exchange[], reason: CloseReason): void;
 }
 
 /** `ending`: `quit` was sent, waiting for the server to close; takes no more requests. */
@@ -52,9 +63,9 @@ export type CloseReason = 'connect' | 'timeout' | 'other';
 export class Connection {
   state: State = 'connecting';
   private socket: net.Socket | undefined;
-  private readonly decoder: ReplyDecoder;
+  private decoder: Pick<ReplyDecoder, 'feed'>;
   /** Written requests awaiting replies; `head` is the oldest. */
-  private inflight: Array<Request | undefined> = [];
+  private inflight: Array<Exchange | undefined> = [];
   private head = 0;
   /** Requests not yet written. */
   private readonly outbox = new Outbox();
@@ -90,7 +101,7 @@ export class Connection {
   }
 
   /** Queues a request; it is written with the next batch once connected. */
-  send(req: Request): void {
+  send(req: Exchange): void {
     if (!this.usable) {
       req.reject(this.closedError());
       return;
@@ -192,6 +203,7 @@ export class Connection {
       this.destroy(e, 'connect');
       return;
     }
+    if (this.options.replyLines) this.decoder = new LineDecoder();
     this.state = 'ready';
     this.owner.onReady(this);
     this.scheduleFlush();
@@ -225,7 +237,7 @@ export class Connection {
    * auth, and must not receive the credentials (it would store them as an item).
    */
   private async authenticate(auth: AuthOptions): Promise<void> {
-    const probe = new VersionRequest(encodeVersion());
+    const probe = new VersionExchange(encodeVersion());
     if (
       await this.handshake(probe).then(
         () => true,
@@ -234,10 +246,10 @@ export class Connection {
     )
       return;
     if (this.isClosed()) throw this.closedError();
-    await this.handshake(new AuthRequest(auth));
+    await this.handshake(new AuthExchange(auth));
   }
 
-  private handshake<T>(req: Request<T>): Promise<T> {
+  private handshake<T>(req: Exchange<T>): Promise<T> {
     req.deadline = performance.now() + this.options.connectTimeout;
     this.armTimer(req.deadline);
     req.written = true;
@@ -263,16 +275,16 @@ export class Connection {
 
   private readonly onReply = (reply: Reply): void => {
     // A request that settled early (aborted) still owns its replies; it ignores them.
-    if (this.headRequest(reply.type).onReply(reply, this.node.address)) this.finishHead();
+    if (deliverReply(this.headExchange(reply.type), reply, this.node.address)) this.finishHead();
   };
 
-  /** A text VALUE reply in place (the multi-get fast path); see `Request.onValue`. */
+  /** A text VALUE reply in place (the multi-get fast path); see `Exchange.onValue`. */
   private readonly onValue = (view: ValueView): void => {
-    if (this.headRequest('VALUE').onValue(view, this.node.address)) this.finishHead();
+    if (this.headExchange('VALUE').onValue(view, this.node.address)) this.finishHead();
   };
 
-  /** The request the next reply belongs to; a reply with none is a protocol error. */
-  private headRequest(type: string): Request {
+  /** The exchange the next reply belongs to; a reply with none is a protocol error. */
+  private headExchange(type: string): Exchange {
     const req = this.inflight[this.head];
     if (req === undefined) {
       throw new MemkitError('ERR_PROTOCOL', `${this.node.address}: unsolicited reply ${type}`, {
@@ -316,7 +328,7 @@ export class Connection {
     if (this.endRequested) this.quitWhenIdle();
   };
 
-  private readonly onWritten = (req: Request): void => {
+  private readonly onWritten = (req: Exchange): void => {
     this.inflight.push(req);
   };
 
@@ -327,7 +339,7 @@ export class Connection {
    * every other request pipelined on this socket. (Timeouts are different:
    * a server that stopped answering gets its connection destroyed.)
    */
-  private abort(req: Request): void {
+  private abort(req: Exchange): void {
     if (req.settled) return;
     req.reject(abortError(this.node, req));
     if (!req.written) {
@@ -350,7 +362,7 @@ export class Connection {
     const now = performance.now();
     // Unwritten requests simply leave the queue.
     let next = this.outbox.sweep(now, (req) => req.reject(timeoutError(this.node, req)));
-    let expired: Request | undefined;
+    let expired: Exchange | undefined;
     for (let i = this.head; i < this.inflight.length; i++) {
       const req = this.inflight[i];
       if (!req || req.settled) continue;
@@ -384,19 +396,4 @@ export class Connection {
   private wrap(code: MemkitError['code'], message: string, cause: unknown): MemkitError {
     return new MemkitError(code, message, { cause, server: this.node.address });
   }
-}
-
-function timeoutError(node: ServerNode, req: Request): MemkitError {
-  return new MemkitError('ERR_TIMEOUT', `${node.address} ${req.command}: timed out`, {
-    server: node.address,
-    command: req.command,
-  });
-}
-
-function abortError(node: ServerNode, req: Request): MemkitError {
-  return new MemkitError('ERR_ABORTED', `${node.address} ${req.command}: aborted`, {
-    cause: req.signal?.reason,
-    server: node.address,
-    command: req.command,
-  });
 }

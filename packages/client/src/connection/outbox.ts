@@ -8,10 +8,10 @@
  * `size` is exact without scanning.
  */
 import type net from 'node:net';
-import type { Request } from './request';
+import type { Exchange } from '../exchanges/exchange';
 
 export class Outbox {
-  private items: Request[] = [];
+  private items: Exchange[] = [];
   private head = 0;
   /** Requests between `head` and the end that settled while queued. */
   private settledCount = 0;
@@ -21,7 +21,7 @@ export class Outbox {
     return this.items.length - this.head - this.settledCount;
   }
 
-  push(req: Request): void {
+  push(req: Exchange): void {
     this.items.push(req);
   }
 
@@ -34,9 +34,9 @@ export class Outbox {
    * Rejects the queued requests whose deadline passed (via `expire`), drops
    * every settled one, and returns the earliest deadline left.
    */
-  sweep(now: number, expire: (req: Request) => void): number {
+  sweep(now: number, expire: (req: Exchange) => void): number {
     let next = Number.POSITIVE_INFINITY;
-    const kept: Request[] = [];
+    const kept: Exchange[] = [];
     for (let i = this.head; i < this.items.length; i++) {
       const req = this.items[i]!;
       if (req.settled) continue;
@@ -54,7 +54,7 @@ export class Outbox {
   }
 
   /** Empties the outbox; returns the requests that are still waiting. */
-  drain(): Request[] {
+  drain(): Exchange[] {
     const left = this.items.slice(this.head).filter((r) => !r.settled);
     this.items = [];
     this.head = 0;
@@ -69,7 +69,7 @@ export class Outbox {
    * go as they are, corked with the rest. Returns true when requests are
    * left (wait for 'drain').
    */
-  write(socket: net.Socket, onWritten: (req: Request) => void): boolean {
+  write(socket: net.Socket, onWritten: (req: Exchange) => void): boolean {
     // Room left below the mark; strings count their UTF-16 length, close enough for a bound.
     let room = socket.writableHighWaterMark - socket.writableLength;
     let text = '';

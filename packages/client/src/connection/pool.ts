@@ -14,12 +14,18 @@ import { MemkitError } from '@memkit/protocol';
 import type { ConnectionStates } from '../census';
 import type { ServerNode } from '../cluster/locator';
 import { publishConnection } from '../diagnostics';
+import { type Dialect, dialectFor } from '../dialect/index';
+import type { Exchange } from '../exchanges/exchange';
 import type { ResolvedOptions } from '../options';
 import { type CloseReason, Connection, type ConnectionOptions, type ConnectionOwner } from './connection';
-import type { Request } from './request';
 
 /** Events: `connect` (address), `close` (address, error), `failure` (address, error, consecutive count). */
 export class ServerPool extends EventEmitter implements ConnectionOwner {
+  /**
+   * How this server is spoken to. Chosen per server, so that servers of one
+   * client may speak different dialects (and a probe may settle it later).
+   */
+  dialect: Dialect;
   private readonly conns: Array<Connection | undefined>;
   private next = 0;
   /** Consecutive failures (connect errors, timeouts, dropped connections) since the last good reply. */
@@ -37,11 +43,12 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
     private readonly options: ResolvedOptions,
   ) {
     super();
+    this.dialect = dialectFor(options.protocol);
     this.conns = new Array(options.connectionsPerServer);
   }
 
   /** Sends a new request on one of this server's connections (refused once closing, or past `maxQueue`). */
-  send(req: Request): void {
+  send(req: Exchange): void {
     if (this.closed || this.ending) {
       req.reject(this.closedError());
       return;
@@ -67,7 +74,7 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
   }
 
   /** Puts a request on a connection (also a request moved from a connection that died). */
-  private route(req: Request): void {
+  private route(req: Exchange): void {
     const conn = this.pick();
     if (conn) conn.send(req);
     else req.reject(this.backoffError());
@@ -76,21 +83,26 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
   /**
    * Sends `req` on a connection of its own, closed once it settles. For
    * commands memcached refuses to pipeline with others (`lru_crawler
-   * metadump` answers ERROR when anything else shares its connection).
+   * metadump` answers ERROR when anything else shares its connection), and
+   * for raw commands, whose replies are read as lines (`replyLines`).
    */
-  sendAlone(req: Request): void {
+  sendAlone(req: Exchange): void {
     if (this.closed || this.ending) {
       req.reject(this.closedError());
       return;
     }
-    const conn = new Connection(this.node, this.connectionOptions(), {
-      onReady: () => {},
-      onSuccess: () => {},
-      onClose: (c, err, unwritten) => {
-        this.alone.delete(c);
-        for (const r of unwritten) r.reject(err);
+    const conn = new Connection(
+      this.node,
+      { ...this.connectionOptions(), replyLines: req.replyLines },
+      {
+        onReady: () => {},
+        onSuccess: () => {},
+        onClose: (c, err, unwritten) => {
+          this.alone.delete(c);
+          for (const r of unwritten) r.reject(err);
+        },
       },
-    });
+    );
     this.alone.add(conn);
     conn.send(req);
     const done = () => void conn.end();
@@ -217,7 +229,7 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
     this.failures = 0;
   }
 
-  onClose(conn: Connection, err: MemkitError, unwritten: Request[], reason: CloseReason): void {
+  onClose(conn: Connection, err: MemkitError, unwritten: Exchange[], reason: CloseReason): void {
     const failedConnect = reason === 'connect';
     const i = this.conns.indexOf(conn);
     if (i >= 0) this.conns[i] = undefined;

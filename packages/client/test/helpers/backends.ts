@@ -36,6 +36,15 @@ export const BACKENDS = [
   { name: '@memkit/server', start: () => startEmbedded() },
 ] as const;
 
+/** Every backend in both protocols, for `describe.each(...)('… over $name')`. */
+export const BACKEND_PROTOCOLS = BACKENDS.flatMap((backend) =>
+  (['meta', 'text'] as const).map((protocol) => ({
+    backend,
+    protocol,
+    name: `${protocol} / ${backend.name}`,
+  })),
+);
+
 /** SIGSTOPs a memcached and waits until the kernel reports it stopped (signals are asynchronous). */
 export async function freeze(instance: MemcachedInstance): Promise<void> {
   instance.kill('SIGSTOP');

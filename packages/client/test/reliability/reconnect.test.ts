@@ -8,9 +8,9 @@ import { getEventListeners } from 'node:events';
 import { encodeVersion, MemkitError } from '@memkit/protocol';
 import { describe, expect, it } from 'vitest';
 import { Connection, type ConnectionOwner } from '../../src/connection/connection';
-import type { Request } from '../../src/connection/request';
+import { VersionExchange } from '../../src/exchanges/admin';
+import type { Exchange } from '../../src/exchanges/exchange';
 import { Client } from '../../src/index';
-import { VersionRequest } from '../../src/requests/admin';
 import { startFakeServer } from './fake-server';
 
 describe('no reconnect storm', () => {
@@ -45,7 +45,7 @@ describe('no reconnect storm', () => {
 
   it('a request moved to a new connection leaves no abort listener behind', async () => {
     const fake = await startFakeServer(() => 0);
-    const unwritten: Request[] = [];
+    const unwritten: Exchange[] = [];
     const owner: ConnectionOwner = {
       onReady: () => undefined,
       onSuccess: () => undefined,
@@ -62,7 +62,7 @@ describe('no reconnect storm', () => {
       quitTimeout: 1000,
     };
     const signal = new AbortController().signal;
-    const req = new VersionRequest(encodeVersion());
+    const req = new VersionExchange(encodeVersion());
     req.signal = signal;
     try {
       const first = new Connection(node, options, owner);

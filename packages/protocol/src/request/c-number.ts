@@ -7,9 +7,10 @@
  * memkit-server answer exactly like the real daemon.
  */
 
+import { U64_MAX } from '../limits';
+
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
-const UINT64_MAX = (1n << 64n) - 1n;
 
 /** C `isspace` in the "C" locale. */
 function isCSpace(code: number): boolean {
@@ -52,28 +53,35 @@ function scan(token: string): Scanned {
   return { negative, magnitude: BigInt(digits), ok, hasMinus: negative };
 }
 
-/** `safe_strtoull`: an unsigned 64-bit number, or `undefined`. */
-export function parseU64(token: string): bigint | undefined {
+/** memcached's `safe_strtoull`: an unsigned 64-bit number, or `undefined`. */
+export function safeStrtoull(token: string): bigint | undefined {
   const s = scan(token);
-  if (!s.ok || s.magnitude > UINT64_MAX) return undefined;
+  if (!s.ok || s.magnitude > U64_MAX) return undefined;
   // strtoull negates in unsigned arithmetic; memcached rejects the result
   // only when it looks negative as a signed number and a '-' was present.
-  const value = s.negative ? (UINT64_MAX + 1n - s.magnitude) & UINT64_MAX : s.magnitude;
+  const value = s.negative ? (U64_MAX + 1n - s.magnitude) & U64_MAX : s.magnitude;
   if (value > INT64_MAX && s.hasMinus) return undefined;
   return value;
 }
 
-/** `safe_strtoul`: like `parseU64`, then truncated to 32 bits as memcached does. */
-export function parseU32(token: string): number | undefined {
-  const v = parseU64(token);
+/** memcached's `safe_strtoul`: like `safeStrtoull`, then truncated to 32 bits as memcached does. */
+export function safeStrtoul(token: string): number | undefined {
+  const v = safeStrtoull(token);
   return v === undefined ? undefined : Number(v & 0xffff_ffffn);
 }
 
-/** `safe_strtol`: a signed 64-bit number truncated to signed 32 bits, or `undefined`. */
-export function parseI32(token: string): number | undefined {
+/** memcached's `safe_strtol`: a signed 64-bit number truncated to signed 32 bits, or `undefined`. */
+export function safeStrtol(token: string): number | undefined {
   const s = scan(token);
   if (!s.ok) return undefined;
   const value = s.negative ? -s.magnitude : s.magnitude;
   if (value < INT64_MIN || value > INT64_MAX) return undefined;
   return Number(BigInt.asIntN(32, value));
 }
+
+/** @deprecated Use `safeStrtoull` (the name says which parsing rules apply: memcached's, lenient). */
+export const parseU64 = safeStrtoull;
+/** @deprecated Use `safeStrtoul`. */
+export const parseU32 = safeStrtoul;
+/** @deprecated Use `safeStrtol`. */
+export const parseI32 = safeStrtol;

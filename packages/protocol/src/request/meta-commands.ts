@@ -5,9 +5,11 @@
  * left to the server, which is the only place that can reproduce the side
  * effects that happen before them.
  */
+
+import { MAX_OPAQUE_LENGTH } from '../limits';
 import { decodeMemcachedBase64Key } from './base64-key';
-import { parseI32 } from './c-number';
-import { MAX_OPAQUE_TOKEN_LENGTH, parseMetaFlags } from './meta-flags';
+import { safeStrtol } from './c-number';
+import { parseRequestFlags } from './meta-flags';
 import {
   BAD_FORMAT,
   bad,
@@ -25,9 +27,9 @@ const MAX_META_TOKENS = 20;
 const OPAQUE_TOO_LONG = 'CLIENT_ERROR opaque token too long';
 const INVALID_OR_DUPLICATE = 'CLIENT_ERROR invalid or duplicate flag';
 
-/** Is any `O` token longer than memcached allows? */
+/** Is any `O` token's value longer than memcached allows? */
 export function hasLongOpaque(tokens: string[]): boolean {
-  return tokens.some((tok) => tok[0] === 'O' && tok.length > MAX_OPAQUE_TOKEN_LENGTH);
+  return tokens.some((tok) => tok[0] === 'O' && tok.length - 1 > MAX_OPAQUE_LENGTH);
 }
 
 /** Parses a two-letter meta command; anything else starting with `m` is `ERROR`. */
@@ -72,7 +74,7 @@ function parseSimpleMeta(t: Tokens, type: 'mg' | 'md' | 'ma'): LineOutcome {
       type === 'mg' ? 'CLIENT_ERROR options flags are too long' : 'CLIENT_ERROR options flags too long',
     );
   }
-  const parsed = parseMetaFlags(rawKey, t.all.slice(2));
+  const parsed = parseRequestFlags(rawKey, t.all.slice(2));
   if (!parsed.ok) return bad(type === 'mg' ? parsed.error : INVALID_OR_DUPLICATE);
   const { flags, key } = parsed;
   if (type === 'md' && hasLongOpaque(flags.tokens)) return bad(OPAQUE_TOO_LONG);
@@ -90,12 +92,12 @@ function parseSet(t: Tokens, maxValueLength: number): LineOutcome {
   const rawKey = t.all[1]!;
   if (rawKey.length > KEY_MAX_LENGTH || t.n === 3) return bad(BAD_FORMAT);
   if (t.n > MAX_META_TOKENS) return bad('CLIENT_ERROR options flags too long');
-  const bytes = parseI32(t.all[2]!);
+  const bytes = safeStrtol(t.all[2]!);
   if (bytes === undefined || bytes < 0 || bytes > MAX_DATA_LENGTH) return bad(BAD_FORMAT);
 
   // From here on memcached knows the data length, so every error skips the data block.
   const skip = (request: BadRequest): LineOutcome => ({ kind: 'swallow', bytes: bytes + 2, request });
-  const parsed = parseMetaFlags(rawKey, t.all.slice(3));
+  const parsed = parseRequestFlags(rawKey, t.all.slice(3));
   if (!parsed.ok) return skip({ type: 'bad', message: parsed.error, noreply: false });
   const { flags, key } = parsed;
   const m = flags.mode;

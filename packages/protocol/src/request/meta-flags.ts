@@ -4,8 +4,10 @@
  * numeric tokens are remembered and fail after the whole list was read, and
  * the `b` flag base64-decodes the key.
  */
+
+import { MAX_OPAQUE_LENGTH } from '../limits';
 import { decodeMemcachedBase64Key } from './base64-key';
-import { parseI32, parseU32, parseU64 } from './c-number';
+import { safeStrtol, safeStrtoul, safeStrtoull } from './c-number';
 import type { MetaFlags } from './types';
 
 /** The result of parsing: the flags, the (possibly decoded) key, or the error line memcached sends. */
@@ -16,7 +18,7 @@ export type MetaParse =
 const BAD_TOKEN = 'CLIENT_ERROR bad token in command line format';
 
 /** Parses `tokens` (the flags after the key, or after the datalen for `ms`). */
-export function parseMetaFlags(rawKey: string, tokens: string[]): MetaParse {
+export function parseRequestFlags(rawKey: string, tokens: string[]): MetaParse {
   const flags: MetaFlags = {
     tokens,
     base64: false,
@@ -52,7 +54,7 @@ export function parseMetaFlags(rawKey: string, tokens: string[]): MetaParse {
       case 'N':
       case 'T':
       case 'R': {
-        const n = parseI32(arg);
+        const n = safeStrtol(arg);
         if (n === undefined) {
           error = BAD_TOKEN;
           failed = true;
@@ -84,13 +86,13 @@ export function parseMetaFlags(rawKey: string, tokens: string[]): MetaParse {
         flags.quiet = true;
         break;
       case 'F': {
-        const n = parseU32(arg);
+        const n = safeStrtoul(arg);
         if (n === undefined) failed = true;
         else flags.clientFlags = n;
         break;
       }
       case 'C': {
-        const n = parseU64(arg);
+        const n = safeStrtoull(arg);
         if (n === undefined) {
           error = BAD_TOKEN;
           failed = true;
@@ -104,7 +106,7 @@ export function parseMetaFlags(rawKey: string, tokens: string[]): MetaParse {
         } else flags.mode = arg;
         break;
       case 'J': {
-        const n = parseU64(arg);
+        const n = safeStrtoull(arg);
         if (n === undefined) {
           error = 'CLIENT_ERROR invalid numeric initial value';
           failed = true;
@@ -112,7 +114,7 @@ export function parseMetaFlags(rawKey: string, tokens: string[]): MetaParse {
         break;
       }
       case 'D': {
-        const n = parseU64(arg);
+        const n = safeStrtoull(arg);
         if (n === undefined) {
           error = 'CLIENT_ERROR invalid numeric delta value';
           failed = true;
@@ -130,5 +132,9 @@ export function parseMetaFlags(rawKey: string, tokens: string[]): MetaParse {
   return { ok: true, flags, key };
 }
 
-/** memcached refuses opaque tokens longer than this (the `O` included). */
-export const MAX_OPAQUE_TOKEN_LENGTH = 32;
+/**
+ * The longest `O` token, the letter included (32).
+ * @deprecated Use `MAX_OPAQUE_LENGTH`, the limit of the opaque value itself
+ * (one name for the encoders and the decoders).
+ */
+export const MAX_OPAQUE_TOKEN_LENGTH = MAX_OPAQUE_LENGTH + 1;

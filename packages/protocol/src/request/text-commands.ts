@@ -5,7 +5,7 @@
  * `process_command_ascii`. Every error string here was checked against the
  * real daemon.
  */
-import { parseI32, parseU32, parseU64 } from './c-number';
+import { safeStrtol, safeStrtoul, safeStrtoull } from './c-number';
 import {
   BAD_FORMAT,
   bad,
@@ -63,7 +63,7 @@ export function parseTextCommand(t: Tokens, maxValueLength: number): LineOutcome
     case 'verbosity': {
       if (t.n !== 3 && t.n !== 4) return bad('ERROR');
       const noreply = hasNoreply(t);
-      const level = parseU32(t.all[1]!);
+      const level = safeStrtoul(t.all[1]!);
       if (level === undefined) return bad(BAD_FORMAT, noreply);
       return done({ type: 'verbosity', level, noreply });
     }
@@ -94,13 +94,13 @@ function parseStorage(t: Tokens, command: StorageCommand, maxValueLength: number
   const noreply = hasNoreply(t);
   const key = t.all[1]!;
   if (key.length > KEY_MAX_LENGTH) return bad(BAD_FORMAT, noreply);
-  const flags = parseU32(t.all[2]!);
-  const exptime = parseI32(t.all[3]!);
-  const bytes = parseI32(t.all[4]!);
+  const flags = safeStrtoul(t.all[2]!);
+  const exptime = safeStrtol(t.all[3]!);
+  const bytes = safeStrtol(t.all[4]!);
   if (flags === undefined || exptime === undefined || bytes === undefined) return bad(BAD_FORMAT, noreply);
   let cas = 0n;
   if (command === 'cas') {
-    const parsed = parseU64(t.all[5]!);
+    const parsed = safeStrtoull(t.all[5]!);
     if (parsed === undefined) return bad(BAD_FORMAT, noreply);
     cas = parsed;
   }
@@ -119,7 +119,7 @@ function parseRetrieval(t: Tokens, command: 'get' | 'gets' | 'gat' | 'gats'): Li
   let first = 1;
   let exptime = 0;
   if (command === 'gat' || command === 'gats') {
-    const parsed = parseI32(t.all[1]!);
+    const parsed = safeStrtol(t.all[1]!);
     if (parsed === undefined) return bad(INVALID_EXPTIME);
     exptime = parsed;
     first = 2;
@@ -148,7 +148,7 @@ function parseArithmetic(t: Tokens, command: 'incr' | 'decr'): LineOutcome {
   const noreply = hasNoreply(t);
   const key = t.all[1]!;
   if (key.length > KEY_MAX_LENGTH) return bad(BAD_FORMAT, noreply);
-  const delta = parseU64(t.all[2]!);
+  const delta = safeStrtoull(t.all[2]!);
   if (delta === undefined) return bad('CLIENT_ERROR invalid numeric delta argument', noreply);
   return done({ type: 'arithmetic', command, key, delta, noreply });
 }
@@ -157,7 +157,7 @@ function parseTouch(t: Tokens): LineOutcome {
   const noreply = hasNoreply(t);
   const key = t.all[1]!;
   if (key.length > KEY_MAX_LENGTH) return bad(BAD_FORMAT, noreply);
-  const exptime = parseI32(t.all[2]!);
+  const exptime = safeStrtol(t.all[2]!);
   if (exptime === undefined) return bad(INVALID_EXPTIME, noreply);
   return done({ type: 'touch', key, exptime, noreply });
 }
@@ -166,7 +166,7 @@ function parseFlushAll(t: Tokens): LineOutcome {
   const noreply = hasNoreply(t);
   let delay = 0;
   if (t.n !== (noreply ? 3 : 2)) {
-    const parsed = parseI32(t.all[1]!);
+    const parsed = safeStrtol(t.all[1]!);
     if (parsed === undefined) return bad(INVALID_EXPTIME, noreply);
     delay = parsed;
   }
@@ -175,7 +175,7 @@ function parseFlushAll(t: Tokens): LineOutcome {
 
 function parseMemLimit(t: Tokens): LineOutcome {
   const noreply = hasNoreply(t);
-  const megabytes = parseU32(t.all[1]!);
+  const megabytes = safeStrtoul(t.all[1]!);
   if (megabytes === undefined) return bad('ERROR', noreply);
   if (megabytes < 8) return bad('MEMLIMIT_TOO_SMALL cannot set maxbytes to less than 8m', noreply);
   if (megabytes > 1_000_000_000) {
@@ -192,7 +192,7 @@ function parseClasses(spec: string): CrawlerClasses {
   const ids: number[] = [];
   for (const part of spec.split(',')) {
     if (part === '') continue;
-    const id = parseU32(part);
+    const id = safeStrtoul(part);
     if (id === undefined || id < 1 || id > MAX_SLAB_CLASS) return 'invalid';
     ids.push(id);
   }
@@ -208,7 +208,7 @@ function parseLruCrawler(t: Tokens): LineOutcome {
     );
   }
   if (t.n === 4 && (sub === 'tocrawl' || sub === 'sleep')) {
-    const n = parseU32(t.all[2]!);
+    const n = safeStrtoul(t.all[2]!);
     if (n === undefined) return bad(BAD_FORMAT);
     if (sub === 'sleep' && n > 1_000_000) return bad('CLIENT_ERROR sleep must be one second or less');
     return done({ type: 'lru_crawler', action: sub });

@@ -7,16 +7,16 @@
 import { Buffer } from 'node:buffer';
 import {
   type ArithmeticRequest,
-  MAX_OPAQUE_TOKEN_LENGTH,
+  MAX_OPAQUE_LENGTH,
   type MetaArithmeticRequest,
-  parseU64,
+  safeStrtoull,
+  U64_MAX,
 } from '@memkit/protocol';
 import type { Context } from '../context';
 import type { Item } from '../store/item';
 import { metaKey, remainingTtl } from './meta-format';
 import { storeItem } from './store-item';
 
-const U64_MASK = (1n << 64n) - 1n;
 const NON_NUMERIC = 'CLIENT_ERROR cannot increment or decrement non-numeric value';
 
 type DeltaResult =
@@ -26,7 +26,7 @@ type DeltaResult =
 /** The number stored in `value`, read like `strtoull` over a C string. */
 function readNumber(value: Buffer): bigint | undefined {
   const nul = value.indexOf(0);
-  return parseU64(value.toString('latin1', 0, nul === -1 ? value.length : nul));
+  return safeStrtoull(value.toString('latin1', 0, nul === -1 ? value.length : nul));
 }
 
 function addDelta(ctx: Context, key: string, incr: boolean, delta: bigint, casIn: bigint): DeltaResult {
@@ -37,7 +37,7 @@ function addDelta(ctx: Context, key: string, incr: boolean, delta: bigint, casIn
   if (casIn !== 0n && BigInt(item.cas) !== casIn) return { kind: 'cas_mismatch' };
   const current = readNumber(item.value);
   if (current === undefined) return { kind: 'non_numeric' };
-  const next = incr ? (current + delta) & U64_MASK : delta > current ? 0n : current - delta;
+  const next = incr ? (current + delta) & U64_MAX : delta > current ? 0n : current - delta;
   const counters = ctx.counters.cls(item.cls);
   if (incr) counters.incrHits++;
   else counters.decrHits++;
@@ -138,7 +138,7 @@ export function handleMetaArithmetic(ctx: Context, req: MetaArithmeticRequest): 
   for (const token of flags.tokens) {
     switch (token[0]) {
       case 'O':
-        if (token.length > MAX_OPAQUE_TOKEN_LENGTH) {
+        if (token.length - 1 > MAX_OPAQUE_LENGTH) {
           ctx.out.line('CLIENT_ERROR opaque token too long');
           return;
         }

@@ -6,7 +6,7 @@
  */
 import { Buffer } from 'node:buffer';
 import {
-  MAX_OPAQUE_TOKEN_LENGTH,
+  MAX_OPAQUE_LENGTH,
   type MetaDebugRequest,
   type MetaDeleteRequest,
   type MetaGetRequest,
@@ -39,7 +39,7 @@ export function handleMetaGet(ctx: Context, req: MetaGetRequest): void {
     let line = 'EN';
     for (const token of flags.tokens) {
       if (token[0] === 'O') {
-        if (token.length > MAX_OPAQUE_TOKEN_LENGTH) {
+        if (token.length - 1 > MAX_OPAQUE_LENGTH) {
           out.line(OPAQUE_TOO_LONG);
           return;
         }
@@ -100,7 +100,7 @@ export function handleMetaGet(ctx: Context, req: MetaGetRequest): void {
         line += wasFetched ? ' h1' : ' h0';
         break;
       case 'O':
-        if (token.length > MAX_OPAQUE_TOKEN_LENGTH) {
+        if (token.length - 1 > MAX_OPAQUE_LENGTH) {
           out.line(OPAQUE_TOO_LONG);
           return;
         }

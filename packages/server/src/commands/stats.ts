@@ -2,7 +2,7 @@
  * `stats [subcommand]`: dispatches to the reports and answers the
  * subcommands' errors with memcached's exact lines.
  */
-import { parseU32, type StatsRequest } from '@memkit/protocol';
+import { type StatsRequest, safeStrtoul } from '@memkit/protocol';
 import type { Context } from '../context';
 import { connsStats, generalStats, itemsStats, type Stat, settingsStats, slabsStats } from '../stats/report';
 
@@ -19,8 +19,8 @@ function cachedump(ctx: Context, args: string[]): void {
     ctx.out.line('CLIENT_ERROR bad command line');
     return;
   }
-  const id = parseU32(args[1]!);
-  const limit = parseU32(args[2]!);
+  const id = safeStrtoul(args[1]!);
+  const limit = safeStrtoul(args[2]!);
   if (id === undefined || limit === undefined) {
     ctx.out.line('CLIENT_ERROR bad command line format');
     return;

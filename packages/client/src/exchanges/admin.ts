@@ -1,14 +1,14 @@
 /**
- * Server-level requests that are the same in both protocols: `stats`,
- * `version`, `flush_all`, `verbosity`, `lru_crawler metadump`, and the ASCII
- * authentication handshake.
+ * Server-level exchanges, written as text commands in every dialect that
+ * speaks text: `stats`, `version`, `flush_all`, `verbosity`,
+ * `lru_crawler metadump`, and the ASCII authentication handshake.
  */
 import { encodeMetadump, MemkitError, type MetadumpReply, type Reply } from '@memkit/protocol';
-import { MORE, Request } from '../connection/request';
 import type { AuthOptions } from '../options';
+import { Exchange, LineExchange, MORE } from './exchange';
 
 /** `stats [arg]`: every STAT line until END. */
-export class StatsRequest extends Request<Record<string, string>> {
+export class StatsExchange extends Exchange<Record<string, string>> {
   readonly command = 'stats';
   private readonly stats: Record<string, string> = {};
 
@@ -23,12 +23,12 @@ export class StatsRequest extends Request<Record<string, string>> {
       return MORE;
     }
     if (reply.type === 'END') return this.resolve(this.stats);
-    return this.fail(reply, server);
+    return this.unexpected(reply, server);
   }
 }
 
 /** `version`. */
-export class VersionRequest extends Request<string> {
+export class VersionExchange extends Exchange<string> {
   readonly command = 'version';
   constructor(line: string) {
     super();
@@ -37,28 +37,20 @@ export class VersionRequest extends Request<string> {
 
   onReply(reply: Reply, server: string): boolean {
     if (reply.type === 'VERSION') return this.resolve(reply.version);
-    return this.fail(reply, server);
+    return this.unexpected(reply, server);
   }
 }
 
 /** Commands answered by `OK` (`flush_all`, `verbosity`). */
-export class OkRequest extends Request<void> {
-  constructor(
-    readonly command: string,
-    line: string,
-  ) {
-    super();
-    this.chunks = [line];
-  }
-
+export class OkExchange extends LineExchange<void> {
   onReply(reply: Reply, server: string): boolean {
     if (reply.type === 'OK') return this.resolve(undefined);
-    return this.fail(reply, server);
+    return this.unexpected(reply, server);
   }
 }
 
 /** `lru_crawler metadump all`: every item line until END. */
-export class MetadumpRequest extends Request<MetadumpReply[]> {
+export class MetadumpExchange extends Exchange<MetadumpReply[]> {
   readonly command = 'lru_crawler metadump';
   private readonly items: MetadumpReply[] = [];
 
@@ -73,22 +65,23 @@ export class MetadumpRequest extends Request<MetadumpReply[]> {
       return MORE;
     }
     if (reply.type === 'END') return this.resolve(this.items);
-    const err = this.errorOf(reply, server);
-    if (err) {
-      return this.reject(
-        new MemkitError(
-          'ERR_UNSUPPORTED',
-          `${server}: key listing needs lru_crawler metadump (memcached >= 1.4.31 with the LRU crawler enabled): ${err.message}`,
-          { server, command: this.command, cause: err },
-        ),
-      );
-    }
     return this.unexpected(reply, server);
+  }
+
+  /** Any refusal means key listing is not available there: say what it needs. */
+  override onError(err: MemkitError, server: string): boolean {
+    return this.reject(
+      new MemkitError(
+        'ERR_UNSUPPORTED',
+        `${server}: key listing needs lru_crawler metadump (memcached >= 1.4.31 with the LRU crawler enabled): ${err.message}`,
+        { server, command: this.command, cause: err },
+      ),
+    );
   }
 }
 
 /** memcached ASCII auth (`-Y`): a `set` whose data is `user pass`. */
-export class AuthRequest extends Request<void> {
+export class AuthExchange extends Exchange<void> {
   readonly command = 'auth';
 
   constructor(auth: AuthOptions) {
@@ -99,7 +92,15 @@ export class AuthRequest extends Request<void> {
 
   onReply(reply: Reply, server: string): boolean {
     if (reply.type === 'STORED') return this.resolve(undefined);
-    // Never echo the credentials: the message names the server only.
+    return this.refused(server);
+  }
+
+  override onError(_err: MemkitError, server: string): boolean {
+    return this.refused(server);
+  }
+
+  /** Never echoes the credentials: the message names the server only. */
+  private refused(server: string): boolean {
     return this.reject(
       new MemkitError('ERR_AUTH', `${server}: authentication failed (check username and password)`, {
         server,
