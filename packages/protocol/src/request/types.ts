@@ -274,6 +274,12 @@ export interface BadRequest {
   };
 }
 
+/** `config get <key>`: the cluster configuration of a configuration endpoint (ElastiCache, Memorystore). */
+export interface ConfigGetRequest {
+  type: 'config';
+  key: string;
+}
+
 /** Everything `RequestDecoder` yields. Discriminate on `type`. */
 export type Request =
   | StorageRequest
@@ -294,6 +300,7 @@ export type Request =
   | MetaDeleteRequest
   | MetaArithmeticRequest
   | MetaDebugRequest
+  | ConfigGetRequest
   | BadRequest;
 
 /** Bounds that keep a hostile client from making the decoder allocate. */
