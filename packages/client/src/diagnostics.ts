@@ -37,7 +37,18 @@ export const channels = {
   connectionError: diagnostics.channel('memkit:connection:error'),
   serverDead: diagnostics.channel('memkit:server:dead'),
   serverAlive: diagnostics.channel('memkit:server:alive'),
+  /** A membership change was applied (message: the `topology` event). */
+  topology: diagnostics.channel('memkit:topology'),
+  /** Discovery failed to read a topology, or read a bad one (message: `DiscoveryMessage`). */
+  discoveryError: diagnostics.channel('memkit:discovery:error'),
 };
+
+/** Message of `memkit:discovery:error`. */
+export interface DiscoveryMessage {
+  /** What was asked: `'host:port'` of a configuration endpoint, a DNS name. */
+  source: string;
+  error: Error;
+}
 
 /** True when any command channel has a subscriber. */
 export function tracingCommands(): boolean {

@@ -17,6 +17,7 @@ export {
   type ServerCensus,
 } from './census';
 export { Client } from './client';
+export type { TopologyEvent } from './cluster/cluster';
 export type { KeyInput } from './cluster/hash';
 export {
   type ContinuumPoint,
@@ -33,7 +34,13 @@ export type { ArithmeticOptions } from './commands/mutation';
 export type { RawCommandOptions } from './commands/raw';
 export type { CasResult } from './commands/retrieval';
 export type { SetOptions, WriteOptions } from './commands/storage';
-export type { CommandMessage, ConnectionMessage } from './diagnostics';
+export type { CommandMessage, ConnectionMessage, DiscoveryMessage } from './diagnostics';
+export type {
+  ConfigEndpointDiscovery,
+  DiscoveryOptions,
+  DnsDiscovery,
+  SrvDiscovery,
+} from './discovery/options';
 export {
   DIGEST_MARKER,
   type KeyMapping,

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildContinuum, PointCache, type PointScheme, runSliced, runSync } from '../src/cluster/continuum';
 import { type KeyInput, md5, md5U32, oneAtATime } from '../src/cluster/hash';
-import { KetamaLocator, type KetamaHashing, ketamaLabel, weightedPointCount } from '../src/cluster/ketama';
+import { type KetamaHashing, KetamaLocator, ketamaLabel, weightedPointCount } from '../src/cluster/ketama';
 import type { ServerNode } from '../src/cluster/locator';
 
 /** The plain build: every point of every live server, one sort of (value, rank). */
@@ -73,13 +73,18 @@ const hashingArb = fc.constantFrom<KetamaHashing>('ketama', 'ketama-oaat', 'keta
 describe('continuum builder', () => {
   it('equals the plain build for random servers, weights, hashings and live subsets', () => {
     fc.assert(
-      fc.property(nodesArb, hashingArb, fc.array(fc.boolean(), { maxLength: 24 }), (nodes, hashing, alive) => {
-        const locator = new KetamaLocator(nodes, { hashing });
-        expect(points(locator)).toEqual(expected(nodes, nodes, hashing));
-        const live = nodes.filter((_, i) => alive[i] ?? true);
-        locator.rebuild(live);
-        expect(points(locator)).toEqual(expected(nodes, live, hashing));
-      }),
+      fc.property(
+        nodesArb,
+        hashingArb,
+        fc.array(fc.boolean(), { maxLength: 24 }),
+        (nodes, hashing, alive) => {
+          const locator = new KetamaLocator(nodes, { hashing });
+          expect(points(locator)).toEqual(expected(nodes, nodes, hashing));
+          const live = nodes.filter((_, i) => alive[i] ?? true);
+          locator.rebuild(live);
+          expect(points(locator)).toEqual(expected(nodes, live, hashing));
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -63,6 +63,9 @@ export const MEMKIT_ERROR_CODES = {
   ERR_SERVER_DEAD: "the key's server is marked dead and `failover` is `'error'` (or every server is dead)",
   /** Bytes from the peer do not follow the protocol; the connection is unusable. */
   ERR_PROTOCOL: 'the server sent bytes that break the protocol; the connection is destroyed',
+  /** Server discovery failed, answered something unusable, or has not answered yet. */
+  ERR_DISCOVERY:
+    'server discovery (configuration endpoint, DNS) failed or answered something unusable (the last good server list is kept), or has not answered yet',
 } as const;
 
 /** Every error code memkit can produce (see `MEMKIT_ERROR_CODES` for their meaning). */

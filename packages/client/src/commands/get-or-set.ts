@@ -91,13 +91,14 @@ async function leasedGetOrSet<T>(
   opts: GetOrSetOptions,
 ): Promise<T> {
   const k = ctx.key(key);
-  const pool = ctx.cluster.poolFor(k.route);
   const lockExptime = toExptime(opts.lockTtl ?? 30);
   const recache = opts.staleTtl ? Math.ceil(opts.staleTtl) : undefined;
   const waitUntil = performance.now() + (opts.waitTimeout ?? 5000);
   let delay = 5;
   let waited = false;
   for (;;) {
+    // Routed afresh each time: the cluster may have changed while this caller waited.
+    const pool = ctx.cluster.poolFor(k.route);
     const reply = await ctx.dispatch(pool, lease.get(k, lockExptime, recache), opts);
     if (!reply || reply.win) {
       // No reply means a server without vivify support (EN): load without protection.
@@ -144,8 +145,9 @@ async function loadAndStore<T>(
     }
     throw err;
   }
-  // With our win's CAS, the store fails (false) when someone stored a newer value meanwhile:
-  // ours is still a valid answer for this caller.
+  // Routed by `store` after the loader ran, which may have taken long enough for the cluster to
+  // change. With our win's CAS, the store fails (false) when someone stored a newer value
+  // meanwhile: ours is still a valid answer for this caller.
   await store(ctx, won?.cas === undefined ? 'set' : 'cas', key, value, won?.cas, { ...opts, noreply: false });
   return value;
 }

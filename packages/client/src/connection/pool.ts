@@ -33,6 +33,8 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
   private retryAt = 0;
   private lastError: MemkitError | undefined;
   private closed = false;
+  /** Set by `retire()`: the server left the cluster. */
+  private retiring = false;
   /** Set by `end()`: new requests are refused, pending ones finish. */
   private ending = false;
   /** One-off connections of `sendAlone` (metadump), closed with the pool. */
@@ -159,6 +161,23 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
     this.close();
   }
 
+  /**
+   * The server left the cluster: like `end()` (what was already sent here
+   * completes, then each connection quits), and `retired` (address) is
+   * emitted once every connection is closed. The cluster stops routing to
+   * the server before it calls this, so no new request arrives here.
+   */
+  retire(): void {
+    if (this.retiring || this.closed) return;
+    this.retiring = true;
+    void this.end().then(() => this.emit('retired', this.node.address));
+  }
+
+  /** True once `retire()` was called. */
+  get isRetiring(): boolean {
+    return this.retiring;
+  }
+
   /** Connections open or opening, one-off ones included. */
   get connectionCount(): number {
     return this.conns.filter((c) => c !== undefined && c.state !== 'closed').length + this.alone.size;
@@ -265,9 +284,10 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
   }
 
   private closedError(): MemkitError {
-    return new MemkitError('ERR_CLIENT_CLOSED', `${this.node.address}: the client is closed`, {
-      server: this.node.address,
-    });
+    const server = this.node.address;
+    if (this.retiring)
+      return new MemkitError('ERR_CONNECTION_CLOSED', `${server} left the cluster`, { server });
+    return new MemkitError('ERR_CLIENT_CLOSED', `${server}: the client is closed`, { server });
   }
 
   private backoffError(): MemkitError {

@@ -1,0 +1,67 @@
+/**
+ * Discovery from a configuration endpoint (AWS ElastiCache, GCP
+ * Memorystore, memkit-server's `clusterConfig` mode): `config get cluster`,
+ * falling back for good to `get AmazonElastiCache:cluster` when the
+ * endpoint answers the first with `ERROR`. One pipelined connection, with
+ * the client's TLS and auth settings; nodes are dialled at their IP when the
+ * endpoint gives one and labelled (and TLS-verified) by their host name.
+ */
+import { type ClusterConfig, MemkitError } from '@memkit/protocol';
+import type { ServerNode } from '../cluster/locator';
+import { ServerPool } from '../connection/pool';
+import { ConfigGetClusterExchange, LegacyClusterGetExchange, NO_CONFIG_COMMAND } from '../exchanges/config';
+import type { Exchange } from '../exchanges/exchange';
+import type { ResolvedOptions } from '../options';
+import { type DiscoveredTopology, type DiscoverySource, discoveredNode } from './source';
+
+export class ConfigEndpointSource implements DiscoverySource {
+  readonly description: string;
+  private readonly pool: ServerPool;
+  private legacy = false;
+
+  constructor(
+    endpoint: ServerNode,
+    options: ResolvedOptions,
+    private readonly timeout: number,
+  ) {
+    this.description = endpoint.address;
+    // One socket is plenty for one request per interval.
+    this.pool = new ServerPool(endpoint, { ...options, connectionsPerServer: 1 });
+  }
+
+  async read(): Promise<DiscoveredTopology> {
+    let config: ClusterConfig;
+    if (!this.legacy) {
+      const answer = await this.send(new ConfigGetClusterExchange());
+      if (answer === NO_CONFIG_COMMAND) {
+        this.legacy = true;
+        config = await this.send(new LegacyClusterGetExchange());
+      } else config = answer;
+    } else config = await this.send(new LegacyClusterGetExchange());
+    return {
+      version: config.version,
+      nodes: config.nodes.map((n) => discoveredNode(n.host, n.port, n.ip)),
+    };
+  }
+
+  close(): void {
+    this.pool.close();
+  }
+
+  private send<T>(req: Exchange<T>): Promise<T> {
+    req.deadline = performance.now() + this.timeout;
+    this.pool.send(req);
+    return req.promise.catch((err: unknown) => {
+      throw err instanceof MemkitError && err.code === 'ERR_DISCOVERY'
+        ? err
+        : new MemkitError(
+            'ERR_DISCOVERY',
+            `configuration endpoint ${this.description}: ${(err as Error).message}`,
+            {
+              server: this.description,
+              cause: err,
+            },
+          );
+    });
+  }
+}
