@@ -11,7 +11,7 @@ import type { ServerNode } from '../cluster/locator';
 import { ServerPool } from '../connection/pool';
 import { ConfigGetClusterExchange, LegacyClusterGetExchange, NO_CONFIG_COMMAND } from '../exchanges/config';
 import type { Exchange } from '../exchanges/exchange';
-import type { ResolvedOptions } from '../options';
+import type { ResolvedOptions, TlsOptions } from '../options';
 import { type DiscoveredTopology, type DiscoverySource, discoveredNode } from './source';
 
 export class ConfigEndpointSource implements DiscoverySource {
@@ -23,10 +23,13 @@ export class ConfigEndpointSource implements DiscoverySource {
     endpoint: ServerNode,
     options: ResolvedOptions,
     private readonly timeout: number,
+    tls: false | TlsOptions | undefined,
   ) {
     this.description = endpoint.address;
     // One socket is plenty for one request per interval.
-    this.pool = new ServerPool(endpoint, { ...options, connectionsPerServer: 1 });
+    const o = { ...options, connectionsPerServer: 1 };
+    if (tls !== undefined) o.tls = tls === false ? undefined : tls;
+    this.pool = new ServerPool(endpoint, o);
   }
 
   async read(): Promise<DiscoveredTopology> {
@@ -52,16 +55,13 @@ export class ConfigEndpointSource implements DiscoverySource {
     req.deadline = performance.now() + this.timeout;
     this.pool.send(req);
     return req.promise.catch((err: unknown) => {
-      throw err instanceof MemkitError && err.code === 'ERR_DISCOVERY'
-        ? err
-        : new MemkitError(
-            'ERR_DISCOVERY',
-            `configuration endpoint ${this.description}: ${(err as Error).message}`,
-            {
-              server: this.description,
-              cause: err,
-            },
-          );
+      if (err instanceof MemkitError && err.code === 'ERR_DISCOVERY') throw err;
+      const text = (err as Error).message;
+      const why = text.startsWith(`${this.description}: `) ? text.slice(this.description.length + 2) : text;
+      throw new MemkitError('ERR_DISCOVERY', `configuration endpoint ${this.description}: ${why}`, {
+        server: this.description,
+        cause: err,
+      });
     });
   }
 }

@@ -7,6 +7,7 @@
 import { Resolver } from 'node:dns/promises';
 import { MemkitError } from '@memkit/protocol';
 import type { ServerNode } from '../cluster/locator';
+import type { TlsOptions } from '../options';
 import { parseServer } from '../servers';
 
 interface DiscoveryCommon {
@@ -18,8 +19,10 @@ interface DiscoveryCommon {
 
 /** Poll a configuration endpoint (`config get cluster`) for the node list. */
 export interface ConfigEndpointDiscovery extends DiscoveryCommon {
-  /** `'host:port'` of the configuration endpoint. Uses the client's `tls` and `auth`. */
+  /** `'host:port'` of the configuration endpoint. Uses the client's `auth`. */
   configEndpoint: string;
+  /** TLS to the endpoint, when it differs from the nodes' (`false` for none). Default: the client's `tls`. */
+  tls?: boolean | TlsOptions;
 }
 
 /** Resolve A and AAAA records: every address is a server on `port`. */
@@ -45,7 +48,14 @@ export type DiscoveryOptions = ConfigEndpointDiscovery | DnsDiscovery | SrvDisco
 
 /** A validated `discovery` option. */
 export type ResolvedDiscovery =
-  | { kind: 'config'; endpoint: ServerNode; interval: number; timeout: number }
+  | {
+      kind: 'config';
+      endpoint: ServerNode;
+      interval: number;
+      timeout: number;
+      /** `undefined`: the client's; `false`: plain TCP; else these settings. */
+      tls: false | TlsOptions | undefined;
+    }
   | {
       kind: 'dns';
       name: string;
@@ -57,7 +67,7 @@ export type ResolvedDiscovery =
   | { kind: 'srv'; name: string; resolver: string[] | undefined; interval: number; timeout: number };
 
 const KEYS = {
-  config: ['configEndpoint', 'interval', 'timeout'],
+  config: ['configEndpoint', 'interval', 'timeout', 'tls'],
   dns: ['dns', 'port', 'resolver', 'interval', 'timeout'],
   srv: ['srv', 'resolver', 'interval', 'timeout'],
 } as const;
@@ -145,7 +155,12 @@ export function resolveDiscovery(
     const endpoint = parseServer(o.configEndpoint);
     if (endpoint.socketPath !== undefined)
       throw invalid('configEndpoint must be host:port, not a socket path');
-    return { kind, endpoint, interval: positive('interval', o.interval, 60_000), timeout };
+    const t = (o as ConfigEndpointDiscovery).tls;
+    if (t !== undefined && typeof t !== 'boolean' && (t === null || typeof t !== 'object')) {
+      throw invalid('tls must be true, false or TLS options');
+    }
+    const tls = t === undefined ? undefined : t === false ? false : t === true ? {} : t;
+    return { kind, endpoint, interval: positive('interval', o.interval, 60_000), timeout, tls };
   }
   if (
     o.resolver !== undefined &&

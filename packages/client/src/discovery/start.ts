@@ -19,7 +19,7 @@ export function startDiscovery(
   report: (err: MemkitError, source: string) => void,
 ): () => void {
   const source =
-    d.kind === 'config' ? new ConfigEndpointSource(d.endpoint, options, d.timeout) : new DnsSource(d);
+    d.kind === 'config' ? new ConfigEndpointSource(d.endpoint, options, d.timeout, d.tls) : new DnsSource(d);
   const discovery = new Discovery(source, cluster, d.interval, (err) => report(err, source.description));
   discovery.start();
   return () => discovery.close();
