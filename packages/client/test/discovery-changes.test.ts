@@ -7,10 +7,9 @@
  * applied (its own `stats` say so), and move no key between servers that
  * stayed (ketama: only the changed server's share of keys moves).
  */
-import { once } from 'node:events';
 import { type MemcachedInstance, rawStats, startMemcachedCluster, stopAll } from '@memkit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Client, type TopologyEvent } from '../src/index';
+import { Client } from '../src/index';
 import { ConfigResponder, entry } from './helpers/config-responder';
 import { nextTopology, startLoad } from './helpers/load';
 
