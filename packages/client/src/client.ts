@@ -61,7 +61,7 @@ export class Client extends EventEmitter {
     super();
     const resolved = resolveOptions(options);
     const discovery = resolved.discovery;
-    const cluster = new Cluster(resolved.servers, resolved.hashing, resolved);
+    const cluster = new Cluster(resolved.servers, resolved.hashing, resolved, discovery !== undefined);
     cluster.on('server:dead', (a, e) => this.emit('server:dead', a, e));
     cluster.on('server:alive', (a) => this.emit('server:alive', a));
     cluster.on('connect', (a) => this.emit('connect', a));

@@ -158,3 +158,43 @@ describe('continuum builder', () => {
     expect(cache.has(grown[0]!, 160, scheme)).toBe(false);
   });
 });
+
+describe("weighted points: 'exact' for changing clusters", () => {
+  const nodes = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      address: `10.9.0.${i}:11211`,
+      host: `10.9.0.${i}`,
+      port: 11211,
+      weight: 1,
+    }));
+  const owners = (l: KetamaLocator, keys: string[]) => keys.map((k) => l.locate(k)!.address);
+  const keys = Array.from({ length: 20_000 }, (_, i) => `k${i}`);
+
+  it('moves no key between unchanged servers through sizes where libmemcached float32 counts 156 points', () => {
+    // libmemcached gives 156 points per server at 25 servers, 160 at 24 and 26.
+    expect(weightedPointCount(1, 25, 25)).toBe(156);
+    for (const [from, to] of [
+      [24, 25],
+      [25, 26],
+      [99, 100],
+    ] as const) {
+      const before = owners(new KetamaLocator(nodes(from), { points: 'exact' }), keys);
+      const after = owners(new KetamaLocator(nodes(to), { points: 'exact' }), keys);
+      const added = nodes(to)[to - 1]!.address;
+      const between = keys.filter((_, i) => before[i] !== after[i] && after[i] !== added);
+      expect(between).toEqual([]);
+      // libmemcached's own arithmetic does move keys there (the reason 'exact' exists).
+      const lb = owners(new KetamaLocator(nodes(from)), keys);
+      const la = owners(new KetamaLocator(nodes(to)), keys);
+      expect(keys.filter((_, i) => lb[i] !== la[i] && la[i] !== added).length).toBeGreaterThan(0);
+    }
+  });
+
+  it('is the libmemcached ring at every size where float32 gives 160 points', () => {
+    for (const n of [2, 3, 10, 24, 26]) {
+      expect(points(new KetamaLocator(nodes(n), { points: 'exact' }))).toEqual(
+        points(new KetamaLocator(nodes(n))),
+      );
+    }
+  });
+});

@@ -66,13 +66,18 @@ export class Cluster extends EventEmitter {
   /** Why there are no servers yet (the last discovery error), for the errors of waiting commands. */
   pendingReason: MemkitError | undefined;
 
+  /**
+   * @param dynamic the members will change (discovery): rings are built so
+   *   that a change moves only the keys of the servers it adds or removes.
+   */
   constructor(
     nodes: readonly ServerNode[],
     hashing: Hashing,
     private readonly options: ResolvedOptions,
+    dynamic = false,
   ) {
     super();
-    this.factory = new LocatorFactory(hashing);
+    this.factory = new LocatorFactory(hashing, dynamic);
     this.health = new Health(options, {
       pool: (address) => this.ring.byAddress.get(address),
       canFailover: () => this.ring.locator !== undefined,

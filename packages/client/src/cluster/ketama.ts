@@ -64,6 +64,17 @@ export interface KetamaLocatorOptions {
   cache?: PointCache;
   /** The servers that are live now (default: all of `nodes`). */
   live?: readonly ServerNode[];
+  /**
+   * How the weighted scheme counts points. `'libmemcached'` (default) does
+   * libmemcached's float32 arithmetic, which gives 156 points instead of 160
+   * per server at some cluster sizes (25, 47, 50, 100, … servers of equal
+   * weight): going to or from such a size moves about 2.5% of the keys
+   * between servers that did not change, and moving them back later can
+   * serve stale values. `'exact'` computes the same formula in float64, so
+   * equal weights always give 160 points: what a cluster whose membership
+   * changes needs (discovery uses it). Rings are identical at every other size.
+   */
+  points?: 'libmemcached' | 'exact';
 }
 
 /** Options of `KetamaLocator.build`. */
@@ -114,6 +125,14 @@ const MAX_NODES = 0x10000;
  * `floor(pct * 160 / 4 * N + 1e-10F) * 4` in C `float`; rounding each step
  * to binary32 matters (weights 1,6,6,6,6 give 28 points, not 32).
  */
+/** The weighted scheme's point count in float64: equal weights always give 160 (see `points: 'exact'`). */
+export function exactWeightedPointCount(weight: number, totalWeight: number, liveServers: number): number {
+  return (
+    Math.floor((weight / totalWeight) * (POINTS_PER_SERVER_KETAMA / 4) * liveServers + 1e-10) *
+    POINTS_PER_HASH
+  );
+}
+
 export function weightedPointCount(weight: number, totalWeight: number, liveServers: number): number {
   const pct = Math.fround(Math.fround(weight) / Math.fround(totalWeight));
   let x = Math.fround(pct * POINTS_PER_SERVER_KETAMA);
@@ -141,6 +160,7 @@ export class KetamaLocator implements NodeLocator {
   readonly #keyHash: (key: KeyInput) => number;
   readonly #rank = new Map<string, number>();
   readonly #cache: PointCache;
+  readonly #count: typeof weightedPointCount;
   #weightedPoints: boolean;
   #nodes: ServerNode[] = [];
   #values: Uint32Array = new Uint32Array(0);
@@ -157,6 +177,7 @@ export class KetamaLocator implements NodeLocator {
     this.#keyHash = this.hashing === 'ketama-oaat' ? oneAtATime : md5U32;
     this.#weightedPoints = this.hashing === 'ketama';
     this.#cache = options.cache ?? new PointCache();
+    this.#count = options.points === 'exact' ? exactWeightedPointCount : weightedPointCount;
     nodes.forEach((n, i) => {
       if (!this.#rank.has(n.address)) this.#rank.set(n.address, i);
     });
@@ -248,7 +269,7 @@ export class KetamaLocator implements NodeLocator {
     let totalWeight = 0;
     for (const n of live) totalWeight += n.weight;
     const counts = live.map((n) =>
-      this.#weightedPoints ? weightedPointCount(n.weight, totalWeight, live.length) : POINTS_PER_SERVER,
+      this.#weightedPoints ? this.#count(n.weight, totalWeight, live.length) : POINTS_PER_SERVER,
     );
     return { live, counts };
   }

@@ -49,7 +49,14 @@ export class Ring {
 export class LocatorFactory {
   private readonly cache = new PointCache();
 
-  constructor(private readonly hashing: Hashing) {
+  /**
+   * @param stable membership will change (discovery): count ketama points
+   *   exactly, so a change moves only the keys of the servers it adds or removes.
+   */
+  constructor(
+    private readonly hashing: Hashing,
+    private readonly stable = false,
+  ) {
     if (typeof hashing !== 'function' && !KETAMA.has(hashing) && hashing !== 'modula') {
       throw new MemkitError('ERR_INVALID_ARGUMENT', `unknown hashing ${JSON.stringify(hashing)}`);
     }
@@ -59,7 +66,8 @@ export class LocatorFactory {
   now(members: readonly ServerNode[], live: readonly ServerNode[]): NodeLocator | undefined {
     if (members.length <= 1) return undefined;
     const hashing = ketamaHashing(this.hashing);
-    if (hashing !== undefined) return new KetamaLocator(members, { hashing, live, cache: this.cache });
+    if (hashing !== undefined)
+      return new KetamaLocator(members, { hashing, live, cache: this.cache, points: this.points });
     return this.plain(members, live);
   }
 
@@ -73,8 +81,13 @@ export class LocatorFactory {
   ): Promise<NodeLocator | undefined> {
     if (members.length <= 1) return undefined;
     const hashing = ketamaHashing(this.hashing);
-    if (hashing !== undefined) return KetamaLocator.build(members, { hashing, live, cache: this.cache });
+    if (hashing !== undefined)
+      return KetamaLocator.build(members, { hashing, live, cache: this.cache, points: this.points });
     return this.plain(members, live);
+  }
+
+  private get points(): 'exact' | 'libmemcached' {
+    return this.stable ? 'exact' : 'libmemcached';
   }
 
   private plain(members: readonly ServerNode[], live: readonly ServerNode[]): NodeLocator {
