@@ -35,6 +35,7 @@ export type { RawCommandOptions } from './commands/raw';
 export type { CasResult } from './commands/retrieval';
 export type { SetOptions, WriteOptions } from './commands/storage';
 export type { CommandMessage, ConnectionMessage, DiscoveryMessage } from './diagnostics';
+export { type DiscoveredServer, discoverServers } from './discovery/once';
 export type {
   ConfigEndpointDiscovery,
   DiscoveryOptions,
