@@ -152,12 +152,12 @@ describe('SRV records', () => {
     expect(
       () =>
         new Client({ discovery: { srv: '_m._tcp.x', resolver: ['127.0.0.1:1'] }, resolver: ['127.0.0.1:2'] }),
-    ).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    ).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
     expect(() => new Client({ discovery: { dns: 'bad name!' } })).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
     );
     expect(() => new Client({ discovery: { dns: 'ok.test', resolver: ['not an ip'] } })).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
     );
   });
 });

@@ -133,7 +133,7 @@ describe('MemCachier auth', () => {
 
   it('refuses a user name that cannot go on the wire as a key', () => {
     expect(() => new Client({ auth: { username: 'a b', password: 'p', mode: 'memcachier' } })).toThrow(
-      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+      expect.objectContaining({ code: 'ERR_INVALID_OPTION' }),
     );
   });
 });

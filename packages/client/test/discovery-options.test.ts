@@ -63,13 +63,21 @@ describe('resolveDiscovery', () => {
     invalid(() => resolveDiscovery({ dns: 'a', resolver: ['dns.example'] }, undefined), /resolver/);
   });
 
-  it('is checked when the client is created, with servers and discovery exclusive', () => {
-    invalid(
+  it('is checked when the client is created (ERR_INVALID_OPTION), with servers and discovery exclusive', () => {
+    const refused = (fn: () => unknown, message: RegExp) =>
+      expect(fn).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(message) }),
+      );
+    refused(
       () => new Client({ servers: ['127.0.0.1:1'], discovery: { dns: 'a' } }),
-      /either servers or discovery/,
+      /servers or discovery, not both/,
     );
-    invalid(() => new Client({ resolver: ['127.0.0.1'] }), /resolver applies to discovery/);
-    invalid(() => new Client({ discovery: { srv: '' } }), /srv must be a DNS name/);
+    refused(() => new Client({ resolver: ['127.0.0.1'] }), /option resolver applies to discovery/);
+    refused(() => new Client({ discovery: { srv: '' } }), /option discovery: srv must be a DNS name/);
+    refused(
+      () => new Client({ discovery: { dns: 'a', intervall: 1 } as DiscoveryOptions }),
+      /did you mean interval/,
+    );
   });
 });
 
