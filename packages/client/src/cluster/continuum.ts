@@ -50,6 +50,15 @@ export class PointCache {
   readonly #points = new Map<string, Uint32Array>();
   #used = new Set<string>();
 
+  /** The first `count` points of `node` under `scheme`, or undefined when some must be hashed first. */
+  cached(node: ServerNode, count: number, scheme: PointScheme): Uint32Array | undefined {
+    const id = `${scheme.id}|${ketamaLabel(node, 0)}`;
+    const cached = this.#points.get(id);
+    if (cached === undefined || cached.length < count) return undefined;
+    this.#used.add(id);
+    return cached.subarray(0, count);
+  }
+
   /** The first `count` points of `node` under `scheme` (hashing the missing ones). */
   points(node: ServerNode, count: number, scheme: PointScheme): Uint32Array {
     const id = `${scheme.id}|${ketamaLabel(node, 0)}`;
@@ -118,10 +127,11 @@ export function* buildContinuum(
   for (let owner = 0; owner < live.length; owner++) {
     const node = live[owner]!;
     const count = counts[owner]!;
-    const hashed = !cache.has(node, count, scheme);
-    points.push(cache.points(node, count, scheme));
+    const known = cache.cached(node, count, scheme);
+    points.push(known ?? cache.points(node, count, scheme));
     total += count;
-    if (hashed) yield;
+    // A server to hash is a step; cached ones are cheap, a step every few dozen.
+    if (known === undefined || (owner & 63) === 63) yield;
   }
   cache.prune();
   // About two points per bucket: the insertion sort of a bucket is then nearly free.
@@ -216,6 +226,8 @@ export const DEFAULT_SLICE_MS = 2;
  * (`setImmediate`) between slices so I/O and timers are served meanwhile.
  */
 export async function runSliced<T>(steps: Generator<void, T, void>, sliceMs = DEFAULT_SLICE_MS): Promise<T> {
+  // Start on a fresh turn: the caller may have done work of its own in this one.
+  await new Promise<void>((resolve) => setImmediate(resolve));
   let sliceEnd = performance.now() + sliceMs;
   for (;;) {
     const r = steps.next();

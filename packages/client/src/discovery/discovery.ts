@@ -50,6 +50,8 @@ export class Discovery {
   private async poll(): Promise<void> {
     try {
       const found = await this.source.read();
+      // Reading (parsing a long node list) took a turn of its own; applying gets another.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (this.closed) return;
       if (found.nodes.length === 0) throw this.error('the source listed no servers');
       const cluster = this.cluster;
