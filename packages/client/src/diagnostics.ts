@@ -47,6 +47,7 @@ export const channels = {
 export interface DiscoveryMessage {
   /** What was asked: `'host:port'` of a configuration endpoint, a DNS name. */
   source: string;
+  /** What went wrong (`ERR_DISCOVERY`); the last good server list was kept. */
   error: Error;
 }
 

@@ -18,9 +18,11 @@ export {
 } from './census';
 export { Client } from './client';
 export type { TopologyEvent } from './cluster/cluster';
+export { PointCache, type PointScheme } from './cluster/continuum';
 export type { KeyInput } from './cluster/hash';
 export {
   type ContinuumPoint,
+  type KetamaBuildOptions,
   type KetamaHashing,
   KetamaLocator,
   type KetamaLocatorOptions,

@@ -157,9 +157,13 @@ export interface MetaValueReply extends MetaReplyFlags {
  * Memorystore). `parseClusterConfig` reads the data block of `config get cluster`.
  */
 export interface ConfigReply {
+  /** Discriminant. */
   type: 'CONFIG';
+  /** The configuration asked for (`cluster`). */
   key: string;
+  /** The flags field of the header (0 from every engine seen so far). */
   flags: number;
+  /** The data block: a zero-copy view when it arrived in one chunk. */
   value: Buffer;
 }
 

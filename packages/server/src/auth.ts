@@ -17,12 +17,20 @@ import type { ReplyBatch } from './reply';
 
 /** One user. */
 export interface Credentials {
+  /** 1-250 printable ASCII characters (MemCachier's goes on the wire as a key). */
   username: string;
+  /** Any string (memcached's scheme sends it after the first space, MemCachier's as the value). */
   password: string;
 }
 
 /** The `auth` option: one user, or several (as lines of memcached's authfile). */
-export type AuthOptions = (Credentials | { users: readonly Credentials[] }) & {
+export type AuthOptions = (
+  | Credentials
+  | {
+      /** Several users, as the lines of memcached's authfile. */
+      users: readonly Credentials[];
+    }
+) & {
   /** Default `'memcached'`. */
   mode?: 'memcached' | 'memcachier';
 };

@@ -21,7 +21,9 @@ export type ClusterNodeSpec = string | ClusterConfigNode;
 
 /** The `clusterConfig` option: the nodes to publish, and the first version (default 1). */
 export interface ClusterConfigOptions {
+  /** At least one node. */
   nodes: readonly ClusterNodeSpec[];
+  /** The first version published. Default 1. */
   version?: number;
 }
 

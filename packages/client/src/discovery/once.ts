@@ -17,6 +17,7 @@ export interface DiscoveredServer {
   host: string;
   /** Where to connect, when it differs from `host`. */
   ip?: string;
+  /** TCP port. */
   port: number;
 }
 

@@ -276,7 +276,9 @@ export interface BadRequest {
 
 /** `config get <key>`: the cluster configuration of a configuration endpoint (ElastiCache, Memorystore). */
 export interface ConfigGetRequest {
+  /** Discriminant. */
   type: 'config';
+  /** The configuration asked for (`cluster`). */
   key: string;
 }
 
