@@ -4,6 +4,7 @@
  * certificate verified against their host name), new servers connected
  * lazily, and the MemCachier auth handshake byte for byte.
  */
+import diagnostics from 'node:diagnostics_channel';
 import { connect, createServer, type Socket } from 'node:net';
 import { type MemkitServer, startServer } from '@memkit/server';
 import { generateTlsMaterial, type MemcachedInstance, startMemcached, stopAll } from '@memkit/testing';
@@ -34,7 +35,14 @@ describe('@memkit/server as the configuration endpoint', () => {
     clients.push(client);
     const connected: string[] = [];
     client.on('connect', (address: string) => connected.push(address));
+    const published: unknown[] = [];
+    const onTopology = (m: unknown) => published.push(m);
+    diagnostics.subscribe('memkit:topology', onTopology);
     expect(await nextTopology(client)).toMatchObject({ version: 1, servers: [a.address] });
+    diagnostics.unsubscribe('memkit:topology', onTopology);
+    expect(published).toEqual([
+      { version: 1, servers: [a.address], added: [a.address], removed: [], moved: [] },
+    ]);
     await client.set('k', 'v');
     expect(connected).toEqual([a.address]);
 

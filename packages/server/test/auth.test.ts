@@ -19,12 +19,21 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-/** Sends each step on one connection and collects every reply (until idle), like a conversation log. */
-async function converse(port: number, steps: string[]): Promise<string[]> {
+/**
+ * Sends each step on one connection and collects its whole reply, like a
+ * conversation log: a reply is complete at a line end (after `END` for a
+ * retrieval), or when the server closes.
+ */
+async function converse(port: number, steps: string[], closes = false): Promise<string[]> {
   const wire = await Wire.open(port);
   try {
     const out: string[] = [];
-    for (const step of steps) out.push(await wire.send(step, { idleMs: 60 }));
+    for (const [i, step] of steps.entries()) {
+      const retrieval = step.startsWith('get ');
+      // The last step of a conversation the server ends: read until it closes.
+      const until = closes && i === steps.length - 1 ? 'close' : { suffix: retrieval ? 'END\r\n' : '\r\n' };
+      out.push(await wire.send(step, until));
+    }
     if (wire.closed) out.push('<closed>');
     return out;
   } finally {
@@ -87,17 +96,17 @@ describe("auth mode 'memcachier'", () => {
 
   it('closes the connection on any other first command, and on wrong credentials', async () => {
     const server = await start({ auth });
-    expect(await converse(server.port, ['version\r\n'])).toEqual([
+    expect(await converse(server.port, ['version\r\n'], true)).toEqual([
       'CLIENT_ERROR unauthenticated\r\n',
       '<closed>',
     ]);
-    expect(await converse(server.port, ['set 15F38e 0 0 5\r\nwrong\r\n'])).toEqual([
+    expect(await converse(server.port, ['set 15F38e 0 0 5\r\nwrong\r\n'], true)).toEqual([
       'CLIENT_ERROR authentication failure\r\n',
       '<closed>',
     ]);
     // memcached's scheme ("user password" as the value of any key) is not MemCachier's.
     expect(
-      await converse(server.port, ['set auth 0 0 39\r\n15F38e 52353F9F1C4017CC16FD348B982ED47D\r\n']),
+      await converse(server.port, ['set auth 0 0 39\r\n15F38e 52353F9F1C4017CC16FD348B982ED47D\r\n'], true),
     ).toEqual(['CLIENT_ERROR authentication failure\r\n', '<closed>']);
     expect(server.stats()).toMatchObject({ auth_cmds: 2, auth_errors: 2, curr_items: 0 });
   });
@@ -112,5 +121,51 @@ describe("auth mode 'memcachier'", () => {
     await expect(startServer({ auth: { users: [] } })).rejects.toMatchObject({
       code: 'ERR_INVALID_ARGUMENT',
     });
+  });
+});
+
+describe('memkit-server -Y <authfile> --auth-mode', () => {
+  it('reads user:password lines and enforces the chosen scheme', async () => {
+    const { parseAuthFile } = await import('../src/auth');
+    expect(parseAuthFile('alice:s3cret\r\nbob:with:colon\n\n')).toEqual([
+      { username: 'alice', password: 's3cret' },
+      { username: 'bob', password: 'with:colon' },
+    ]);
+    expect(() => parseAuthFile('no-colon\n')).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
+
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { spawn } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const dir = mkdtempSync(join(tmpdir(), 'memkit-auth-'));
+    const file = join(dir, 'authfile');
+    writeFileSync(file, 'u1:pw1\n');
+    const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+    const child = spawn(process.execPath, [cli, '-p', '0', '-v', '-Y', file, '--auth-mode', 'memcachier'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      let log = '';
+      child.stderr!.on('data', (d: Buffer) => {
+        log += d.toString();
+      });
+      for (let i = 0; i < 200 && !/listening on 127\.0\.0\.1:\d+/.test(log); i++)
+        await new Promise((r) => setTimeout(r, 25));
+      const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(log)![1]);
+      expect(await converse(port, ['set u1 0 0 3\r\npw1\r\n', 'version\r\n'])).toEqual([
+        'STORED\r\n',
+        'VERSION 1.6.18-memkit\r\n',
+      ]);
+      expect(await converse(port, ['version\r\n'], true)).toEqual([
+        'CLIENT_ERROR unauthenticated\r\n',
+        '<closed>',
+      ]);
+    } finally {
+      child.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
