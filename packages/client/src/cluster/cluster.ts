@@ -22,14 +22,9 @@ import { ServerPool } from '../connection/pool';
 import { channels } from '../diagnostics';
 import type { ResolvedOptions } from '../options';
 import { Health } from './health';
-import type { NodeLocator, ServerNode } from './locator';
+import type { ServerNode } from './locator';
 import { type Hashing, LocatorFactory, Ring } from './ring';
 import { diffTopology, isEmptyDiff } from './topology';
-
-/** Builds the locator for a `hashing` option over `nodes` (all live). */
-export function createLocator(hashing: Hashing, nodes: readonly ServerNode[]): NodeLocator | undefined {
-  return new LocatorFactory(hashing).now(nodes, nodes);
-}
 
 /** What the `topology` event reports after a membership change was applied. */
 export interface TopologyEvent {

@@ -173,11 +173,6 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
     void this.end().then(() => this.emit('retired', this.node.address));
   }
 
-  /** True once `retire()` was called. */
-  get isRetiring(): boolean {
-    return this.retiring;
-  }
-
   /** Connections open or opening, one-off ones included. */
   get connectionCount(): number {
     return this.conns.filter((c) => c !== undefined && c.state !== 'closed').length + this.alone.size;
