@@ -46,7 +46,10 @@ export class Connection implements ConnectionView {
     this.remote = formatAddress(socket.remoteAddress, socket.remotePort);
     this.local = formatAddress(socket.localAddress, socket.localPort);
     this.lastCommandAt = state.clock.now();
-    this.#decoder = new RequestDecoder({ maxValueLength: state.settings.maxItemSize });
+    this.#decoder = new RequestDecoder({
+      maxValueLength: state.settings.maxItemSize,
+      meta: state.settings.meta,
+    });
     this.#ctx = { ...state, out: this.#out, conn: this };
     this.#authenticated = state.auth === undefined;
     socket.setNoDelay(true);

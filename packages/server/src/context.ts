@@ -20,6 +20,8 @@ export interface Settings {
   /** 0 = quiet, 1 = `-v`, 2 = `-vv` (commands), like memcached. */
   verbosity: number;
   version: string;
+  /** Whether meta commands are spoken (off: they are unknown commands). */
+  meta: boolean;
 }
 
 /** A live client connection, as `stats conns` sees it. */

@@ -42,6 +42,14 @@ export interface ServerOptions {
    * Default: off.
    */
   auth?: AuthOptions;
+  /**
+   * Whether the meta protocol (`mg`, `ms`, `md`, `ma`, `me`, `mn`) is
+   * spoken. `false` answers like a server without it (memcached before 1.6,
+   * some proxies and managed services): every meta command is an unknown
+   * command (`ERROR`), the way clients that detect the protocol expect.
+   * Default true.
+   */
+  meta?: boolean;
 }
 
 /** Options after defaults and validation. */
@@ -57,6 +65,7 @@ export interface ResolvedOptions {
   now: () => number;
   clusterConfig: ClusterConfigOptions | undefined;
   auth: AuthSettings | undefined;
+  meta: boolean;
 }
 
 const MIN_ITEM_SIZE = 1024;
@@ -67,6 +76,16 @@ function checkInteger(name: string, value: number, min: number, max: number): nu
     throw new MemkitError(
       'ERR_INVALID_ARGUMENT',
       `startServer: ${name} must be an integer in [${min}, ${max}], got ${value}`,
+    );
+  }
+  return value;
+}
+
+function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') {
+    throw new MemkitError(
+      'ERR_INVALID_ARGUMENT',
+      `startServer: ${name} must be a boolean, got ${typeof value}`,
     );
   }
   return value;
@@ -96,5 +115,6 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     now: options.now ?? Date.now,
     clusterConfig: options.clusterConfig,
     auth: resolveAuth(options.auth),
+    meta: checkBoolean('meta', options.meta ?? true),
   };
 }

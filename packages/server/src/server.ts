@@ -62,6 +62,7 @@ function createState(opts: ResolvedOptions): { state: ServerState; connections: 
     maxConnections: opts.maxConnections,
     verbosity: opts.verbosity,
     version: SERVER_VERSION,
+    meta: opts.meta,
   };
   const connections = new Set<Connection>();
   const state: ServerState = {

@@ -322,4 +322,12 @@ export interface RequestDecoderLimits {
    * multigets) up to this many bytes. Default 1 MiB.
    */
   maxMultigetLength?: number;
+  /**
+   * Whether meta commands (`mg`, `ms`, `md`, `ma`, `me`, `mn`) are
+   * understood. `false` parses like a server without the meta protocol
+   * (memcached before 1.6, some proxies): each is an unknown command
+   * (`ERROR`), and an `ms` data block is read as the next command line, as
+   * such a server would. Default true.
+   */
+  meta?: boolean;
 }
