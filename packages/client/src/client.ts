@@ -21,7 +21,7 @@ import { type CasResult, retrieve } from './commands/retrieval';
 import { flushAll, metadump, stats, version } from './commands/server';
 import { type SetOptions, type StoreKind, store, type WriteOptions } from './commands/storage';
 import { Context } from './context';
-import { channels } from './diagnostics';
+import { channels, type ProtocolMessage } from './diagnostics';
 import { startDiscovery } from './discovery/start';
 import type { KeyMapping, MappedKey } from './key-mapping';
 import { type KeyOptions, keyOptionsView } from './key-options';
@@ -39,7 +39,9 @@ import { type Hits, traceCall, tracingCalls } from './tracing';
  * (`{ version, servers, added, removed, moved }`, after discovery applied a
  * change), `error` (a discovery failure: the last good server list is kept;
  * emitted only when someone listens, and always published on the
- * `memkit:discovery:error` diagnostics channel).
+ * `memkit:discovery:error` diagnostics channel), `protocol` (`{ server,
+ * protocol, reason, version }`, once per server, when `protocol: 'auto'`
+ * learned which protocol it speaks; also on `memkit:server:protocol`).
  *
  * @example
  * const client = new Client({ servers: ['127.0.0.1:11211'] });
@@ -67,6 +69,7 @@ export class Client extends EventEmitter {
     cluster.on('connect', (a) => this.emit('connect', a));
     cluster.on('close', (a, e) => this.emit('close', a, e));
     cluster.on('topology', (event: TopologyEvent) => this.emit('topology', event));
+    cluster.on('protocol', (message: ProtocolMessage) => this.emit('protocol', message));
     const serializer =
       resolved.serializer ?? createDefaultSerializer({ minCompressLength: resolved.minCompressLength });
     this.ctx = new Context(resolved, serializer, cluster);
@@ -291,7 +294,8 @@ export class Client extends EventEmitter {
    * The address of the server that holds `key` right now (after prefixing and
    * failover), like python-memcached's `_get_server`. Throws ERR_SERVER_DEAD
    * when no server can take it, and ERR_KEY_INVALID when that server's
-   * dialect cannot write the key (a binary key on a text server).
+   * dialect cannot write the key (a binary key on a text server; with
+   * `protocol: 'auto'`, known once the server's protocol is).
    */
   serverFor(key: string | Uint8Array): string {
     const k = this.ctx.key(key, undefined, true);

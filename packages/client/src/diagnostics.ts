@@ -41,7 +41,21 @@ export const channels = {
   topology: diagnostics.channel('memkit:topology'),
   /** Discovery failed to read a topology, or read a bad one (message: `DiscoveryMessage`). */
   discoveryError: diagnostics.channel('memkit:discovery:error'),
+  /** `protocol: 'auto'` learned a server's protocol, once per server (message: `ProtocolMessage`). */
+  protocol: diagnostics.channel('memkit:server:protocol'),
 };
+
+/** Message of `memkit:server:protocol` and of the client's `protocol` event. */
+export interface ProtocolMessage {
+  /** The server address. */
+  server: string;
+  /** The protocol memkit speaks to it from now on. */
+  protocol: 'meta' | 'text';
+  /** Why, in words: what the server answered to the probe. */
+  reason: string;
+  /** The server's `version` answer, when it gave one. */
+  version: string | undefined;
+}
 
 /** Message of `memkit:discovery:error`. */
 export interface DiscoveryMessage {

@@ -36,7 +36,12 @@ export type { ArithmeticOptions } from './commands/mutation';
 export type { RawCommandOptions } from './commands/raw';
 export type { CasResult } from './commands/retrieval';
 export type { SetOptions, WriteOptions } from './commands/storage';
-export type { CommandMessage, ConnectionMessage, DiscoveryMessage } from './diagnostics';
+export type {
+  CommandMessage,
+  ConnectionMessage,
+  DiscoveryMessage,
+  ProtocolMessage,
+} from './diagnostics';
 export { type DiscoveredServer, discoverServers } from './discovery/once';
 export type {
   ConfigEndpointDiscovery,

@@ -156,12 +156,16 @@ export const CLIENT_OPTIONS: OptionTable = {
     check: checkResolver,
   },
   protocol: {
-    type: "'meta' | 'text'",
+    type: "'meta' | 'text' | 'auto'",
     doc:
-      "Wire protocol. `'meta'` needs memcached ≥ 1.6; `'text'` works with any server. " +
-      'A server without meta support fails with `ERR_UNSUPPORTED` naming this option.',
+      "Wire protocol. `'meta'` needs memcached ≥ 1.6.10; `'text'` works with any server. " +
+      'A server without meta support fails with `ERR_UNSUPPORTED` naming this option. ' +
+      "`'auto'` learns it per server on the first connection (`version` + `mn`: meta when the server " +
+      'answers `MN` and is not memcached 1.6.0–1.6.9, else text, said once by the `protocol` event); ' +
+      'commands sent meanwhile wait for it within their timeout. With `keyMapping: ' +
+      "'auto'` it never maps keys to binary wire keys, so a key's item does not depend on the server.",
     default: 'meta',
-    check: oneOf(['meta', 'text']),
+    check: oneOf(['meta', 'text', 'auto']),
   },
   keyPrefix: {
     type: 'string',

@@ -93,12 +93,16 @@ export interface ClientOptions {
    */
   resolver?: readonly string[];
   /**
-   * Wire protocol. `'meta'` needs memcached ≥ 1.6; `'text'` works with any server. A server without meta
-   * support fails with `ERR_UNSUPPORTED` naming this option.
+   * Wire protocol. `'meta'` needs memcached ≥ 1.6.10; `'text'` works with any server. A server without
+   * meta support fails with `ERR_UNSUPPORTED` naming this option. `'auto'` learns it per server on the
+   * first connection (`version` + `mn`: meta when the server answers `MN` and is not memcached
+   * 1.6.0–1.6.9, else text, said once by the `protocol` event); commands sent meanwhile wait for it
+   * within their timeout. With `keyMapping: 'auto'` it never maps keys to binary wire keys, so a key's
+   * item does not depend on the server.
    *
    * Default: `'meta'`.
    */
-  protocol?: 'meta' | 'text';
+  protocol?: 'meta' | 'text' | 'auto';
   /**
    * Prepended to every key (counts towards the 250-byte key limit); python-memcached's `key_prefix`.
    *
@@ -260,7 +264,7 @@ export interface ResolvedOptions {
   /** The configured servers; none with `discovery` (they come from it). */
   servers: ServerNode[];
   discovery: ResolvedDiscovery | undefined;
-  protocol: 'meta' | 'text';
+  protocol: 'meta' | 'text' | 'auto';
   keyPrefix: string;
   keyMapping: KeyMapping;
   maxValueSize: number;

@@ -100,7 +100,7 @@ describe('client options', () => {
 
   it('the cases of the issue: protocol bogus, connectionsPerServer 1.5, hashing with one server', () => {
     expect(refusal({ protocol: 'bogus' }).message).toMatch(
-      /option protocol must be one of 'meta', 'text', got "bogus"/,
+      /option protocol must be one of 'meta', 'text', 'auto', got "bogus"/,
     );
     expect(refusal({ connectionsPerServer: 1.5 }).message).toMatch(
       /option connectionsPerServer must be an integer from 1/,

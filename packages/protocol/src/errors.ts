@@ -56,7 +56,7 @@ export const MEMKIT_ERROR_CODES = {
     'the server answered `CLIENT_ERROR …` (it refused the command, e.g. `incr` of a value that is not a number), or a bare `ERROR` to a text command',
   /** The server does not support what was asked. */
   ERR_UNSUPPORTED:
-    "the server has no meta protocol (use `protocol: 'text'`), or no LRU crawler for `metadump`",
+    "the server has no meta protocol (use `protocol: 'text'` or `'auto'`), or no LRU crawler for `metadump`",
   /** A stored value could not be deserialized. */
   ERR_UNSERIALIZABLE: 'the stored value cannot be decoded (a Python pickle, unknown flags)',
   /** The server holding the key is marked dead. */

@@ -19,7 +19,7 @@
 import { EventEmitter } from 'node:events';
 import { MemkitError } from '@memkit/protocol';
 import { ServerPool } from '../connection/pool';
-import { channels } from '../diagnostics';
+import { channels, type ProtocolMessage } from '../diagnostics';
 import type { ResolvedOptions } from '../options';
 import { Health } from './health';
 import type { ServerNode } from './locator';
@@ -260,6 +260,7 @@ export class Cluster extends EventEmitter {
     });
     pool.on('connect', (address: string) => this.emit('connect', address));
     pool.on('close', (address: string, err: MemkitError) => this.emit('close', address, err));
+    pool.on('protocol', (message: ProtocolMessage) => this.emit('protocol', message));
     pool.on('retired', () => this.retiring.delete(pool));
     return pool;
   }

@@ -11,7 +11,10 @@
  * In-process callers for the same key also share one in-flight call.
  *
  * Dialects without leases (text): only the in-process sharing applies (the
- * text protocol has no win tokens); documented in the README.
+ * text protocol has no win tokens); documented in the README. With
+ * `protocol: 'auto'`, a call made before its server's protocol is known
+ * waits for the probe (bounded by it: `connectTimeout` + `timeout`) to know
+ * which of the two it is.
  */
 import { type MetaValueReply, toExptime } from '@memkit/protocol';
 import type { Context } from '../context';
@@ -58,10 +61,13 @@ export function getOrSet<T>(
     noteOutcome('waited');
     return existing as Promise<T>;
   }
-  const lease = ctx.cluster.poolFor(wire.route).dialect.lease;
-  const p = (
-    lease ? leasedGetOrSet(ctx, lease, key, loader, opts) : plainGetOrSet(ctx, key, loader, opts)
-  ).finally(() => local.delete(slot));
+  const begin = (): Promise<T> => {
+    const lease = ctx.cluster.poolFor(wire.route).dialect.lease;
+    return lease ? leasedGetOrSet(ctx, lease, key, loader, opts) : plainGetOrSet(ctx, key, loader, opts);
+  };
+  // protocol: 'auto' before the server's protocol is known: whether it has leases decides the path.
+  const known = ctx.cluster.poolFor(wire.route).protocolKnown();
+  const p = (known ? known.then(begin) : begin()).finally(() => local.delete(slot));
   local.set(slot, p);
   return p;
 }

@@ -13,19 +13,28 @@ import { EventEmitter } from 'node:events';
 import { MemkitError } from '@memkit/protocol';
 import type { ConnectionStates } from '../census';
 import type { ServerNode } from '../cluster/locator';
-import { publishConnection } from '../diagnostics';
+import { channels, type ProtocolMessage, publishConnection } from '../diagnostics';
 import { type Dialect, dialectFor } from '../dialect/index';
+import { pendingDialect } from '../dialect/pending';
 import type { Exchange } from '../exchanges/exchange';
+import type { ProtocolVerdict } from '../exchanges/protocol-probe';
 import type { ResolvedOptions } from '../options';
 import { type CloseReason, Connection, type ConnectionOptions, type ConnectionOwner } from './connection';
+import { DialectProbe } from './dialect-probe';
 
-/** Events: `connect` (address), `close` (address, error), `failure` (address, error, consecutive count). */
+/**
+ * Events: `connect` (address), `close` (address, error), `failure` (address, error, consecutive count),
+ * `protocol` (`ProtocolMessage`, once, when `protocol: 'auto'` learned the server's dialect).
+ */
 export class ServerPool extends EventEmitter implements ConnectionOwner {
   /**
    * How this server is spoken to. Chosen per server, so that servers of one
-   * client may speak different dialects (and a probe may settle it later).
+   * client may speak different dialects. With `protocol: 'auto'` it is the
+   * pending dialect until the server's probe answers (see `probe`).
    */
   dialect: Dialect;
+  /** With `protocol: 'auto'`, until the dialect is known: holds requests while the server is probed. */
+  private probe: DialectProbe | undefined;
   private readonly conns: Array<Connection | undefined>;
   private next = 0;
   /** Consecutive failures (connect errors, timeouts, dropped connections) since the last good reply. */
@@ -45,8 +54,19 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
     private readonly options: ResolvedOptions,
   ) {
     super();
-    this.dialect = dialectFor(options.protocol);
     this.conns = new Array(options.connectionsPerServer);
+    if (options.protocol === 'auto') {
+      this.dialect = pendingDialect;
+      this.probe = new DialectProbe(
+        {
+          node,
+          route: (req) => this.route(req),
+          learned: (verdict) => this.learned(verdict),
+          announce: (verdict) => this.announce(verdict),
+        },
+        options.connectTimeout + options.timeout,
+      );
+    } else this.dialect = dialectFor(options.protocol);
   }
 
   /** Sends a new request on one of this server's connections (refused once closing, or past `maxQueue`). */
@@ -65,12 +85,41 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
       );
       return;
     }
-    this.route(req);
+    if (this.probe !== undefined) this.probe.hold(req);
+    else this.route(req);
   }
 
-  /** Requests queued or in flight on this server's pooled connections. */
+  /**
+   * With `protocol: 'auto'` before the dialect is known: resolves once it is
+   * (or the probe failed, or the pool closed), starting the probe if needed.
+   * Undefined once the dialect is known.
+   */
+  protocolKnown(): Promise<void> | undefined {
+    return this.probe?.known();
+  }
+
+  /** The probe's verdict: the dialect from now on. */
+  private learned(verdict: ProtocolVerdict): Dialect {
+    this.probe = undefined;
+    this.dialect = dialectFor(verdict.protocol);
+    return this.dialect;
+  }
+
+  /** Says once which protocol the server speaks: `protocol` event and diagnostics channel. */
+  private announce(verdict: ProtocolVerdict): void {
+    const message: ProtocolMessage = {
+      server: this.node.address,
+      protocol: verdict.protocol,
+      reason: verdict.reason,
+      version: verdict.version,
+    };
+    if (channels.protocol.hasSubscribers) channels.protocol.publish(message);
+    this.emit('protocol', message);
+  }
+
+  /** Requests held for the protocol probe, queued or in flight on this server's pooled connections. */
   pending(): number {
-    let n = 0;
+    let n = this.probe?.size ?? 0;
     for (const c of this.conns) if (c) n += c.pending;
     return n;
   }
@@ -139,6 +188,7 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
   close(): void {
     this.closed = true;
     const err = this.closedError();
+    this.probe?.close(err);
     for (const c of this.conns) c?.destroy(err);
     this.conns.fill(undefined);
     for (const c of this.alone) c.destroy(err);

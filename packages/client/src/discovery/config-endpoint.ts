@@ -26,8 +26,9 @@ export class ConfigEndpointSource implements DiscoverySource {
     tls: false | TlsOptions | undefined,
   ) {
     this.description = endpoint.address;
-    // One socket is plenty for one request per interval.
-    const o = { ...options, connectionsPerServer: 1 };
+    // One socket is plenty for one request per interval. The `config` commands are text whatever
+    // the data servers speak: no protocol probe here.
+    const o: ResolvedOptions = { ...options, connectionsPerServer: 1, protocol: 'text' };
     if (tls !== undefined) o.tls = tls === false ? undefined : tls;
     this.pool = new ServerPool(endpoint, o);
   }

@@ -59,7 +59,7 @@ export function errorOfReply(reply: ErrorLikeReply, exchange: Exchange, server: 
         return new MemkitError(
           'ERR_UNSUPPORTED',
           `${server} does not understand the meta protocol (memcached >= 1.6 is needed); ` +
-            "create the client with protocol: 'text' to talk to this server",
+            "create the client with protocol: 'text' (or 'auto', which learns it per server) to talk to this server",
           context,
         );
       }
