@@ -15,7 +15,7 @@ export interface GlobalOptions {
   /** `host:port` of a configuration endpoint to read the server list from. */
   discover?: string;
   timeout?: number;
-  protocol?: 'meta' | 'text';
+  protocol?: 'meta' | 'text' | 'auto';
   json?: boolean;
 }
 

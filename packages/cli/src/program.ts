@@ -37,7 +37,13 @@ export function createProgram(io: CliIo, setExit: (code: ExitCodeValue) => void)
       'read the servers from this configuration endpoint (config get cluster)',
     )
     .option('--timeout <ms>', 'per-command timeout in ms (default 2000)', integer(1))
-    .addOption(new Option('--protocol <name>', 'wire protocol (default meta)').choices(['meta', 'text']))
+    .addOption(
+      new Option('--protocol <name>', 'wire protocol (default meta; auto: learned per server)').choices([
+        'meta',
+        'text',
+        'auto',
+      ]),
+    )
     .option('--json', 'machine-readable JSON output')
     .addHelpText('after', EXIT_HELP)
     .showHelpAfterError('(add --help for usage)')

@@ -323,4 +323,29 @@ describe("protocol: 'auto' in a mixed cluster", () => {
       heard.stop();
     }
   });
+
+  it('servers found by discovery are probed like configured ones (calls wait for both)', async () => {
+    const endpoint = await startServer({ clusterConfig: { nodes: [mc.address] } });
+    try {
+      const client = connect({ discovery: { configEndpoint: endpoint.address, interval: 50 } });
+      const heard = listen(client);
+      try {
+        expect(await client.set('d1', 'one')).toBe(true);
+        const grown = new Promise((resolve) => client.once('topology', resolve));
+        endpoint.setClusterNodes([mc.address, plain.address]);
+        await grown;
+        const keys = Array.from({ length: 40 }, (_, i) => `d${i}`);
+        expect(await client.setMulti(keys.map((k) => [k, k] as const))).toEqual([]);
+        expect(await client.getMulti(keys)).toEqual(new Map(keys.map((k) => [k, k])));
+        const byServer = Object.fromEntries(heard.events.map((e) => [e.server, e.protocol]));
+        expect(byServer).toEqual({ [mc.address]: 'meta', [plain.address]: 'text' });
+        // The endpoint itself is read with config commands only: never probed.
+        expect(heard.published.map((e) => e.server)).not.toContain(endpoint.address);
+      } finally {
+        heard.stop();
+      }
+    } finally {
+      await endpoint.close();
+    }
+  });
 });
