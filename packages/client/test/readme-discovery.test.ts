@@ -2,25 +2,13 @@
  * The README's runnable local discovery example, run as written (its import
  * lines swapped for the same modules): what it prints is what it says.
  */
-import { readFileSync } from 'node:fs';
 import { startServer } from '@memkit/server';
 import { expect, it } from 'vitest';
 import { Client } from '../src/index';
-
-const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+import { runReadmeExample } from './helpers/readme-example';
 
 it('the discovery example of the README runs and prints what it says', async () => {
-  const marker = README.indexOf('<!-- example:discovery -->');
-  expect(marker).toBeGreaterThan(0);
-  const block = /```ts\n([\s\S]*?)```/.exec(README.slice(marker))![1]!;
-  const body = block
-    .split('\n')
-    .filter((line) => !line.startsWith('import '))
-    .join('\n');
-  const printed: unknown[][] = [];
-  const console = { log: (...args: unknown[]) => printed.push(args) };
-  const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
-  await new AsyncFunction('Client', 'startServer', 'console', body)(Client, startServer, console);
+  const printed = await runReadmeExample('discovery', { Client, startServer });
   expect(printed[0]![0]).toBe('topology');
   expect(printed[0]![1]).toBe(1);
   expect(printed[1]![0]).toHaveLength(1);
