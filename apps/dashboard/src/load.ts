@@ -28,9 +28,16 @@ export interface DemoLoad {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Starts the load against `servers`. */
-export function startDemoLoad(servers: string[], options: DemoLoadOptions = {}): DemoLoad {
-  const client = new Client({ servers });
+/** Starts the load against `servers`, or the nodes a configuration endpoint publishes (followed as they change). */
+export function startDemoLoad(
+  servers: string[] | { configEndpoint: string },
+  options: DemoLoadOptions = {},
+): DemoLoad {
+  const client = new Client(
+    Array.isArray(servers)
+      ? { servers }
+      : { discovery: { configEndpoint: servers.configEndpoint, interval: 1000 } },
+  );
   const loops = options.loops ?? 4;
   const keys = options.keys ?? 500;
   const perLoopDelayMs = 1000 / ((options.opsPerSec ?? 400) / loops);

@@ -13,14 +13,16 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     interval: { type: 'string', default: '1000' },
     load: { type: 'boolean', default: false },
+    discover: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (values.help) {
   process.stdout.write(
-    'usage: pnpm start [-- --port 8080] [--host 127.0.0.1] [--interval 1000] [--load]\n' +
-      'Watches MEMCACHED_SERVERS, or two in-process @memkit/servers when it is not set.\n',
+    'usage: pnpm start [-- --port 8080] [--host 127.0.0.1] [--interval 1000] [--load] [--discover host:port]\n' +
+      'Watches MEMCACHED_SERVERS, the nodes a configuration endpoint publishes (--discover or\n' +
+      'MEMCACHED_DISCOVER), or two in-process @memkit/servers published by an in-process endpoint.\n',
   );
   process.exit(0);
 }
@@ -33,8 +35,18 @@ if (!Number.isInteger(port) || port < 0 || port > 65535 || !(intervalMs >= 100))
 }
 
 try {
-  const app = await startDashboardApp({ port, host: values.host, intervalMs, load: values.load });
-  const where = app.embedded ? `in-process @memkit/server ${app.servers.join(', ')}` : app.servers.join(', ');
+  const app = await startDashboardApp({
+    port,
+    host: values.host,
+    intervalMs,
+    load: values.load,
+    ...(values.discover ? { discover: values.discover } : {}),
+  });
+  const where = app.embedded
+    ? `in-process @memkit/server ${app.servers.join(', ')} (published by the endpoint ${app.discover})`
+    : app.discover
+      ? `the nodes ${app.discover} publishes (${app.servers.join(', ')})`
+      : app.servers.join(', ');
   process.stdout.write(`dashboard on ${app.url} watching ${where}${app.load ? ' with a demo load' : ''}\n`);
   const stop = async () => {
     await app.close();

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { DashboardState } from '@memkit/cli';
+import { startServer } from '@memkit/server';
 import { type MemcachedInstance, startMemcached } from '@memkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -92,7 +93,7 @@ describe('pnpm start', () => {
     try {
       const line = await firstLine(child);
       expect(line).toMatch(
-        /watching in-process @memkit\/server 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+ with a demo load$/,
+        /watching in-process @memkit\/server 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+ \(published by the endpoint 127\.0\.0\.1:\d+\) with a demo load$/,
       );
       const url = line.split(' ')[2]!;
       const state = await stateWhen(url, (s) => (s.history.at(-1)?.totals.opsPerSec ?? 0) > 0);
@@ -100,6 +101,21 @@ describe('pnpm start', () => {
       expect(state.history.at(-1)!.servers.every((s) => s.up)).toBe(true);
     } finally {
       expect(await stop(child)).toBe(0);
+    }
+  });
+
+  it('follows a configuration endpoint given with --discover', async () => {
+    const endpoint = await startServer({ clusterConfig: { nodes: [mc.address] } });
+    const child = start(['--discover', endpoint.address]);
+    try {
+      const line = await firstLine(child);
+      expect(line).toContain(`watching the nodes ${endpoint.address} publishes (${mc.address})`);
+      const url = line.split(' ')[2]!;
+      const state = await stateWhen(url, (s) => s.history.length > 0);
+      expect(state.history.at(-1)!.servers[0]).toMatchObject({ server: mc.address, up: true });
+    } finally {
+      expect(await stop(child)).toBe(0);
+      await endpoint.close();
     }
   });
 
@@ -112,5 +128,32 @@ describe('pnpm start', () => {
     const code = await new Promise((resolve) => child.on('exit', resolve));
     expect(code).toBe(2);
     expect(err).toContain('--port must be 0-65535');
+  });
+});
+
+describe('embedded cluster', () => {
+  it('shows the nodes its in-process endpoint publishes and follows a change', async () => {
+    const { startDashboardApp } = await import('../src/index');
+    const app = await startDashboardApp({ port: 0, intervalMs: 200, env: {} });
+    const extra = await startServer({ port: 0 });
+    try {
+      expect(app.embedded).toBe(true);
+      expect(app.endpoint!.clusterConfig()!.nodes).toHaveLength(2);
+      const first = await stateWhen(app.url, (s) => s.history.length > 0);
+      expect(first.servers).toEqual(
+        app
+          .endpoint!.clusterConfig()!
+          .nodes.map((n) => `${n.host}:${n.port}`)
+          .sort(),
+      );
+      app.endpoint!.setClusterNodes([...first.servers, extra.address]);
+      const grown = await stateWhen(app.url, (s) => s.history.at(-1)?.servers.length === 3);
+      expect(grown.servers).toContain(extra.address);
+      expect(grown.history.at(-1)!.servers.every((s) => s.up)).toBe(true);
+      expect(app.servers).toHaveLength(3);
+    } finally {
+      await app.close();
+      await extra.close();
+    }
   });
 });

@@ -5,6 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { startServer } from '@memkit/server';
 import { type MemcachedInstance, rawStats, startMemcached } from '@memkit/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -202,6 +203,29 @@ describe('dashboard of in-process @memkit/servers', () => {
         expect(version).toMatch(/memkit/);
       }
       await tab.screenshot({ path: `${ARTIFACTS}dashboard-memkit-server.png`, fullPage: true });
+
+      // The endpoint publishes one node fewer: its card goes; then a new node: a card comes.
+      const [kept, dropped] = embedded.servers as [string, string];
+      embedded.endpoint!.setClusterNodes([kept]);
+      await tab.waitForFunction(
+        (a) => !document.querySelector(`section.server[data-server="${a}"]`),
+        dropped,
+        {
+          timeout: 10_000,
+        },
+      );
+      const extra = await startServer({ port: 0 });
+      try {
+        embedded.endpoint!.setClusterNodes([kept, extra.address]);
+        await tab.waitForSelector(`section.server[data-server="${extra.address}"] .chart[data-chart="ops"]`, {
+          timeout: 10_000,
+        });
+        expect(
+          await tab.$$eval('section.server', (cards) => cards.map((c) => c.getAttribute('data-server'))),
+        ).toEqual([kept, extra.address]);
+      } finally {
+        await extra.close();
+      }
     } finally {
       await tab.close();
       await embedded.close();

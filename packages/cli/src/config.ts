@@ -1,9 +1,9 @@
 /**
- * Global options shared by every command (`--servers`, `--timeout`,
- * `--protocol`, `--json`), where the server list comes from, and the clients
- * built from them.
+ * Global options shared by every command (`--servers`, `--discover`,
+ * `--timeout`, `--protocol`, `--json`), where the server list comes from
+ * (a list, or a configuration endpoint), and the clients built from them.
  */
-import { Client, type ClientOptions } from '@memkit/client';
+import { Client, type ClientOptions, type DiscoveredServer, discoverServers } from '@memkit/client';
 import { CliError } from './errors';
 
 /** The default server when neither `--servers` nor `MEMCACHED_SERVERS` is given. */
@@ -12,8 +12,10 @@ export const DEFAULT_SERVER = '127.0.0.1:11211';
 /** Global options as commander parses them. */
 export interface GlobalOptions {
   servers?: string;
+  /** `host:port` of a configuration endpoint to read the server list from. */
+  discover?: string;
   timeout?: number;
-  protocol?: 'meta' | 'text';
+  protocol?: 'meta' | 'text' | 'auto';
   json?: boolean;
 }
 
@@ -42,7 +44,7 @@ export function resolveServers(flag: string | undefined, env: NodeJS.ProcessEnv 
 }
 
 /** Client options for the CLI: short timeouts so a dead server is reported fast. */
-export function clientOptions(servers: string[], opts: GlobalOptions): ClientOptions {
+export function clientOptions(servers: ClientOptions['servers'], opts: GlobalOptions): ClientOptions {
   return {
     servers,
     timeout: opts.timeout ?? 2000,
@@ -54,20 +56,55 @@ export function clientOptions(servers: string[], opts: GlobalOptions): ClientOpt
   };
 }
 
-/** One client over the whole pool (key commands: keys are hashed to their server). */
-export function poolClient(opts: GlobalOptions): Client {
-  return new Client(clientOptions(resolveServers(opts.servers), opts));
+/** A server to talk to: the name it is shown under, and where to connect. */
+export interface ServerTarget {
+  label: string;
+  connect: string;
+}
+
+/** Where a discovered server is reached: its IP when the endpoint gave one. */
+function connectAddress(s: DiscoveredServer): string {
+  if (s.ip === undefined) return s.address;
+  return s.ip.includes(':') ? `[${s.ip}]:${s.port}` : `${s.ip}:${s.port}`;
 }
 
 /**
- * One client per server, keyed by the address as given. Stats go to each
+ * The servers: read from the configuration endpoint of `--discover` (shown
+ * under their published names, reached at their IPs), else from
+ * {@link resolveServers}.
+ */
+export async function serverTargets(opts: GlobalOptions): Promise<ServerTarget[]> {
+  if (opts.discover === undefined) return resolveServers(opts.servers).map((s) => ({ label: s, connect: s }));
+  if (opts.servers !== undefined) throw new CliError('give --servers or --discover, not both');
+  const found = await discoverServers(
+    { configEndpoint: opts.discover, timeout: opts.timeout ?? 2000 },
+    { connectTimeout: opts.timeout ?? 2000 },
+  );
+  return found.map((s) => ({ label: s.address, connect: connectAddress(s) }));
+}
+
+/**
+ * One client over the whole pool (key commands: keys are hashed to their
+ * server). With `--discover` it follows the configuration endpoint.
+ */
+export function poolClient(opts: GlobalOptions): Client {
+  if (opts.discover === undefined) return new Client(clientOptions(resolveServers(opts.servers), opts));
+  if (opts.servers !== undefined) throw new CliError('give --servers or --discover, not both');
+  return new Client({
+    ...clientOptions(undefined, opts),
+    discovery: { configEndpoint: opts.discover, timeout: opts.timeout ?? 2000 },
+  });
+}
+
+/**
+ * One client per server, keyed by the server's name. Stats go to each
  * server on its own so that one unreachable server shows as "down" instead of
  * failing the whole table.
  */
-export function serverClients(opts: GlobalOptions): Map<string, Client> {
+export async function serverClients(opts: GlobalOptions): Promise<Map<string, Client>> {
   const out = new Map<string, Client>();
-  for (const server of resolveServers(opts.servers)) {
-    out.set(server, new Client(clientOptions([server], opts)));
+  for (const target of await serverTargets(opts)) {
+    out.set(target.label, new Client(clientOptions([target.connect], opts)));
   }
   return out;
 }

@@ -18,7 +18,9 @@ import { type CliIo, processIo } from './io';
 import { delta, integer, port } from './parse';
 
 const EXIT_HELP = `
-Servers come from --servers, else $MEMCACHED_SERVERS (comma-separated), else ${DEFAULT_SERVER}.
+Servers come from --servers, else $MEMCACHED_SERVERS (comma-separated), else ${DEFAULT_SERVER};
+or from a configuration endpoint with --discover host:port (AWS ElastiCache, GCP Memorystore,
+memkit-server --cluster-config): the nodes it publishes with config get cluster.
 
 Exit codes: 0 ok, 1 negative answer (key not found, not stored),
             2 usage error, 3 a server is down or failed.`;
@@ -30,8 +32,18 @@ export function createProgram(io: CliIo, setExit: (code: ExitCodeValue) => void)
     .description('Look at and work with a memcached pool: stats, keys, a live view and a web dashboard.')
     .version(pkg.version, '-V, --version')
     .option('-s, --servers <list>', 'comma-separated host:port list')
+    .option(
+      '--discover <host:port>',
+      'read the servers from this configuration endpoint (config get cluster)',
+    )
     .option('--timeout <ms>', 'per-command timeout in ms (default 2000)', integer(1))
-    .addOption(new Option('--protocol <name>', 'wire protocol (default meta)').choices(['meta', 'text']))
+    .addOption(
+      new Option('--protocol <name>', 'wire protocol (default meta; auto: learned per server)').choices([
+        'meta',
+        'text',
+        'auto',
+      ]),
+    )
     .option('--json', 'machine-readable JSON output')
     .addHelpText('after', EXIT_HELP)
     .showHelpAfterError('(add --help for usage)')

@@ -37,7 +37,7 @@ describe('help and usage errors', () => {
     [['touch', 'k', 'soon'], /expected a whole number >= 0/],
     [['stats', '--interval', '-5'], /unknown option '-5'|expected a whole number/],
     [['nosuch'], /unknown command 'nosuch'/],
-    [['--protocol', 'binary', 'stats'], /Allowed choices are meta, text/],
+    [['--protocol', 'binary', 'stats'], /Allowed choices are meta, text, auto/],
     [['--servers', ' , ', 'stats'], /--servers is empty/],
   ])('memkit %j is a usage error (exit 2) without a stack trace', async (args, message) => {
     const r = await memkit(args, { servers: '127.0.0.1:1' });

@@ -12,7 +12,7 @@ import {
   checkKeyList,
 } from './call-options';
 import { enroll, forget } from './census';
-import { Cluster, createLocator } from './cluster/cluster';
+import { Cluster, type TopologyEvent } from './cluster/cluster';
 import { type GetOrSetOptions, getOrSet, type Loader } from './commands/get-or-set';
 import { deleteMulti, getMulti, getsMulti, type MultiOptions, setMulti } from './commands/multi';
 import { type ArithmeticOptions, arithmetic, del, touch } from './commands/mutation';
@@ -21,6 +21,8 @@ import { type CasResult, retrieve } from './commands/retrieval';
 import { flushAll, metadump, stats, version } from './commands/server';
 import { type SetOptions, type StoreKind, store, type WriteOptions } from './commands/storage';
 import { Context } from './context';
+import { channels, type ProtocolMessage } from './diagnostics';
+import { startDiscovery } from './discovery/start';
 import type { KeyMapping, MappedKey } from './key-mapping';
 import { type KeyOptions, keyOptionsView } from './key-options';
 import { type ClientOptions, type CommandOptions, resolveOptions } from './options';
@@ -33,7 +35,13 @@ import { type Hits, traceCall, tracingCalls } from './tracing';
  * `MemkitError`s. Misses are `undefined`, "not stored" outcomes are `false`.
  *
  * Events: `server:dead` (address, error), `server:alive` (address),
- * `connect` (address), `close` (address, error).
+ * `connect` (address), `close` (address, error), `topology`
+ * (`{ version, servers, added, removed, moved }`, after discovery applied a
+ * change), `error` (a discovery failure: the last good server list is kept;
+ * emitted only when someone listens, and always published on the
+ * `memkit:discovery:error` diagnostics channel), `protocol` (`{ server,
+ * protocol, reason, version }`, once per server, when `protocol: 'auto'`
+ * learned which protocol it speaks; also on `memkit:server:protocol`).
  *
  * @example
  * const client = new Client({ servers: ['127.0.0.1:11211'] });
@@ -49,22 +57,30 @@ export class Client extends EventEmitter {
   /** The graceful close under way, if any. */
   private closing: Promise<void> | undefined;
 
+  private readonly stopDiscovery: () => void;
+
   constructor(options: ClientOptions = {}) {
     super();
     const resolved = resolveOptions(options);
-    const nodes = resolved.servers;
-    const locator = nodes.length > 1 ? createLocator(resolved.hashing, nodes) : undefined;
-    const cluster = new Cluster(nodes, locator, resolved);
+    const discovery = resolved.discovery;
+    const cluster = new Cluster(resolved.servers, resolved.hashing, resolved, discovery !== undefined);
     cluster.on('server:dead', (a, e) => this.emit('server:dead', a, e));
     cluster.on('server:alive', (a) => this.emit('server:alive', a));
-    for (const pool of cluster.pools) {
-      pool.on('connect', (a) => this.emit('connect', a));
-      pool.on('close', (a, e) => this.emit('close', a, e));
-    }
+    cluster.on('connect', (a) => this.emit('connect', a));
+    cluster.on('close', (a, e) => this.emit('close', a, e));
+    cluster.on('topology', (event: TopologyEvent) => this.emit('topology', event));
+    cluster.on('protocol', (message: ProtocolMessage) => this.emit('protocol', message));
     const serializer =
       resolved.serializer ?? createDefaultSerializer({ minCompressLength: resolved.minCompressLength });
     this.ctx = new Context(resolved, serializer, cluster);
     enroll(cluster);
+    this.stopDiscovery = discovery
+      ? startDiscovery(discovery, cluster, resolved, (err, source) => {
+          if (channels.discoveryError.hasSubscribers) channels.discoveryError.publish({ source, error: err });
+          // An 'error' event nobody listens to would crash the process over a poll that failed.
+          if (this.listenerCount('error') > 0) this.emit('error', err);
+        })
+      : () => {};
   }
 
   /** The value stored under `key`, or `undefined` on a miss. */
@@ -278,7 +294,8 @@ export class Client extends EventEmitter {
    * The address of the server that holds `key` right now (after prefixing and
    * failover), like python-memcached's `_get_server`. Throws ERR_SERVER_DEAD
    * when no server can take it, and ERR_KEY_INVALID when that server's
-   * dialect cannot write the key (a binary key on a text server).
+   * dialect cannot write the key (a binary key on a text server; with
+   * `protocol: 'auto'`, known once the server's protocol is).
    */
   serverFor(key: string | Uint8Array): string {
     const k = this.ctx.key(key, undefined, true);
@@ -300,8 +317,12 @@ export class Client extends EventEmitter {
     return 'form' in w ? (w as MappedKey) : { form: 'text', wire: w.wire, base64: false, route: w.route };
   }
 
-  /** Server addresses, in configuration order. */
-  get servers(): string[] {
+  /**
+   * The current server addresses: in configuration order, or (with
+   * `discovery`) the last applied topology in ring order; empty until
+   * discovery's first answer. (A method since discovery made the list change.)
+   */
+  servers(): string[] {
     return this.ctx.cluster.nodes.map((n) => n.address);
   }
 
@@ -354,6 +375,7 @@ export class Client extends EventEmitter {
     }
     if (!this.closed) forget(this.ctx.cluster);
     this.closed = true;
+    this.stopDiscovery();
     if (!options?.graceful) {
       this.ctx.cluster.close();
       return this.closing ?? Promise.resolve();
@@ -423,15 +445,23 @@ export class Client extends EventEmitter {
       // argument, not a named closure: the build would name a named one on every call.)
       return traceCall(method, key, keys, this.ctx.cluster.nodes, hits, () => {
         this.check(method, kind, opts);
-        return fn();
+        return this.whenServers(opts, fn);
       });
     }
     try {
       this.check(method, kind, opts);
-      return fn();
+      return this.whenServers(opts, fn);
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /** Runs `fn` now, or (before discovery's first server list) once there is one, waiting at most the call's timeout. */
+  private whenServers<T>(opts: unknown, fn: () => Promise<T>): Promise<T> {
+    const cluster = this.ctx.cluster;
+    if (cluster.ready) return fn();
+    const o = opts as CommandOptions | undefined;
+    return cluster.whenReady(o?.timeout ?? this.ctx.options.timeout, o?.signal).then(fn);
   }
 
   /** Throws ERR_CLIENT_CLOSED once `close()` began, or the error of an invalid options argument. */

@@ -20,8 +20,9 @@ export class Context {
   readonly mapKeys: boolean;
   /**
    * Whether mapped keys may take the binary form (meta `b` flag). A key's
-   * mapping decides which server holds it, so it is fixed per client (by the
-   * `protocol` option), not per server dialect.
+   * mapping decides which item (and server) holds it, so it is fixed per
+   * client by the `protocol` option, never by a server's dialect: only
+   * `'meta'` allows it (with `'auto'` a server may turn out to speak text).
    */
   readonly binaryKeys: boolean;
 

@@ -37,7 +37,33 @@ export const channels = {
   connectionError: diagnostics.channel('memkit:connection:error'),
   serverDead: diagnostics.channel('memkit:server:dead'),
   serverAlive: diagnostics.channel('memkit:server:alive'),
+  /** A membership change was applied (message: the `topology` event). */
+  topology: diagnostics.channel('memkit:topology'),
+  /** Discovery failed to read a topology, or read a bad one (message: `DiscoveryMessage`). */
+  discoveryError: diagnostics.channel('memkit:discovery:error'),
+  /** `protocol: 'auto'` learned a server's protocol, once per server (message: `ProtocolMessage`). */
+  protocol: diagnostics.channel('memkit:server:protocol'),
 };
+
+/** Message of `memkit:server:protocol` and of the client's `protocol` event. */
+export interface ProtocolMessage {
+  /** The server address. */
+  server: string;
+  /** The protocol memkit speaks to it from now on. */
+  protocol: 'meta' | 'text';
+  /** Why, in words: what the server answered to the probe. */
+  reason: string;
+  /** The server's `version` answer, when it gave one. */
+  version: string | undefined;
+}
+
+/** Message of `memkit:discovery:error`. */
+export interface DiscoveryMessage {
+  /** What was asked: `'host:port'` of a configuration endpoint, a DNS name. */
+  source: string;
+  /** What went wrong (`ERR_DISCOVERY`); the last good server list was kept. */
+  error: Error;
+}
 
 /** True when any command channel has a subscriber. */
 export function tracingCommands(): boolean {

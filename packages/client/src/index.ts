@@ -17,9 +17,12 @@ export {
   type ServerCensus,
 } from './census';
 export { Client } from './client';
+export type { TopologyEvent } from './cluster/cluster';
+export { PointCache, type PointScheme } from './cluster/continuum';
 export type { KeyInput } from './cluster/hash';
 export {
   type ContinuumPoint,
+  type KetamaBuildOptions,
   type KetamaHashing,
   KetamaLocator,
   type KetamaLocatorOptions,
@@ -33,7 +36,19 @@ export type { ArithmeticOptions } from './commands/mutation';
 export type { RawCommandOptions } from './commands/raw';
 export type { CasResult } from './commands/retrieval';
 export type { SetOptions, WriteOptions } from './commands/storage';
-export type { CommandMessage, ConnectionMessage } from './diagnostics';
+export type {
+  CommandMessage,
+  ConnectionMessage,
+  DiscoveryMessage,
+  ProtocolMessage,
+} from './diagnostics';
+export { type DiscoveredServer, discoverServers } from './discovery/once';
+export type {
+  ConfigEndpointDiscovery,
+  DiscoveryOptions,
+  DnsDiscovery,
+  SrvDiscovery,
+} from './discovery/options';
 export {
   DIGEST_MARKER,
   type KeyMapping,

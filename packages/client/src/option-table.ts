@@ -8,6 +8,7 @@
  */
 import { validateKey } from '@memkit/protocol';
 import type { NodeLocator, ServerNode } from './cluster/locator';
+import type { DiscoveryOptions } from './discovery/options';
 import type { KeyMapping } from './key-mapping';
 import {
   type Check,
@@ -70,16 +71,32 @@ const checkTls: Check = (v) => {
 };
 
 const checkAuth: Check = (v) => {
-  if (!isPlainObject(v)) return `must be { username, password }, got ${show(v)}`;
-  const unknown = unknownName(v, ['username', 'password'] satisfies (keyof AuthOptions)[]);
+  if (!isPlainObject(v)) return `must be { username, password, mode? }, got ${show(v)}`;
+  const unknown = unknownName(v, ['username', 'password', 'mode'] satisfies (keyof AuthOptions)[]);
   if (unknown) return `has an ${unknown}`;
   // memcached splits "username password" at the first space.
   if (typeof v.username !== 'string' || !/^[^\s]+$/.test(v.username)) {
     return 'username must be a non-empty string without spaces';
   }
   if (typeof v.password !== 'string') return 'password must be a string';
+  if (v.mode !== undefined && v.mode !== 'memcached' && v.mode !== 'memcachier') {
+    return `mode must be 'memcached' or 'memcachier', got ${show(v.mode)}`;
+  }
+  // MemCachier's user name goes on the wire as a key.
+  if (v.mode === 'memcachier' && !/^[\x21-\x7e]{1,250}$/.test(v.username)) {
+    return 'username must be 1-250 printable ASCII characters for MemCachier auth';
+  }
   return undefined;
 };
+
+// Deep checks (one of configEndpoint/dns/srv, names, resolvers) are resolveDiscovery's.
+const checkDiscovery: Check = (v) =>
+  isPlainObject(v) ? undefined : `must be { configEndpoint } | { dns, port? } | { srv }, got ${show(v)}`;
+
+const checkResolver: Check = (v) =>
+  Array.isArray(v) && v.length > 0 && v.every((r) => typeof r === 'string')
+    ? undefined
+    : `must be a non-empty array of 'ip[:port]' strings, got ${show(v)}`;
 
 const checkKeyPrefix: Check = (v) => {
   if (typeof v !== 'string') return isString(v);
@@ -115,16 +132,40 @@ export const CLIENT_OPTIONS: OptionTable = {
       "The servers: an array of `'host:port'`, `'host:port:weight'`, `'[::1]:11211'`, `'/path/to.sock'` " +
       "or `{ host, port, weight }` / `{ path }`; or one string listing them separated by commas (`'a:11211,b:11211'`).",
     default: ['127.0.0.1:11211'] as ReadonlyArray<string | ServerSpec>,
-    defaultText: "`['127.0.0.1:11211']`",
+    defaultText: "`['127.0.0.1:11211']` (none with `discovery`)",
     check: checkServers,
   },
-  protocol: {
-    type: "'meta' | 'text'",
+  discovery: {
+    type: 'DiscoveryOptions',
     doc:
-      "Wire protocol. `'meta'` needs memcached ≥ 1.6; `'text'` works with any server. " +
-      'A server without meta support fails with `ERR_UNSUPPORTED` naming this option.',
+      'Find the servers instead of listing them, and follow their changes while the client runs: ' +
+      "`{ configEndpoint: 'host:port', interval }` (AWS ElastiCache, GCP Memorystore: `config get cluster`), " +
+      "`{ dns: 'name', port, interval }` (A/AAAA records, e.g. a Kubernetes headless Service) or " +
+      "`{ srv: '_memcache._tcp.name', interval }` (SRV records); `interval` and `timeout` in ms. " +
+      'Not with `servers`. Calls made before the first list arrives wait for it (within their timeout). ' +
+      'See `servers()` and the `topology` event.',
+    default: undefined as DiscoveryOptions | undefined,
+    defaultText: 'off',
+    check: checkDiscovery,
+  },
+  resolver: {
+    type: 'readonly string[]',
+    doc: "DNS servers for `discovery: { dns }` / `{ srv }` (`'ip'`, `'ip:port'`, `'[ipv6]:port'`) instead of the system's; the same as `discovery.resolver`.",
+    default: undefined as readonly string[] | undefined,
+    defaultText: "the system's",
+    check: checkResolver,
+  },
+  protocol: {
+    type: "'meta' | 'text' | 'auto'",
+    doc:
+      "Wire protocol. `'meta'` needs memcached ≥ 1.6.10; `'text'` works with any server. " +
+      'A server without meta support fails with `ERR_UNSUPPORTED` naming this option. ' +
+      "`'auto'` learns it per server on the first connection (`version` + `mn`: meta when the server " +
+      'answers `MN` and is not memcached 1.6.0–1.6.9, else text, said once by the `protocol` event); ' +
+      'commands sent meanwhile wait for it within their timeout. With `keyMapping: ' +
+      "'auto'` it never maps keys to binary wire keys, so a key's item does not depend on the server.",
     default: 'meta',
-    check: oneOf(['meta', 'text']),
+    check: oneOf(['meta', 'text', 'auto']),
   },
   keyPrefix: {
     type: 'string',
@@ -215,7 +256,10 @@ export const CLIENT_OPTIONS: OptionTable = {
   },
   auth: {
     type: 'AuthOptions',
-    doc: "`{ username, password }` for memcached's ASCII authentication (`memcached -Y authfile`).",
+    doc:
+      "`{ username, password, mode? }`: ASCII authentication, `mode: 'memcached'` (memcached's `-Y authfile`: a " +
+      "`set` of `<user> <password>` when the server asks) or `'memcachier'` (MemCachier: `set <user> 0 0 <len>` + " +
+      "password as the first command of every connection; use with `protocol: 'text'`).",
     default: undefined as AuthOptions | undefined,
     defaultText: 'none',
     check: checkAuth,

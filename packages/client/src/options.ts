@@ -7,6 +7,7 @@ import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { MemkitError } from '@memkit/protocol';
 import type { KetamaHashing } from './cluster/ketama';
 import type { NodeLocator, ServerNode } from './cluster/locator';
+import { type DiscoveryOptions, type ResolvedDiscovery, resolveDiscovery } from './discovery/options';
 import type { KeyMapping } from './key-mapping';
 import { isPlainObject, show, unknownName } from './option-checks';
 import { CLIENT_OPTIONS, OPTION_NAMES } from './option-table';
@@ -41,12 +42,22 @@ export interface TlsOptions {
   rejectUnauthorized?: boolean;
 }
 
-/** memcached ASCII authentication (`memcached -Y authfile`). */
+/**
+ * ASCII authentication. `mode: 'memcached'` (default) is memcached's `-Y
+ * authfile` scheme: a `set` whose value is `<username> <password>`, sent only
+ * when the server asks for it (it answers a probe with `CLIENT_ERROR
+ * unauthenticated`). `mode: 'memcachier'` is MemCachier's scheme: the first
+ * command on every connection is `set <username> 0 0 <length>` with the
+ * password as the value (MemCachier speaks the text protocol: pair it with
+ * `protocol: 'text'`).
+ */
 export interface AuthOptions {
   /** The user name memcached's ASCII auth checks. */
   username: string;
   /** Its password. */
   password: string;
+  /** Default `'memcached'`. */
+  mode?: 'memcached' | 'memcachier';
 }
 
 /** Which key-to-server hashing a cluster uses (the ketama ones as `KetamaLocator`'s `hashing`). */
@@ -60,16 +71,38 @@ export interface ClientOptions {
    * `{ host, port, weight }` / `{ path }`; or one string listing them separated by commas
    * (`'a:11211,b:11211'`).
    *
-   * Default: `['127.0.0.1:11211']`.
+   * Default: `['127.0.0.1:11211']` (none with `discovery`).
    */
   servers?: string | ReadonlyArray<string | ServerSpec>;
   /**
-   * Wire protocol. `'meta'` needs memcached ≥ 1.6; `'text'` works with any server. A server without meta
-   * support fails with `ERR_UNSUPPORTED` naming this option.
+   * Find the servers instead of listing them, and follow their changes while the client runs: `{
+   * configEndpoint: 'host:port', interval }` (AWS ElastiCache, GCP Memorystore: `config get cluster`), `{
+   * dns: 'name', port, interval }` (A/AAAA records, e.g. a Kubernetes headless Service) or `{ srv:
+   * '_memcache._tcp.name', interval }` (SRV records); `interval` and `timeout` in ms. Not with `servers`.
+   * Calls made before the first list arrives wait for it (within their timeout). See `servers()` and the
+   * `topology` event.
+   *
+   * Default: off.
+   */
+  discovery?: DiscoveryOptions;
+  /**
+   * DNS servers for `discovery: { dns }` / `{ srv }` (`'ip'`, `'ip:port'`, `'[ipv6]:port'`) instead of
+   * the system's; the same as `discovery.resolver`.
+   *
+   * Default: the system's.
+   */
+  resolver?: readonly string[];
+  /**
+   * Wire protocol. `'meta'` needs memcached ≥ 1.6.10; `'text'` works with any server. A server without
+   * meta support fails with `ERR_UNSUPPORTED` naming this option. `'auto'` learns it per server on the
+   * first connection (`version` + `mn`: meta when the server answers `MN` and is not memcached
+   * 1.6.0–1.6.9, else text, said once by the `protocol` event); commands sent meanwhile wait for it
+   * within their timeout. With `keyMapping: 'auto'` it never maps keys to binary wire keys, so a key's
+   * item does not depend on the server.
    *
    * Default: `'meta'`.
    */
-  protocol?: 'meta' | 'text';
+  protocol?: 'meta' | 'text' | 'auto';
   /**
    * Prepended to every key (counts towards the 250-byte key limit); python-memcached's `key_prefix`.
    *
@@ -149,7 +182,9 @@ export interface ClientOptions {
    */
   tls?: boolean | TlsOptions;
   /**
-   * `{ username, password }` for memcached's ASCII authentication (`memcached -Y authfile`).
+   * `{ username, password, mode? }`: ASCII authentication, `mode: 'memcached'` (memcached's `-Y
+   * authfile`: a `set` of `<user> <password>` when the server asks) or `'memcachier'` (MemCachier: `set
+   * <user> 0 0 <len>` + password as the first command of every connection; use with `protocol: 'text'`).
    *
    * Default: none.
    */
@@ -226,8 +261,10 @@ export interface CommandOptions {
 
 /** Resolved options with every default applied. */
 export interface ResolvedOptions {
+  /** The configured servers; none with `discovery` (they come from it). */
   servers: ServerNode[];
-  protocol: 'meta' | 'text';
+  discovery: ResolvedDiscovery | undefined;
+  protocol: 'meta' | 'text' | 'auto';
   keyPrefix: string;
   keyMapping: KeyMapping;
   maxValueSize: number;
@@ -270,8 +307,17 @@ export function resolveOptions(input: ClientOptions = {}): ResolvedOptions {
   const pick = <K extends keyof ClientOptions>(name: K) =>
     (o[name] ?? CLIENT_OPTIONS[name].default) as Exclude<ClientOptions[K], undefined>;
 
+  if (o.discovery !== undefined && o.servers !== undefined) {
+    throw invalid(
+      'give servers or discovery, not both: with discovery the servers are found (and followed) for you',
+    );
+  }
+  if (o.resolver !== undefined && o.discovery === undefined) {
+    throw invalid('option resolver applies to discovery: { dns } or { srv } only');
+  }
   const resolved: ResolvedOptions = {
-    servers: resolveServers(pick('servers')),
+    servers: o.discovery === undefined ? resolveServers(pick('servers')) : [],
+    discovery: o.discovery === undefined ? undefined : checkedDiscovery(o.discovery, o.resolver),
     protocol: pick('protocol'),
     keyPrefix: pick('keyPrefix'),
     keyMapping: pick('keyMapping'),
@@ -283,7 +329,7 @@ export function resolveOptions(input: ClientOptions = {}): ResolvedOptions {
     maxQueue: pick('maxQueue'),
     keepAlive: pick('keepAlive'),
     tls: o.tls === true ? {} : o.tls || undefined,
-    auth: o.auth,
+    auth: o.auth && { ...o.auth, mode: o.auth.mode ?? 'memcached' },
     reconnectDelay: pick('reconnectDelay'),
     reconnectMaxDelay: pick('reconnectMaxDelay'),
     hashing: pick('hashing'),
@@ -299,6 +345,15 @@ export function resolveOptions(input: ClientOptions = {}): ResolvedOptions {
     );
   }
   return resolved;
+}
+
+/** `discovery` (with the top-level `resolver`), validated. */
+function checkedDiscovery(d: DiscoveryOptions, resolver: readonly string[] | undefined): ResolvedDiscovery {
+  try {
+    return resolveDiscovery(d, resolver);
+  } catch (err) {
+    throw invalid(`option ${(err as Error).message}`, err);
+  }
 }
 
 /** `servers` as nodes: an array, or one comma-separated string. */

@@ -60,8 +60,19 @@ const BAD: Record<keyof ClientOptions, unknown[]> = {
     { username: 'u' },
     { username: 'a b', password: 'p' },
     { username: 'u', password: 'p', mechanism: 'x' },
+    { username: 'u', password: 'p', mode: 'sasl' },
     'u:p',
   ],
+  discovery: [
+    'cfg:11211',
+    42,
+    {},
+    { dns: 'a', srv: 'b' },
+    { dns: 'a', intervall: 5 },
+    { configEndpoint: 'cfg:11211', interval: 0 },
+    { dns: 'bad name!' },
+  ],
+  resolver: [[], '127.0.0.1', [53]],
   reconnectDelay: [0, Number.NaN],
   reconnectMaxDelay: [-1, 0],
   hashing: ['bogus', 'consistent', 1],
@@ -89,7 +100,7 @@ describe('client options', () => {
 
   it('the cases of the issue: protocol bogus, connectionsPerServer 1.5, hashing with one server', () => {
     expect(refusal({ protocol: 'bogus' }).message).toMatch(
-      /option protocol must be one of 'meta', 'text', got "bogus"/,
+      /option protocol must be one of 'meta', 'text', 'auto', got "bogus"/,
     );
     expect(refusal({ connectionsPerServer: 1.5 }).message).toMatch(
       /option connectionsPerServer must be an integer from 1/,
@@ -119,9 +130,9 @@ describe('client options', () => {
 
   it('servers may be one comma-separated string', () => {
     const client = new Client({ servers: '10.0.0.1:11211, 10.0.0.2:11212:3' });
-    expect(client.servers).toEqual(['10.0.0.1:11211', '10.0.0.2:11212']);
+    expect(client.servers()).toEqual(['10.0.0.1:11211', '10.0.0.2:11212']);
     void client.close();
-    expect(new Client({ servers: 'cache' }).servers).toEqual(['cache:11211']);
+    expect(new Client({ servers: 'cache' }).servers()).toEqual(['cache:11211']);
   });
 
   it('reconnectMaxDelay below reconnectDelay is refused', () => {

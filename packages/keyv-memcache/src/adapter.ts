@@ -153,7 +153,7 @@ export class KeyvMemkit extends EventEmitter {
     const version = options.keyvVersion ?? 'auto';
     this.autoVersion = version === 'auto';
     this.version = version === 6 ? 6 : 5;
-    this.opts = { dialect: 'memcache', url: client.servers.join(',') };
+    this.opts = { dialect: 'memcache', url: client.servers().join(',') };
   }
 
   /**

@@ -94,11 +94,11 @@ describe('resolveClient', () => {
     for (const source of ['127.0.0.1:1, 127.0.0.1:2', ['127.0.0.1:1', '127.0.0.1:2']]) {
       const { client, owned } = resolveClient(source);
       expect(owned).toBe(true);
-      expect(client.servers).toEqual(['127.0.0.1:1', '127.0.0.1:2']);
+      expect(client.servers()).toEqual(['127.0.0.1:1', '127.0.0.1:2']);
       await client.close();
     }
     const { client, owned } = resolveClient({ servers: ['127.0.0.1:3'] });
-    expect([owned, client.servers]).toEqual([true, ['127.0.0.1:3']]);
+    expect([owned, client.servers()]).toEqual([true, ['127.0.0.1:3']]);
     await client.close();
   });
 

@@ -75,13 +75,16 @@ export class MemkitHealthIndicator {
       return out;
     } catch {
       // `version` fails as a whole when one server fails; ask each server alone to tell which.
-      const results = await Promise.all(this.client.servers.map((address) => this.probe(address, timeout)));
-      return Object.fromEntries(this.client.servers.map((address, i) => [address, results[i]!]));
+      const servers = this.client.servers();
+      const results = await Promise.all(servers.map((address) => this.probe(address, timeout)));
+      return Object.fromEntries(servers.map((address, i) => [address, results[i]!]));
     }
   }
 
   private async probe(address: string, timeout: number): Promise<MemkitServerHealth> {
-    const probe = new Client({ ...this.options, servers: [address], timeout, connectTimeout: timeout });
+    // One server, named: not the discovery that found it.
+    const { discovery: _d, resolver: _r, ...options } = this.options;
+    const probe = new Client({ ...options, servers: [address], timeout, connectTimeout: timeout });
     try {
       const versions = await probe.version();
       return { status: 'up', version: Object.values(versions)[0] ?? '' };

@@ -72,7 +72,7 @@ describe('MemkitModule.forRoot', () => {
     expect(app.get(ByClassToken).client).toBe(client);
     expect(app.get(Client)).toBe(client);
     expect(app.get(MEMKIT_MODULE_OPTIONS)).toEqual({ servers: [mc.address], keyPrefix: 'nest-test:' });
-    expect(client.servers).toEqual([mc.address]);
+    expect(client.servers()).toEqual([mc.address]);
 
     await app.get(ByType).client.set('greeting', 'hello', { ttl: 60 });
     expect(await rawCommand(mc, 'get nest-test:greeting\r\n')).toBe(
@@ -118,7 +118,7 @@ describe('MemkitModule.forRootAsync', () => {
     }).compile();
     const app = await moduleRef.init();
     const client = app.get(ByDecorator).client;
-    expect(client.servers).toEqual([mc.address]);
+    expect(client.servers()).toEqual([mc.address]);
     expect(app.get(MEMKIT_MODULE_OPTIONS)).toEqual({ servers: [mc.address], keyPrefix: 'async:' });
 
     expect(await client.set('configured', 'yes')).toBe(true);

@@ -10,6 +10,7 @@ import { parseReplyFlags } from './decode-meta-flags';
 import { U32_MAX } from './limits';
 import { fail, SP, text, tokenEnd } from './line-tokens';
 import type {
+  ConfigReply,
   ErrorReply,
   MetaDebugReply,
   MetadumpReply,
@@ -129,6 +130,24 @@ function parseValue(buf: Buffer, start: number, end: number, frame: LineFrame): 
   return valueReplyOf(buf, scratchHeader);
 }
 
+/**
+ * `CONFIG <key> <flags> <bytes>` (the header of a `config get` answer):
+ * exactly three fields, like a `VALUE` line without a CAS.
+ */
+function parseConfig(buf: Buffer, start: number, end: number, rest: number, frame: LineFrame): ConfigReply {
+  const keyEnd = tokenEnd(buf, rest, end);
+  if (keyEnd === rest || keyEnd === end) fail('malformed CONFIG', buf, start, end);
+  const flagsStart = keyEnd + 1;
+  const flagsEnd = tokenEnd(buf, flagsStart, end);
+  const flags = parseUint(buf, flagsStart, flagsEnd);
+  if (flags < 0 || flags > U32_MAX || flagsEnd === end) fail('malformed CONFIG flags', buf, start, end);
+  const sizeStart = flagsEnd + 1;
+  const sizeEnd = tokenEnd(buf, sizeStart, end);
+  if (sizeEnd !== end) fail('malformed CONFIG', buf, start, end);
+  blockSize(buf, sizeStart, sizeEnd, start, frame);
+  return { type: 'CONFIG', key: text(buf, rest, keyEnd), flags, value: EMPTY };
+}
+
 /** `name=value` tokens from `p` to `end` (ME and metadump lines). */
 function parseFields(buf: Buffer, p: number, end: number): Record<string, string> {
   const fields: Record<string, string> = {};
@@ -208,7 +227,7 @@ export function parseErrorLine(buf: Buffer, s: number, end: number): Reply | und
 }
 
 /** Lines whose meaning depends on a word longer than two characters. */
-function parseWordLine(buf: Buffer, s: number, end: number, we: number): Reply {
+function parseWordLine(buf: Buffer, s: number, end: number, we: number, frame: LineFrame): Reply {
   const word = buf.toString('latin1', s, we);
   const rest = we < end ? we + 1 : end;
   switch (word) {
@@ -229,6 +248,9 @@ function parseWordLine(buf: Buffer, s: number, end: number, we: number): Reply {
       return errorReplyOf(word, buf, s, we, end)!;
     case 'VERSION':
       return { type: 'VERSION', version: text(buf, rest, end) };
+    case 'CONFIG':
+      if (we === end) break;
+      return parseConfig(buf, s, end, rest, frame);
     case 'STAT': {
       const ne = tokenEnd(buf, rest, end);
       if (ne === rest) break;
@@ -267,7 +289,7 @@ function parseWordLine(buf: Buffer, s: number, end: number, we: number): Reply {
 }
 
 /** Two-letter meta return codes. */
-function parseMetaLine(buf: Buffer, s: number, end: number): Reply {
+function parseMetaLine(buf: Buffer, s: number, end: number, frame: LineFrame): Reply {
   const c0 = buf[s]!;
   const c1 = buf[s + 1]!;
   let type: MetaStatusReply['type'];
@@ -287,7 +309,7 @@ function parseMetaLine(buf: Buffer, s: number, end: number): Reply {
     const me: MetaDebugReply = { type: 'ME', key: text(buf, ks, ke), fields: parseFields(buf, ke, end) };
     return me;
   } else {
-    return parseWordLine(buf, s, end, s + 2);
+    return parseWordLine(buf, s, end, s + 2, frame);
   }
   const reply: MetaStatusReply = { type };
   parseReplyFlags(buf, s, s + 2, end, reply);
@@ -317,6 +339,6 @@ export function parseLine(buf: Buffer, start: number, end: number, frame: LineFr
   } else if (c0 === 0x45 /* E */ && len === 3 && buf[start + 1] === 0x4e && buf[start + 2] === 0x44) {
     return STATUS.END;
   }
-  if (len === 2 || (len > 2 && buf[start + 2] === SP)) return parseMetaLine(buf, start, end);
-  return parseWordLine(buf, start, end, tokenEnd(buf, start, end));
+  if (len === 2 || (len > 2 && buf[start + 2] === SP)) return parseMetaLine(buf, start, end, frame);
+  return parseWordLine(buf, start, end, tokenEnd(buf, start, end), frame);
 }

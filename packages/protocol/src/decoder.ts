@@ -25,7 +25,7 @@ import {
 } from './decode-line';
 import { MemkitError, ProtocolError } from './errors';
 import { describeBytes } from './preview';
-import type { DecoderLimits, MetaValueReply, Reply, ValueReply, ValueView } from './replies';
+import type { ConfigReply, DecoderLimits, MetaValueReply, Reply, ValueReply, ValueView } from './replies';
 
 /** Default `maxLineLength`: longest reply line, data blocks excluded. */
 export const DEFAULT_MAX_LINE_LENGTH = 8192;
@@ -44,7 +44,7 @@ const STATE_BLOCK = 1;
 /** The data block is complete in `blockValue`; waiting for its CRLF. */
 const STATE_CRLF = 2;
 
-type BlockReply = ValueReply | MetaValueReply;
+type BlockReply = ValueReply | MetaValueReply | ConfigReply;
 
 function toBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);

@@ -56,13 +56,16 @@ export const MEMKIT_ERROR_CODES = {
     'the server answered `CLIENT_ERROR …` (it refused the command, e.g. `incr` of a value that is not a number), or a bare `ERROR` to a text command',
   /** The server does not support what was asked. */
   ERR_UNSUPPORTED:
-    "the server has no meta protocol (use `protocol: 'text'`), or no LRU crawler for `metadump`",
+    "the server has no meta protocol (use `protocol: 'text'` or `'auto'`), or no LRU crawler for `metadump`",
   /** A stored value could not be deserialized. */
   ERR_UNSERIALIZABLE: 'the stored value cannot be decoded (a Python pickle, unknown flags)',
   /** The server holding the key is marked dead. */
   ERR_SERVER_DEAD: "the key's server is marked dead and `failover` is `'error'` (or every server is dead)",
   /** Bytes from the peer do not follow the protocol; the connection is unusable. */
   ERR_PROTOCOL: 'the server sent bytes that break the protocol; the connection is destroyed',
+  /** Server discovery failed, answered something unusable, or has not answered yet. */
+  ERR_DISCOVERY:
+    'server discovery (configuration endpoint, DNS) failed or answered something unusable (the last good server list is kept), or has not answered yet',
 } as const;
 
 /** Every error code memkit can produce (see `MEMKIT_ERROR_CODES` for their meaning). */

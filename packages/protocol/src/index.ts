@@ -4,6 +4,7 @@
  * sockets, timers or streams.
  */
 
+export * from './cluster-config';
 export * from './decoder';
 export * from './encode-meta';
 export * from './encode-raw';

@@ -151,6 +151,22 @@ export interface MetaValueReply extends MetaReplyFlags {
   value: Buffer;
 }
 
+/**
+ * `CONFIG <key> <flags> <bytes>` + data block: the answer of `config get
+ * <key>` on engines with a cluster configuration (AWS ElastiCache, GCP
+ * Memorystore). `parseClusterConfig` reads the data block of `config get cluster`.
+ */
+export interface ConfigReply {
+  /** Discriminant. */
+  type: 'CONFIG';
+  /** The configuration asked for (`cluster`). */
+  key: string;
+  /** The flags field of the header (0 from every engine seen so far). */
+  flags: number;
+  /** The data block: a zero-copy view when it arrived in one chunk. */
+  value: Buffer;
+}
+
 /** Meta debug `ME <key> <k>=<v>*`. */
 export interface MetaDebugReply {
   /** Discriminant of the `Reply` union: the reply word. */
@@ -185,7 +201,8 @@ export type Reply =
   | MetaStatusReply
   | MetaValueReply
   | MetaDebugReply
-  | LineReply;
+  | LineReply
+  | ConfigReply;
 
 /** Bounds that keep a hostile or broken peer from making the decoder allocate. */
 export interface DecoderLimits {

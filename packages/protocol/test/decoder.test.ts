@@ -177,6 +177,11 @@ describe('ReplyDecoder: protocol errors', () => {
     ['number over u64', '18446744073709551616\r\n'],
     ['malformed metadump escape', 'key=%zz exp=1\n'],
     ['ME without key', 'ME\r\n'],
+    ['CONFIG without fields', 'CONFIG\r\n'],
+    ['CONFIG without size', 'CONFIG cluster 0\r\n'],
+    ['CONFIG with a fourth field', 'CONFIG cluster 0 1 2\r\na\r\n'],
+    ['CONFIG with non-digit size', 'CONFIG cluster 0 x\r\n'],
+    ['CONFIG block of the wrong length', 'CONFIG cluster 0 3\r\n1\na|b|1\n\r\nEND\r\n'],
   ];
   for (const [name, bytes] of bad) {
     it(name, () => {

@@ -34,7 +34,8 @@ const PIPELINES: Record<string, string> = {
   storage: 'set a 1 2 3\r\nabc\r\ncas b 0 0 4 99 noreply\r\n\r\n\r\n\r\nappend c 0 0 0\r\n\r\n',
   retrieval: 'get a b c\r\ngets a\r\ngat 10 a\r\ngats 0 a b\nbget x\r\n',
   classic:
-    'delete a\r\nincr n 5\r\ndecr n 1 noreply\r\ntouch a 1\r\nflush_all 0\r\nverbosity 1\r\nversion\r\nstats\r\n',
+    'delete a\r\nincr n 5\r\ndecr n 1 noreply\r\ntouch a 1\r\nflush_all 0\r\nverbosity 1\r\nversion\r\nstats\r\n' +
+    'config get cluster\r\n',
   meta: 'mg foo v k O1 t\r\nms foo 5 T10 F3 c\r\nhello\r\nmd foo q I T5\r\nma n N0 J1 D2 MD v\r\nme foo\r\nmn\r\n',
   errors:
     'set a 0 0 1\r\nxyz\r\nms foo 2 x\r\nhi\r\nset a -1 0 1\r\nGET a\r\n\r\nmg foo b\r\nlru_crawler metadump 99\r\n',

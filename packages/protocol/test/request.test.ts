@@ -216,6 +216,12 @@ describe('retrieval and other classic commands', () => {
     ]);
   });
 
+  it('parses config get <key> and answers ERROR to other config forms', () => {
+    expect(
+      decodeAll('config get cluster\r\nconfig get\r\nconfig set cluster 0 1\r\nconfig get a b\r\n'),
+    ).toEqual([{ type: 'config', key: 'cluster' }, bad('ERROR'), bad('ERROR'), bad('ERROR')]);
+  });
+
   it('answers ERROR to unknown commands, empty lines and upper case', () => {
     expect(decodeAll('GET a\r\n\r\nx\r\n   \r\nfoo bar\r\nmx\r\n')).toEqual([
       bad('ERROR'),

@@ -8,10 +8,20 @@ import type { ServerOptions } from './options';
 
 /** What the command line asks for. */
 export type CliCommand =
-  | { kind: 'run'; options: ServerOptions }
+  | { kind: 'run'; options: ServerOptions; files: CliFiles }
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'error'; message: string };
+
+/** Files the command line names; the caller reads them (this module does no I/O). */
+export interface CliFiles {
+  /** `--cluster-config <file>`: node list to publish through `config get cluster`, re-read when it changes. */
+  clusterConfig?: string;
+  /** `-Y, --auth-file <file>`: `user:password` lines, as memcached's authfile. */
+  authFile?: string;
+  /** `--auth-mode`: which ASCII auth scheme the users must follow. */
+  authMode?: 'memcached' | 'memcachier';
+}
 
 /** `memkit-server --help`. */
 export const USAGE = `Usage: memkit-server [options]
@@ -23,6 +33,13 @@ An embedded memcached-compatible server (text and meta protocol).
   -m, --memory-limit <mb>     item memory in megabytes (default: 64)
   -c, --conn-limit <num>      max simultaneous connections (default: 1024)
   -I, --max-item-size <size>  max item size, bytes or with a k/m suffix (default: 1m)
+  -Y, --auth-file <file>      require ASCII auth; the file has user:password lines
+      --auth-mode <mode>      memcached (default: a set of "user password") or
+                              memcachier (first command: set <user> 0 0 <n> + password)
+      --cluster-config <file> act as a configuration endpoint: answer config get
+                              cluster with the nodes in <file> (host:port or
+                              host|ip|port, separated by spaces or lines, # comments);
+                              the file is re-read when it changes (version + 1)
   -v, --verbose               log connections; -vv also logs every command
   -h, --help                  print this help and exit
   -V, --version               print the version and exit
@@ -38,6 +55,9 @@ const OPTIONS = {
   'conn-limit': { type: 'string', short: 'c' },
   'max-item-size': { type: 'string', short: 'I' },
   verbose: { type: 'boolean', short: 'v', multiple: true },
+  'auth-file': { type: 'string', short: 'Y' },
+  'auth-mode': { type: 'string' },
+  'cluster-config': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
   'udp-port': { type: 'string', short: 'U' },
@@ -98,5 +118,16 @@ export function parseCli(argv: string[]): CliCommand {
   if (values.listen !== undefined) options.host = values.listen;
   const verbosity = values.verbose?.length ?? 0;
   if (verbosity > 0) options.verbose = Math.min(verbosity, 2);
-  return { kind: 'run', options };
+  const files: CliFiles = {};
+  if (values['cluster-config'] !== undefined) files.clusterConfig = values['cluster-config'];
+  if (values['auth-file'] !== undefined) files.authFile = values['auth-file'];
+  const mode = values['auth-mode'];
+  if (mode !== undefined) {
+    if (mode !== 'memcached' && mode !== 'memcachier') {
+      return { kind: 'error', message: `--auth-mode must be memcached or memcachier, got "${mode}"` };
+    }
+    if (files.authFile === undefined) return { kind: 'error', message: '--auth-mode needs --auth-file' };
+    files.authMode = mode;
+  }
+  return { kind: 'run', options, files };
 }

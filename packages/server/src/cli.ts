@@ -35,15 +35,17 @@ async function main(): Promise<number> {
   }
   // Loaded only to run, so --help and --version work even without the protocol package built.
   const { startServer } = await import('./server');
+  const { optionsFromFiles, watchClusterConfig } = await import('./cli-files');
+  const log = (line: string) => process.stderr.write(`${line}\n`);
   // Like memcached, a client's `verbosity` command can turn logging on even without -v.
-  const server = await startServer({
-    logger: (line) => process.stderr.write(`${line}\n`),
-    ...command.options,
-  });
+  const server = await startServer({ logger: log, ...command.options, ...optionsFromFiles(command.files) });
+  const file = command.files.clusterConfig;
+  const unwatch = file === undefined ? () => {} : watchClusterConfig(file, server, log);
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
+    unwatch();
     // A client that never lets go must not keep the port: exit anyway after a grace period.
     setTimeout(() => process.exit(0), 5000).unref();
     void server.close().then(() => process.exit(0));

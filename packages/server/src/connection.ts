@@ -7,7 +7,8 @@
  */
 import type { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
-import { isMemkitError, RequestDecoder } from '@memkit/protocol';
+import { isMemkitError, type Request, RequestDecoder } from '@memkit/protocol';
+import { authenticate } from './auth';
 import type { ConnectionView, Context, ServerState } from './context';
 import { dispatch } from './dispatch';
 import { ReplyBatch } from './reply';
@@ -36,6 +37,7 @@ export class Connection implements ConnectionView {
   readonly #ctx: Context;
   #closing = false;
   #sawData = false;
+  #authenticated: boolean;
 
   constructor(socket: Socket, state: ServerState, id: number) {
     this.id = id;
@@ -44,8 +46,12 @@ export class Connection implements ConnectionView {
     this.remote = formatAddress(socket.remoteAddress, socket.remotePort);
     this.local = formatAddress(socket.localAddress, socket.localPort);
     this.lastCommandAt = state.clock.now();
-    this.#decoder = new RequestDecoder({ maxValueLength: state.settings.maxItemSize });
+    this.#decoder = new RequestDecoder({
+      maxValueLength: state.settings.maxItemSize,
+      meta: state.settings.meta,
+    });
     this.#ctx = { ...state, out: this.#out, conn: this };
+    this.#authenticated = state.auth === undefined;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('drain', () => socket.resume());
@@ -76,7 +82,8 @@ export class Connection implements ConnectionView {
       this.#decoder.feed(chunk, (req) => {
         if (this.#closing) return;
         if (this.#state.settings.verbosity > 1) this.#state.log(2, `<${this.id} ${req.type}`);
-        if (dispatch(this.#ctx, req) === 'quit') this.#closing = true;
+        if (!this.#authenticated) this.#authenticate(req);
+        else if (dispatch(this.#ctx, req) === 'quit') this.#closing = true;
       });
     } catch (err) {
       // A runaway line (memcached closes these too) or a handler bug: drop this client only.
@@ -87,6 +94,24 @@ export class Connection implements ConnectionView {
     }
     this.#flush();
     if (this.#closing) this.#socket.end();
+  }
+
+  /** A request before authentication: it may only be the credentials. */
+  #authenticate(req: Request): void {
+    const auth = this.#state.auth!;
+    const counters = this.#state.counters;
+    const isSet = req.type === 'storage' && req.command === 'set';
+    if (isSet) counters.authCmds++;
+    const step = authenticate(auth, req, this.#out);
+    if (step === 'authenticated') {
+      this.#authenticated = true;
+      return;
+    }
+    if (isSet) counters.authErrors++;
+    if (step === 'close') {
+      this.#state.log(1, `<${this.id} authentication failed (${auth.mode}); closing`);
+      this.#closing = true;
+    }
   }
 
   #flush(): void {

@@ -3,6 +3,8 @@
  * server settings and connection list (for `stats`), and the reply batch of
  * the connection it runs on.
  */
+import type { AuthSettings } from './auth';
+import type { ClusterConfigState } from './cluster-config';
 import type { ReplyBatch } from './reply';
 import type { Counters } from './stats/counters';
 import type { Clock } from './store/clock';
@@ -18,6 +20,8 @@ export interface Settings {
   /** 0 = quiet, 1 = `-v`, 2 = `-vv` (commands), like memcached. */
   verbosity: number;
   version: string;
+  /** Whether meta commands are spoken (off: they are unknown commands). */
+  meta: boolean;
 }
 
 /** A live client connection, as `stats conns` sees it. */
@@ -35,6 +39,10 @@ export interface ServerState {
   readonly clock: Clock;
   readonly settings: Settings;
   readonly connections: ReadonlySet<ConnectionView>;
+  /** The node list published through `config get cluster`, when the server is a configuration endpoint. */
+  readonly cluster: ClusterConfigState;
+  /** ASCII authentication every connection must pass first, when enabled. */
+  readonly auth: AuthSettings | undefined;
   /** The (virtual) LRU crawler's on/off switch, which gates `metadump`. */
   readonly crawler: { enabled: boolean };
   /** Writes a log line when verbose. */

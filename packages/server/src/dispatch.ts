@@ -14,6 +14,7 @@ import {
   handleVersion,
 } from './commands/admin';
 import { handleArithmetic, handleMetaArithmetic } from './commands/arithmetic';
+import { handleConfigGet } from './commands/config';
 import { handleDelete, handleTouch } from './commands/item-ops';
 import { handleMetaDebug, handleMetaDelete, handleMetaGet } from './commands/meta';
 import { handleRetrieval } from './commands/retrieval';
@@ -88,6 +89,9 @@ export function dispatch(ctx: Context, req: Request): Next {
       break;
     case 'me':
       handleMetaDebug(ctx, req);
+      break;
+    case 'config':
+      handleConfigGet(ctx, req);
       break;
     case 'bad':
       if (req.tooLarge !== undefined) handleTooLargeBlock(ctx, req);

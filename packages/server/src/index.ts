@@ -5,6 +5,8 @@
  * lru_crawler metadump. For tests and demos that should not need a real
  * memcached installed.
  */
+export type { AuthOptions, Credentials } from './auth';
+export { type ClusterConfigOptions, type ClusterNodeSpec, parseNodeListFile } from './cluster-config';
 export type { ServerOptions } from './options';
 export { type MemkitServer, type ServerStats, startServer } from './server';
 export { SERVER_VERSION } from './version';

@@ -3,6 +3,8 @@
  * value fails with `ERR_INVALID_ARGUMENT` before anything listens.
  */
 import { MemkitError } from '@memkit/protocol';
+import { type AuthOptions, type AuthSettings, resolveAuth } from './auth';
+import type { ClusterConfigOptions } from './cluster-config';
 
 /** Options of `startServer`. Every field is optional; defaults follow memcached. */
 export interface ServerOptions {
@@ -25,6 +27,29 @@ export interface ServerOptions {
   logger?: (line: string) => void;
   /** Milliseconds clock, for tests that need to move time. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Run as a cluster configuration endpoint (like AWS ElastiCache's): answer
+   * `config get cluster` with these nodes. Change them at run time with
+   * `server.setClusterNodes()`, which publishes them under the next version.
+   * Default: off (`config get` answers `ERROR`, as memcached does).
+   */
+  clusterConfig?: ClusterConfigOptions;
+  /**
+   * Require ASCII authentication before any other command: memcached's `-Y`
+   * scheme (`mode: 'memcached'`, the default: a `set` whose data is
+   * `<user> <password>`) or MemCachier's (`mode: 'memcachier'`: the first
+   * command must be `set <user> 0 0 <len>` with the password as data).
+   * Default: off.
+   */
+  auth?: AuthOptions;
+  /**
+   * Whether the meta protocol (`mg`, `ms`, `md`, `ma`, `me`, `mn`) is
+   * spoken. `false` answers like a server without it (memcached before 1.6,
+   * some proxies and managed services): every meta command is an unknown
+   * command (`ERROR`), the way clients that detect the protocol expect.
+   * Default true.
+   */
+  meta?: boolean;
 }
 
 /** Options after defaults and validation. */
@@ -38,6 +63,9 @@ export interface ResolvedOptions {
   /** `undefined` when nothing may be logged. */
   logger: ((line: string) => void) | undefined;
   now: () => number;
+  clusterConfig: ClusterConfigOptions | undefined;
+  auth: AuthSettings | undefined;
+  meta: boolean;
 }
 
 const MIN_ITEM_SIZE = 1024;
@@ -48,6 +76,16 @@ function checkInteger(name: string, value: number, min: number, max: number): nu
     throw new MemkitError(
       'ERR_INVALID_ARGUMENT',
       `startServer: ${name} must be an integer in [${min}, ${max}], got ${value}`,
+    );
+  }
+  return value;
+}
+
+function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') {
+    throw new MemkitError(
+      'ERR_INVALID_ARGUMENT',
+      `startServer: ${name} must be a boolean, got ${typeof value}`,
     );
   }
   return value;
@@ -75,5 +113,8 @@ export function resolveOptions(options: ServerOptions): ResolvedOptions {
     verbosity: checkInteger('verbose', verbosity, 0, 2),
     logger: options.logger ?? (verbosity > 0 ? (line) => process.stderr.write(`${line}\n`) : undefined),
     now: options.now ?? Date.now,
+    clusterConfig: options.clusterConfig,
+    auth: resolveAuth(options.auth),
+    meta: checkBoolean('meta', options.meta ?? true),
   };
 }

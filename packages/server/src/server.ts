@@ -4,7 +4,8 @@
  * store, counters, clock, settings and the live connections.
  */
 import { createServer, type Socket } from 'node:net';
-import { MemkitError } from '@memkit/protocol';
+import { type ClusterConfig, MemkitError } from '@memkit/protocol';
+import { ClusterConfigState, type ClusterNodeSpec } from './cluster-config';
 import { Connection, formatAddress } from './connection';
 import type { ServerState, Settings } from './context';
 import { type ResolvedOptions, resolveOptions, type ServerOptions } from './options';
@@ -30,6 +31,15 @@ export interface MemkitServer {
   close(): Promise<void>;
   /** The general statistics, as `stats` reports them. */
   stats(): ServerStats;
+  /** The configuration `config get cluster` publishes, or `undefined` when not a configuration endpoint. */
+  clusterConfig(): ClusterConfig | undefined;
+  /**
+   * Publishes a new node list under the next version (or `version`, which
+   * must be higher). Turns the configuration endpoint on if it was off.
+   * Returns what is now published.
+   * @throws MemkitError `ERR_INVALID_ARGUMENT` for an empty or invalid list (the old one stays).
+   */
+  setClusterNodes(nodes: readonly ClusterNodeSpec[], version?: number): ClusterConfig;
   /** `await using server = await startServer()` closes it at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -52,10 +62,13 @@ function createState(opts: ResolvedOptions): { state: ServerState; connections: 
     maxConnections: opts.maxConnections,
     verbosity: opts.verbosity,
     version: SERVER_VERSION,
+    meta: opts.meta,
   };
   const connections = new Set<Connection>();
   const state: ServerState = {
     store,
+    cluster: new ClusterConfigState(opts.clusterConfig),
+    auth: opts.auth,
     counters,
     clock,
     settings,
@@ -138,6 +151,8 @@ export async function startServer(options: ServerOptions = {}): Promise<MemkitSe
     address,
     close,
     stats: () => Object.fromEntries(generalStats(state)),
+    clusterConfig: () => state.cluster.config,
+    setClusterNodes: (nodes, version) => state.cluster.set(nodes, version),
     [Symbol.asyncDispose]: close,
   };
 }

@@ -27,16 +27,22 @@ describe('parseCli', () => {
         maxItemSize: 2 * 1024 * 1024,
         verbose: 2,
       },
+      files: {},
     });
-    expect(parseCli([])).toEqual({ kind: 'run', options: { port: 11211 } });
+    expect(parseCli([])).toEqual({ kind: 'run', options: { port: 11211 }, files: {} });
     expect(parseCli(['--port=1234', '--verbose'])).toEqual({
       kind: 'run',
       options: { port: 1234, verbose: 1 },
+      files: {},
     });
   });
 
   it('accepts and ignores -U 0, -u and -t for drop-in memcached command lines', () => {
-    expect(parseCli(['-U', '0', '-u', 'root', '-t', '4'])).toEqual({ kind: 'run', options: { port: 11211 } });
+    expect(parseCli(['-U', '0', '-u', 'root', '-t', '4'])).toEqual({
+      kind: 'run',
+      options: { port: 11211 },
+      files: {},
+    });
     expect(parseCli(['-U', '11211'])).toMatchObject({ kind: 'error', message: /UDP/ });
   });
 
@@ -47,6 +53,22 @@ describe('parseCli', () => {
     expect(parseCli(['-p', 'abc'])).toMatchObject({ kind: 'error', message: /--port/ });
     expect(parseCli(['-I', '1g'])).toMatchObject({ kind: 'error', message: /max-item-size/ });
     expect(parseCli(['stray'])).toMatchObject({ kind: 'error' });
+  });
+
+  it('names the cluster config and auth files, and checks the auth mode', () => {
+    expect(parseCli(['--cluster-config', 'nodes.txt', '-Y', 'auth', '--auth-mode', 'memcachier'])).toEqual({
+      kind: 'run',
+      options: { port: 11211 },
+      files: { clusterConfig: 'nodes.txt', authFile: 'auth', authMode: 'memcachier' },
+    });
+    expect(parseCli(['--auth-mode', 'sasl', '-Y', 'a'])).toMatchObject({
+      kind: 'error',
+      message: /auth-mode/,
+    });
+    expect(parseCli(['--auth-mode', 'memcached'])).toMatchObject({
+      kind: 'error',
+      message: /needs --auth-file/,
+    });
   });
 
   it('parses sizes like memcached -I', () => {

@@ -3,7 +3,7 @@
  */
 import { resolveServers } from '../config';
 import { createDashboardServer } from '../dashboard/server';
-import { ExitCode } from '../errors';
+import { CliError, ExitCode } from '../errors';
 import type { CommandContext, CommandResult } from './shared';
 
 /** Options of `memkit dashboard`. */
@@ -15,9 +15,14 @@ export interface DashboardCommandOptions {
 
 /** Starts the dashboard, prints its URL, and runs until stopped. */
 export async function dashboardCommand(ctx: CommandContext, options: DashboardCommandOptions): CommandResult {
-  const servers = resolveServers(ctx.opts.servers);
+  const discover = ctx.opts.discover;
+  if (discover !== undefined && ctx.opts.servers !== undefined) {
+    throw new CliError('give --servers or --discover, not both');
+  }
   const dashboard = await createDashboardServer({
-    servers,
+    ...(discover === undefined
+      ? { servers: resolveServers(ctx.opts.servers) }
+      : { discover, discoverIntervalMs: Math.max(options.interval, 1000) }),
     clientOptions: {
       timeout: ctx.opts.timeout ?? 2000,
       connectTimeout: ctx.opts.timeout ?? 2000,
@@ -27,8 +32,11 @@ export async function dashboardCommand(ctx: CommandContext, options: DashboardCo
     host: options.host,
     intervalMs: options.interval,
   });
-  if (ctx.opts.json) ctx.io.out(`${JSON.stringify({ url: dashboard.url, servers })}\n`);
-  else ctx.io.out(`memkit dashboard on ${dashboard.url} watching ${servers.join(', ')} (Ctrl-C to stop)\n`);
+  const servers = dashboard.monitor.servers;
+  const watching =
+    discover === undefined ? servers.join(', ') : `the nodes ${discover} publishes (${servers.join(', ')})`;
+  if (ctx.opts.json) ctx.io.out(`${JSON.stringify({ url: dashboard.url, servers, discover })}\n`);
+  else ctx.io.out(`memkit dashboard on ${dashboard.url} watching ${watching} (Ctrl-C to stop)\n`);
   try {
     await ctx.io.untilStopped();
   } finally {

@@ -2,7 +2,7 @@
  * `memkit flush --yes`: `flush_all` on every server. Destroys every item, so
  * it refuses to run without an explicit `--yes`.
  */
-import { resolveServers } from '../config';
+import { serverTargets } from '../config';
 import { CliError, ExitCode } from '../errors';
 import { toJson } from '../stats/format';
 import { type CommandContext, type CommandResult, withPool } from './shared';
@@ -15,8 +15,8 @@ export interface FlushCommandOptions {
 }
 
 /** Flushes every server of the pool. */
-export function flushCommand(ctx: CommandContext, options: FlushCommandOptions): CommandResult {
-  const servers = resolveServers(ctx.opts.servers);
+export async function flushCommand(ctx: CommandContext, options: FlushCommandOptions): CommandResult {
+  const servers = (await serverTargets(ctx.opts)).map((t) => t.label);
   if (!options.yes) {
     throw new CliError(
       `flush would invalidate every item on ${servers.join(', ')}; run again with --yes to do it`,

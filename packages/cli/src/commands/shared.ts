@@ -28,7 +28,7 @@ export async function withServers<T>(
   ctx: CommandContext,
   fn: (clients: Map<string, Client>) => Promise<T>,
 ): Promise<T> {
-  const clients = serverClients(ctx.opts);
+  const clients = await serverClients(ctx.opts);
   try {
     return await fn(clients);
   } finally {

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Client, type ClientOptions, MemkitError } from '@memkit/client';
 import { type MonitorTick, StatsMonitor } from '../stats/monitor';
 import { type Asset, defaultWebRoot, loadAssets } from './assets';
+import { DiscoveredClients } from './discovered';
 import type { DashboardState } from './wire';
 
 /** Options of {@link createDashboardServer}. */
@@ -18,6 +19,14 @@ export interface DashboardServerOptions {
   servers?: string[];
   /** Or your own clients, one per server keyed by address (you close them). */
   clients?: ReadonlyMap<string, Client>;
+  /**
+   * Or `host:port` of a configuration endpoint (ElastiCache, Memorystore,
+   * memkit-server `--cluster-config`): the dashboard shows the nodes it
+   * publishes, re-read every `discoverIntervalMs`, following adds and removals.
+   */
+  discover?: string;
+  /** ms between reads of `discover`. Default 5000. */
+  discoverIntervalMs?: number;
   /** Extra options for the clients built from `servers` (timeouts, TLS, auth). */
   clientOptions?: Omit<ClientOptions, 'servers'>;
   /** HTTP port; 0 picks a free one. Default 8080. */
@@ -68,7 +77,24 @@ function buildClients(options: DashboardServerOptions): { clients: Map<string, C
 /** Starts sampling and listening; resolves once the port is bound. */
 export async function createDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
   const assets = loadAssets(options.webRoot ?? defaultWebRoot());
-  const { clients, owned } = buildClients(options);
+  let discovered: DiscoveredClients | undefined;
+  let built: { clients: Map<string, Client>; owned: boolean };
+  if (options.discover !== undefined) {
+    discovered = new DiscoveredClients(options.discover, options.discoverIntervalMs ?? 5000, {
+      ...options.clientOptions,
+    });
+    await discovered.start();
+    if (discovered.clients.size === 0) {
+      const why = discovered.lastError?.message ?? 'no servers published';
+      await discovered.close();
+      throw new MemkitError('ERR_DISCOVERY', `dashboard: cannot read ${options.discover}: ${why}`, {
+        cause: discovered.lastError,
+      });
+    }
+    // The monitor reads this map on every tick, so it follows the endpoint's changes.
+    built = { clients: discovered.clients, owned: false };
+  } else built = buildClients(options);
+  const { clients, owned } = built;
   const monitor = new StatsMonitor({
     clients,
     intervalMs: options.intervalMs ?? 1000,
@@ -142,6 +168,7 @@ export async function createDashboardServer(options: DashboardServerOptions): Pr
     await once(http, 'listening');
   } catch (err) {
     if (owned) await Promise.all([...clients.values()].map((c) => c.close()));
+    await discovered?.close();
     const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new MemkitError(
       'ERR_INVALID_ARGUMENT',
@@ -168,6 +195,7 @@ export async function createDashboardServer(options: DashboardServerOptions): Pr
         http.closeAllConnections();
         await closed;
         if (owned) await Promise.all([...clients.values()].map((c) => c.close()));
+        await discovered?.close();
       })();
       return closing;
     },

@@ -27,7 +27,21 @@ async function main(): Promise<void> {
   const pool = new PoolPanel(byId('pool'));
   const panels = new Map(state.servers.map((s) => [s, new ServerPanel(s, byId('servers'), CAPACITY)]));
 
+  // The server list can change (a dashboard following a configuration endpoint): one card per server sampled.
+  const follow = (summary: Summary) => {
+    const now = new Set(summary.servers.map((s) => s.server));
+    for (const [server, panel] of panels) {
+      if (now.has(server)) continue;
+      panel.root.remove();
+      panels.delete(server);
+    }
+    for (const server of now) {
+      if (!panels.has(server)) panels.set(server, new ServerPanel(server, byId('servers'), CAPACITY));
+    }
+  };
+
   const record = (summary: Summary) => {
+    follow(summary);
     const byServer = new Map(summary.servers.map((s) => [s.server, s]));
     for (const [server, panel] of panels) panel.push(summary.at, byServer.get(server));
   };

@@ -4,10 +4,21 @@
  * point labels, the float32 point counts and the lookup. Proven against
  * the repository's fixtures/vectors/ketama.json; the README there lists the
  * rules reproduced.
+ * Building the continuum lives in `continuum.ts` (sliced, cached by label).
  */
 import { MemkitError } from '@memkit/protocol';
-import { type KeyInput, md5, md5U32, oneAtATime } from './hash';
+import {
+  buildContinuum,
+  type Continuum,
+  PointCache,
+  type PointScheme,
+  runSliced,
+  runSync,
+} from './continuum';
+import { type KeyInput, md5U32, oneAtATime } from './hash';
 import type { NodeLocator, ServerNode } from './locator';
+
+export { ketamaLabel } from './ketama-label';
 
 /**
  * Which libmemcached configuration to reproduce; the same names as the
@@ -46,6 +57,30 @@ export interface KetamaLocatorOptions {
   hashing?: KetamaHashing;
   /** @deprecated Use `hashing` (see `KetamaMode` for the mapping). */
   mode?: KetamaMode;
+  /**
+   * Point values already computed, by server label: share one cache between
+   * the rings of a changing cluster so each rebuild hashes only new servers.
+   */
+  cache?: PointCache;
+  /** The servers that are live now (default: all of `nodes`). */
+  live?: readonly ServerNode[];
+  /**
+   * How the weighted scheme counts points. `'libmemcached'` (default) does
+   * libmemcached's float32 arithmetic, which gives 156 points instead of 160
+   * per server at some cluster sizes (25, 47, 50, 100, … servers of equal
+   * weight): going to or from such a size moves about 2.5% of the keys
+   * between servers that did not change, and moving them back later can
+   * serve stale values. `'exact'` computes the same formula in float64, so
+   * equal weights always give 160 points: what a cluster whose membership
+   * changes needs (discovery uses it). Rings are identical at every other size.
+   */
+  points?: 'libmemcached' | 'exact';
+}
+
+/** Options of `KetamaLocator.build`. */
+export interface KetamaBuildOptions extends KetamaLocatorOptions {
+  /** Longest stretch of work between two event-loop turns, in ms. Default 2. */
+  sliceMs?: number;
 }
 
 /** The hashing named by `options`, refusing unknown names and a `mode` that contradicts `hashing`. */
@@ -79,30 +114,25 @@ export interface ContinuumPoint {
   node: ServerNode;
 }
 
-const DEFAULT_PORT = 11211;
 const POINTS_PER_SERVER = 100; // MEMCACHED_POINTS_PER_SERVER
 const POINTS_PER_SERVER_KETAMA = 160; // MEMCACHED_POINTS_PER_SERVER_KETAMA
 const POINTS_PER_HASH = 4; // one md5 digest gives four uint32 points
-// Owners are packed next to point values into one float64 sort key.
+// Owners are stored as uint16.
 const MAX_NODES = 0x10000;
-
-/**
- * libmemcached's point label: `host-i` on the default port, `host:port-i`
- * otherwise. `host` is used exactly as configured (no DNS, IPv6 without
- * brackets). A unix socket is labelled by its path with port 0, which is how
- * libmemcached stores socket servers (`/run/mc.sock:0-i`).
- */
-export function ketamaLabel(node: ServerNode, index: number): string {
-  const host = node.socketPath ?? node.host;
-  const port = node.socketPath === undefined ? node.port : 0;
-  return port === DEFAULT_PORT ? `${host}-${index}` : `${host}:${port}-${index}`;
-}
 
 /**
  * Points a server gets in the weighted scheme. libmemcached computes
  * `floor(pct * 160 / 4 * N + 1e-10F) * 4` in C `float`; rounding each step
  * to binary32 matters (weights 1,6,6,6,6 give 28 points, not 32).
  */
+/** The weighted scheme's point count in float64: equal weights always give 160 (see `points: 'exact'`). */
+export function exactWeightedPointCount(weight: number, totalWeight: number, liveServers: number): number {
+  return (
+    Math.floor((weight / totalWeight) * (POINTS_PER_SERVER_KETAMA / 4) * liveServers + 1e-10) *
+    POINTS_PER_HASH
+  );
+}
+
 export function weightedPointCount(weight: number, totalWeight: number, liveServers: number): number {
   const pct = Math.fround(Math.fround(weight) / Math.fround(totalWeight));
   let x = Math.fround(pct * POINTS_PER_SERVER_KETAMA);
@@ -111,6 +141,9 @@ export function weightedPointCount(weight: number, totalWeight: number, liveServ
   x = Math.fround(x + Math.fround(1e-10));
   return Math.floor(x) * POINTS_PER_HASH;
 }
+
+/** Options objects of constructions started by `build`, which fills the continuum itself. */
+const building = new WeakSet<KetamaLocatorOptions>();
 
 /**
  * libmemcached's ketama continuum as a `NodeLocator`. `rebuild(live)`
@@ -126,10 +159,12 @@ export class KetamaLocator implements NodeLocator {
   readonly hashing: KetamaHashing;
   readonly #keyHash: (key: KeyInput) => number;
   readonly #rank = new Map<string, number>();
+  readonly #cache: PointCache;
+  readonly #count: typeof weightedPointCount;
   #weightedPoints: boolean;
   #nodes: ServerNode[] = [];
-  #values = new Uint32Array(0);
-  #owners = new Uint16Array(0);
+  #values: Uint32Array = new Uint32Array(0);
+  #owners: Uint16Array = new Uint16Array(0);
 
   /**
    * @param nodes the configured servers, in configuration order (ties between
@@ -141,10 +176,30 @@ export class KetamaLocator implements NodeLocator {
     this.hashing = hashingOf(options);
     this.#keyHash = this.hashing === 'ketama-oaat' ? oneAtATime : md5U32;
     this.#weightedPoints = this.hashing === 'ketama';
+    this.#cache = options.cache ?? new PointCache();
+    this.#count = options.points === 'exact' ? exactWeightedPointCount : weightedPointCount;
     nodes.forEach((n, i) => {
       if (!this.#rank.has(n.address)) this.#rank.set(n.address, i);
     });
-    this.rebuild(nodes);
+    if (!building.has(options)) this.rebuild(options.live ?? nodes);
+  }
+
+  /**
+   * Builds a locator over `nodes` (`live` being the live ones) a couple of
+   * milliseconds at a time, yielding to the event loop between slices: the
+   * way to build a ring of hundreds of servers while traffic flows. The
+   * result is the ring of `new KetamaLocator(nodes, options)` followed by
+   * `rebuild(live)`.
+   * @throws MemkitError `ERR_INVALID_ARGUMENT` as the constructor.
+   */
+  static async build(nodes: readonly ServerNode[], options: KetamaBuildOptions = {}): Promise<KetamaLocator> {
+    const flagged: KetamaLocatorOptions = { ...options };
+    building.add(flagged);
+    const locator = new KetamaLocator(nodes, flagged);
+    const { live, counts } = locator.#prepare(options.live ?? nodes);
+    const steps = buildContinuum(live, counts, locator.#scheme(), locator.#cache);
+    locator.#install(await runSliced(steps, options.sliceMs));
+    return locator;
   }
 
   /** @deprecated Use `hashing`; this is libmemcached's name for it (see `KetamaMode`). */
@@ -177,11 +232,17 @@ export class KetamaLocator implements NodeLocator {
   /**
    * Recomputes the continuum over `liveNodes`. Weights are shared out among
    * live servers only. Like libmemcached, once any server with weight > 1 has
-   * been seen the weighted point scheme stays on (the key hash of the mode is
+   * been seen the weighted point scheme stays on (the key hash of the hashing is
    * kept).
    * @throws MemkitError `ERR_INVALID_ARGUMENT` when a weight is not an integer >= 1.
    */
   rebuild(liveNodes: readonly ServerNode[]): void {
+    const { live, counts } = this.#prepare(liveNodes);
+    this.#install(runSync(buildContinuum(live, counts, this.#scheme(), this.#cache)));
+  }
+
+  /** Checks the live servers, puts them in rank order and counts their points. */
+  #prepare(liveNodes: readonly ServerNode[]): { live: ServerNode[]; counts: number[] } {
     const seen = new Set<string>();
     const live: ServerNode[] = [];
     for (const node of liveNodes) {
@@ -205,43 +266,26 @@ export class KetamaLocator implements NodeLocator {
     const rank = (n: ServerNode): number => this.#rank.get(n.address) ?? Number.MAX_SAFE_INTEGER;
     // Array.prototype.sort is stable: unconfigured servers keep the given order.
     live.sort((a, b) => rank(a) - rank(b));
-    this.#buildContinuum(live);
-  }
-
-  #buildContinuum(live: ServerNode[]): void {
     let totalWeight = 0;
     for (const n of live) totalWeight += n.weight;
     const counts = live.map((n) =>
-      this.#weightedPoints ? weightedPointCount(n.weight, totalWeight, live.length) : POINTS_PER_SERVER,
+      this.#weightedPoints ? this.#count(n.weight, totalWeight, live.length) : POINTS_PER_SERVER,
     );
-    const total = counts.reduce((a, b) => a + b, 0);
-    // value * 2^16 + owner stays below 2^48, exact in a float64, so one numeric
-    // typed-array sort orders points by (value, server rank) like libmemcached.
-    const keys = new Float64Array(total);
-    let k = 0;
-    live.forEach((node, owner) => {
-      const count = counts[owner]!;
-      if (this.#weightedPoints) {
-        for (let i = 0; i < count / POINTS_PER_HASH; i++) {
-          const digest = md5(ketamaLabel(node, i));
-          for (let j = 0; j < POINTS_PER_HASH; j++)
-            keys[k++] = digest.readUInt32LE(j * 4) * MAX_NODES + owner;
-        }
-      } else {
-        for (let i = 0; i < count; i++) keys[k++] = this.#keyHash(ketamaLabel(node, i)) * MAX_NODES + owner;
-      }
-    });
-    keys.sort();
-    const values = new Uint32Array(total);
-    const owners = new Uint16Array(total);
-    for (let i = 0; i < total; i++) {
-      const key = keys[i]!;
-      owners[i] = key % MAX_NODES;
-      values[i] = (key - owners[i]!) / MAX_NODES;
-    }
-    this.#nodes = live;
-    this.#values = values;
-    this.#owners = owners;
+    return { live, counts };
+  }
+
+  #scheme(): PointScheme {
+    return {
+      weighted: this.#weightedPoints,
+      keyHash: this.#keyHash,
+      id: this.#weightedPoints ? 'md5x4' : this.hashing,
+    };
+  }
+
+  #install(c: Continuum): void {
+    this.#nodes = c.nodes;
+    this.#values = c.values;
+    this.#owners = c.owners;
   }
 
   /** The sorted continuum (a copy, for diagnostics and tests; allocates). */

@@ -12,6 +12,12 @@ export interface ServerNode {
   address: string;
   /** Host exactly as configured (not resolved): ketama point labels are built from it. */
   host: string;
+  /**
+   * The IP address to connect to, when it is known apart from `host` (a
+   * discovered node: `host` is its name, which labels it on the ring and is
+   * what TLS verifies; `ip` is where it is reached). Default: `host` is resolved.
+   */
+  ip?: string;
   /** TCP port; 0 for a unix socket (as libmemcached stores it). */
   port: number;
   /** Relative share of keys. */

@@ -11,7 +11,10 @@
  * In-process callers for the same key also share one in-flight call.
  *
  * Dialects without leases (text): only the in-process sharing applies (the
- * text protocol has no win tokens); documented in the README.
+ * text protocol has no win tokens); documented in the README. With
+ * `protocol: 'auto'`, a call made before its server's protocol is known
+ * waits for the probe (bounded by it: `connectTimeout` + `timeout`) to know
+ * which of the two it is.
  */
 import { type MetaValueReply, toExptime } from '@memkit/protocol';
 import type { Context } from '../context';
@@ -58,10 +61,13 @@ export function getOrSet<T>(
     noteOutcome('waited');
     return existing as Promise<T>;
   }
-  const lease = ctx.cluster.poolFor(wire.route).dialect.lease;
-  const p = (
-    lease ? leasedGetOrSet(ctx, lease, key, loader, opts) : plainGetOrSet(ctx, key, loader, opts)
-  ).finally(() => local.delete(slot));
+  const begin = (): Promise<T> => {
+    const lease = ctx.cluster.poolFor(wire.route).dialect.lease;
+    return lease ? leasedGetOrSet(ctx, lease, key, loader, opts) : plainGetOrSet(ctx, key, loader, opts);
+  };
+  // protocol: 'auto' before the server's protocol is known: whether it has leases decides the path.
+  const known = ctx.cluster.poolFor(wire.route).protocolKnown();
+  const p = (known ? known.then(begin) : begin()).finally(() => local.delete(slot));
   local.set(slot, p);
   return p;
 }
@@ -91,13 +97,14 @@ async function leasedGetOrSet<T>(
   opts: GetOrSetOptions,
 ): Promise<T> {
   const k = ctx.key(key);
-  const pool = ctx.cluster.poolFor(k.route);
   const lockExptime = toExptime(opts.lockTtl ?? 30);
   const recache = opts.staleTtl ? Math.ceil(opts.staleTtl) : undefined;
   const waitUntil = performance.now() + (opts.waitTimeout ?? 5000);
   let delay = 5;
   let waited = false;
   for (;;) {
+    // Routed afresh each time: the cluster may have changed while this caller waited.
+    const pool = ctx.cluster.poolFor(k.route);
     const reply = await ctx.dispatch(pool, lease.get(k, lockExptime, recache), opts);
     if (!reply || reply.win) {
       // No reply means a server without vivify support (EN): load without protection.
@@ -144,8 +151,9 @@ async function loadAndStore<T>(
     }
     throw err;
   }
-  // With our win's CAS, the store fails (false) when someone stored a newer value meanwhile:
-  // ours is still a valid answer for this caller.
+  // Routed by `store` after the loader ran, which may have taken long enough for the cluster to
+  // change. With our win's CAS, the store fails (false) when someone stored a newer value
+  // meanwhile: ours is still a valid answer for this caller.
   await store(ctx, won?.cas === undefined ? 'set' : 'cas', key, value, won?.cas, { ...opts, noreply: false });
   return value;
 }

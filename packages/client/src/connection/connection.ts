@@ -233,10 +233,16 @@ export class Connection {
   }
 
   /**
-   * ASCII auth. Probes with `version` first: a server that answers it needs no
-   * auth, and must not receive the credentials (it would store them as an item).
+   * ASCII auth. memcached's scheme probes with `version` first: a server that
+   * answers it needs no auth, and must not receive the credentials (it would
+   * store them as an item). MemCachier's must be the first command, so it
+   * goes out at once.
    */
   private async authenticate(auth: AuthOptions): Promise<void> {
+    if (auth.mode === 'memcachier') {
+      await this.handshake(new AuthExchange(auth));
+      return;
+    }
     const probe = new VersionExchange(encodeVersion());
     if (
       await this.handshake(probe).then(

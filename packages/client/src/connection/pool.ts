@@ -13,19 +13,28 @@ import { EventEmitter } from 'node:events';
 import { MemkitError } from '@memkit/protocol';
 import type { ConnectionStates } from '../census';
 import type { ServerNode } from '../cluster/locator';
-import { publishConnection } from '../diagnostics';
+import { channels, type ProtocolMessage, publishConnection } from '../diagnostics';
 import { type Dialect, dialectFor } from '../dialect/index';
+import { pendingDialect } from '../dialect/pending';
 import type { Exchange } from '../exchanges/exchange';
+import type { ProtocolVerdict } from '../exchanges/protocol-probe';
 import type { ResolvedOptions } from '../options';
 import { type CloseReason, Connection, type ConnectionOptions, type ConnectionOwner } from './connection';
+import { DialectProbe } from './dialect-probe';
 
-/** Events: `connect` (address), `close` (address, error), `failure` (address, error, consecutive count). */
+/**
+ * Events: `connect` (address), `close` (address, error), `failure` (address, error, consecutive count),
+ * `protocol` (`ProtocolMessage`, once, when `protocol: 'auto'` learned the server's dialect).
+ */
 export class ServerPool extends EventEmitter implements ConnectionOwner {
   /**
    * How this server is spoken to. Chosen per server, so that servers of one
-   * client may speak different dialects (and a probe may settle it later).
+   * client may speak different dialects. With `protocol: 'auto'` it is the
+   * pending dialect until the server's probe answers (see `probe`).
    */
   dialect: Dialect;
+  /** With `protocol: 'auto'`, until the dialect is known: holds requests while the server is probed. */
+  private probe: DialectProbe | undefined;
   private readonly conns: Array<Connection | undefined>;
   private next = 0;
   /** Consecutive failures (connect errors, timeouts, dropped connections) since the last good reply. */
@@ -33,6 +42,8 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
   private retryAt = 0;
   private lastError: MemkitError | undefined;
   private closed = false;
+  /** Set by `retire()`: the server left the cluster. */
+  private retiring = false;
   /** Set by `end()`: new requests are refused, pending ones finish. */
   private ending = false;
   /** One-off connections of `sendAlone` (metadump), closed with the pool. */
@@ -43,8 +54,19 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
     private readonly options: ResolvedOptions,
   ) {
     super();
-    this.dialect = dialectFor(options.protocol);
     this.conns = new Array(options.connectionsPerServer);
+    if (options.protocol === 'auto') {
+      this.dialect = pendingDialect;
+      this.probe = new DialectProbe(
+        {
+          node,
+          route: (req) => this.route(req),
+          learned: (verdict) => this.learned(verdict),
+          announce: (verdict) => this.announce(verdict),
+        },
+        options.connectTimeout + options.timeout,
+      );
+    } else this.dialect = dialectFor(options.protocol);
   }
 
   /** Sends a new request on one of this server's connections (refused once closing, or past `maxQueue`). */
@@ -63,12 +85,41 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
       );
       return;
     }
-    this.route(req);
+    if (this.probe !== undefined) this.probe.hold(req);
+    else this.route(req);
   }
 
-  /** Requests queued or in flight on this server's pooled connections. */
+  /**
+   * With `protocol: 'auto'` before the dialect is known: resolves once it is
+   * (or the probe failed, or the pool closed), starting the probe if needed.
+   * Undefined once the dialect is known.
+   */
+  protocolKnown(): Promise<void> | undefined {
+    return this.probe?.known();
+  }
+
+  /** The probe's verdict: the dialect from now on. */
+  private learned(verdict: ProtocolVerdict): Dialect {
+    this.probe = undefined;
+    this.dialect = dialectFor(verdict.protocol);
+    return this.dialect;
+  }
+
+  /** Says once which protocol the server speaks: `protocol` event and diagnostics channel. */
+  private announce(verdict: ProtocolVerdict): void {
+    const message: ProtocolMessage = {
+      server: this.node.address,
+      protocol: verdict.protocol,
+      reason: verdict.reason,
+      version: verdict.version,
+    };
+    if (channels.protocol.hasSubscribers) channels.protocol.publish(message);
+    this.emit('protocol', message);
+  }
+
+  /** Requests held for the protocol probe, queued or in flight on this server's pooled connections. */
   pending(): number {
-    let n = 0;
+    let n = this.probe?.size ?? 0;
     for (const c of this.conns) if (c) n += c.pending;
     return n;
   }
@@ -137,6 +188,7 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
   close(): void {
     this.closed = true;
     const err = this.closedError();
+    this.probe?.close(err);
     for (const c of this.conns) c?.destroy(err);
     this.conns.fill(undefined);
     for (const c of this.alone) c.destroy(err);
@@ -157,6 +209,18 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
       await Promise.all(live.map((c) => c!.end()));
     }
     this.close();
+  }
+
+  /**
+   * The server left the cluster: like `end()` (what was already sent here
+   * completes, then each connection quits), and `retired` (address) is
+   * emitted once every connection is closed. The cluster stops routing to
+   * the server before it calls this, so no new request arrives here.
+   */
+  retire(): void {
+    if (this.retiring || this.closed) return;
+    this.retiring = true;
+    void this.end().then(() => this.emit('retired', this.node.address));
   }
 
   /** Connections open or opening, one-off ones included. */
@@ -265,9 +329,10 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
   }
 
   private closedError(): MemkitError {
-    return new MemkitError('ERR_CLIENT_CLOSED', `${this.node.address}: the client is closed`, {
-      server: this.node.address,
-    });
+    const server = this.node.address;
+    if (this.retiring)
+      return new MemkitError('ERR_CONNECTION_CLOSED', `${server} left the cluster`, { server });
+    return new MemkitError('ERR_CLIENT_CLOSED', `${server}: the client is closed`, { server });
   }
 
   private backoffError(): MemkitError {

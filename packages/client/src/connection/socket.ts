@@ -69,21 +69,22 @@ export function openSocket(node: ServerNode, o: OpenOptions, signal?: AbortSigna
 }
 
 function createSocket(node: ServerNode, t: TlsOptions | undefined): net.Socket {
+  // A discovered node is dialled at its IP but verified against its name.
+  const host = node.ip ?? node.host;
   if (!t) {
-    return node.socketPath
-      ? net.connect({ path: node.socketPath })
-      : net.connect({ host: node.host, port: node.port });
+    return node.socketPath ? net.connect({ path: node.socketPath }) : net.connect({ host, port: node.port });
   }
   const servername = t.servername ?? (net.isIP(node.host) ? undefined : node.host);
   return tls.connect({
-    ...(node.socketPath ? { path: node.socketPath } : { host: node.host, port: node.port }),
+    ...(node.socketPath ? { path: node.socketPath } : { host, port: node.port }),
     ca: t.ca,
     cert: t.cert,
     key: t.key,
     servername,
     rejectUnauthorized: t.rejectUnauthorized ?? true,
-    // A servername given for an IP host must still be what the certificate is checked against.
-    checkServerIdentity: (host, cert) => tls.checkServerIdentity(t.servername ?? host, cert),
+    // The certificate is checked against the servername, else the node's name (never a dialled IP).
+    checkServerIdentity: (dialled, cert) =>
+      tls.checkServerIdentity(t.servername ?? (node.ip === undefined ? dialled : node.host), cert),
   });
 }
 

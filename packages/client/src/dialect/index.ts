@@ -1,7 +1,8 @@
 /**
  * The dialects a server can be spoken to in, and the choice of one from the
  * `protocol` option. The choice is made per server (each `ServerPool` holds
- * its own), so a later `protocol: 'auto'` can settle it server by server.
+ * its own), so `protocol: 'auto'` settles it server by server
+ * (connection/dialect-probe.ts).
  */
 import { MemkitError } from '@memkit/protocol';
 import type { Dialect } from './dialect';

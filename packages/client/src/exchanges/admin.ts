@@ -80,12 +80,20 @@ export class MetadumpExchange extends Exchange<MetadumpReply[]> {
   }
 }
 
-/** memcached ASCII auth (`-Y`): a `set` whose data is `user pass`. */
+/**
+ * ASCII auth. memcached's `-Y`: a `set` (of any key) whose data is `user
+ * pass`. MemCachier's: `set <user> 0 0 <len>` whose data is the password.
+ */
 export class AuthExchange extends Exchange<void> {
   readonly command = 'auth';
 
   constructor(auth: AuthOptions) {
     super();
+    if (auth.mode === 'memcachier') {
+      const password = Buffer.from(auth.password, 'utf8');
+      this.chunks = [`set ${auth.username} 0 0 ${password.length}\r\n`, password, '\r\n'];
+      return;
+    }
     const data = Buffer.from(`${auth.username} ${auth.password}`, 'utf8');
     this.chunks = [`set auth 0 0 ${data.length}\r\n`, data, '\r\n'];
   }

@@ -101,6 +101,15 @@ export abstract class Exchange<T = unknown> {
   }
 
   /**
+   * Consumes a bare `ERROR` (the server does not know the command), already
+   * mapped to a `MemkitError`. By default that is an error like any other;
+   * an exchange that probes for a command overrides it to learn the answer.
+   */
+  onUnknownCommand(err: MemkitError, server: string): boolean {
+    return this.onError(err, server);
+  }
+
+  /**
    * Consumes a text `VALUE` reply seen in place in the receive buffer (valid
    * only during the call). Exchanges that expect VALUE replies override it to
    * skip building a `ValueReply`; by default the view becomes one.

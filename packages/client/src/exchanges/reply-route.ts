@@ -14,11 +14,12 @@ export function deliverReply(exchange: Exchange, reply: Reply, server: string): 
     case 'SERVER_ERROR':
     case 'CLIENT_ERROR':
       return exchange.onError(errorOfReply(reply, exchange, server), server);
-    case 'ERROR':
-      return exchange.onError(
-        errorOfReply({ type: 'ERROR', message: reply.message }, exchange, server),
-        server,
-      );
+    case 'ERROR': {
+      const err = errorOfReply({ type: 'ERROR', message: reply.message }, exchange, server);
+      // Only a bare ERROR says the command is unknown; `ERROR <reason>` is a refusal of service.
+      if (reply.message === undefined) return exchange.onUnknownCommand(err, server);
+      return exchange.onError(err, server);
+    }
     default:
       return exchange.onReply(reply, server);
   }
@@ -58,7 +59,7 @@ export function errorOfReply(reply: ErrorLikeReply, exchange: Exchange, server: 
         return new MemkitError(
           'ERR_UNSUPPORTED',
           `${server} does not understand the meta protocol (memcached >= 1.6 is needed); ` +
-            "create the client with protocol: 'text' to talk to this server",
+            "create the client with protocol: 'text' (or 'auto', which learns it per server) to talk to this server",
           context,
         );
       }

@@ -36,6 +36,7 @@ export class RequestDecoder {
   readonly #maxLine: number;
   readonly #maxValue: number;
   readonly #maxMultiget: number;
+  readonly #meta: boolean;
 
   /** Pieces of a command line whose newline has not arrived yet. */
   #linePieces: Buffer[] = [];
@@ -55,6 +56,7 @@ export class RequestDecoder {
     this.#maxLine = limits.maxLineLength ?? DEFAULT_MAX_LINE;
     this.#maxValue = limits.maxValueLength ?? DEFAULT_MAX_VALUE;
     this.#maxMultiget = limits.maxMultigetLength ?? DEFAULT_MAX_MULTIGET;
+    this.#meta = limits.meta ?? true;
   }
 
   /** Whether a command is partially received (a line, a data block or bytes to skip). */
@@ -127,7 +129,7 @@ export class RequestDecoder {
     // memcached handles the line as a C string: a NUL byte ends it.
     const nul = raw.indexOf(0);
     if (nul !== -1 && nul < end) end = nul;
-    const outcome = parseLine(raw.toString('latin1', 0, end), this.#maxValue);
+    const outcome = parseLine(raw.toString('latin1', 0, end), this.#maxValue, this.#meta);
     switch (outcome.kind) {
       case 'request':
         onRequest(outcome.request);
@@ -177,13 +179,16 @@ export class RequestDecoder {
   }
 }
 
-/** Parses one command line (without its line terminator), as memcached 1.6.18 would. */
-export function parseLine(line: string, maxValueLength: number): LineOutcome {
+/**
+ * Parses one command line (without its line terminator), as memcached 1.6.18
+ * would; without `meta`, as a server without the meta protocol would.
+ */
+export function parseLine(line: string, maxValueLength: number, meta = true): LineOutcome {
   const t = tokenize(line);
   const name = t.all[0];
   if (name === undefined || name.length < 2) {
     return { kind: 'request', request: { type: 'bad', message: 'ERROR', noreply: false } };
   }
-  if (name.length === 2 && name[0] === 'm') return parseMetaCommand(t, maxValueLength);
+  if (meta && name.length === 2 && name[0] === 'm') return parseMetaCommand(t, maxValueLength);
   return parseTextCommand(t, maxValueLength);
 }

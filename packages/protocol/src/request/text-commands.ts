@@ -82,6 +82,10 @@ export function parseTextCommand(t: Tokens, maxValueLength: number): LineOutcome
       return done({ type: 'unsupported', command: 'lru', noreply: hasNoreply(t) });
     case 'watch':
       return done({ type: 'unsupported', command: 'watch', noreply: hasNoreply(t) });
+    case 'config':
+      // Only engines with a cluster configuration know it; plain memcached answers ERROR.
+      if (t.n !== 4 || t.all[1] !== 'get' || t.all[2]!.length > KEY_MAX_LENGTH) return bad('ERROR');
+      return done({ type: 'config', key: t.all[2]! });
     case 'refresh_certs':
       // What a TLS-capable 1.6.18 build answers when TLS is not enabled.
       return bad('Error TLS not enabled', hasNoreply(t));

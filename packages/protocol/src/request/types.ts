@@ -274,6 +274,14 @@ export interface BadRequest {
   };
 }
 
+/** `config get <key>`: the cluster configuration of a configuration endpoint (ElastiCache, Memorystore). */
+export interface ConfigGetRequest {
+  /** Discriminant. */
+  type: 'config';
+  /** The configuration asked for (`cluster`). */
+  key: string;
+}
+
 /** Everything `RequestDecoder` yields. Discriminate on `type`. */
 export type Request =
   | StorageRequest
@@ -294,6 +302,7 @@ export type Request =
   | MetaDeleteRequest
   | MetaArithmeticRequest
   | MetaDebugRequest
+  | ConfigGetRequest
   | BadRequest;
 
 /** Bounds that keep a hostile client from making the decoder allocate. */
@@ -313,4 +322,12 @@ export interface RequestDecoderLimits {
    * multigets) up to this many bytes. Default 1 MiB.
    */
   maxMultigetLength?: number;
+  /**
+   * Whether meta commands (`mg`, `ms`, `md`, `ma`, `me`, `mn`) are
+   * understood. `false` parses like a server without the meta protocol
+   * (memcached before 1.6, some proxies): each is an unknown command
+   * (`ERROR`), and an `ms` data block is read as the next command line, as
+   * such a server would. Default true.
+   */
+  meta?: boolean;
 }

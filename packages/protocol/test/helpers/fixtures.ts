@@ -156,6 +156,21 @@ export const FIXTURES: Fixture[] = [
     ],
   },
   {
+    name: 'config get cluster (ElastiCache configuration endpoint)',
+    bytes: b(
+      'CONFIG cluster 0 81\r\n12\nmc.0001.cache.amazonaws.com|10.0.0.1|11211 mc.0002.cache.amazonaws.com||11212\n\r\nEND\r\n',
+    ),
+    replies: [
+      {
+        type: 'CONFIG',
+        key: 'cluster',
+        flags: 0,
+        value: b('12\nmc.0001.cache.amazonaws.com|10.0.0.1|11211 mc.0002.cache.amazonaws.com||11212\n'),
+      },
+      { type: 'END' },
+    ],
+  },
+  {
     name: 'metadump (bare LF lines, as memcached 1.6 sends them) then END',
     bytes: b(
       'key=foo exp=-1 la=1795634036 cas=1 fetch=no cls=1 size=65\n' +

@@ -62,6 +62,8 @@ export class Counters {
   totalItems = 0;
   totalConnections = 0;
   rejectedConnections = 0;
+  authCmds = 0;
+  authErrors = 0;
   bytesRead = 0;
   bytesWritten = 0;
   /** Per slab class id. */
@@ -103,6 +105,8 @@ export class Counters {
     this.storeNoMemory = 0;
     this.totalItems = 0;
     this.rejectedConnections = 0;
+    this.authCmds = 0;
+    this.authErrors = 0;
     this.bytesRead = 0;
     this.bytesWritten = 0;
     for (const id of this.classes.keys()) this.classes.set(id, newClassCounters());
