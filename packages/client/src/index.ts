@@ -51,6 +51,12 @@ export type {
   ServerSpec,
   TlsOptions,
 } from './options';
+export {
+  isPartialFailure,
+  type KeyFailure,
+  PartialFailureError,
+  type ServerResult,
+} from './partial';
 export * from './serialization/index';
 export { parseServer, parseServers } from './servers';
 export {

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../src/index';
 import { BACKENDS, type Backend, startReal } from './helpers/backends';
+import { answerOf } from './helpers/server-results';
 import { useClient } from './helpers/use-client';
 
 describe.each(BACKENDS)('rawCommand ($name)', (backend) => {
@@ -106,7 +107,7 @@ describe('rawCommand against memcached: a reply that never ends', () => {
   it('times out (watch streams forever) and closes its connection', async () => {
     // One pooled socket, so the count moves only with the raw command's own connection.
     const client = new Client({ servers: [server.address], connectionsPerServer: 1 });
-    const open = async () => Number((await client.stats())[server.address]!.curr_connections);
+    const open = async () => Number(answerOf(await client.stats(), server.address).curr_connections);
     try {
       const before = await open();
       await expect(
