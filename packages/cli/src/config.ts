@@ -1,6 +1,6 @@
 /**
  * Global options shared by every command (`--servers`, `--timeout`,
- * `--protocol`, `--json`), where the server list comes from, and the clients
+ * `--protocol`, `--json`), where the server list comes from, and the client
  * built from them.
  */
 import { Client, type ClientOptions } from '@memkit/client';
@@ -54,20 +54,11 @@ export function clientOptions(servers: string[], opts: GlobalOptions): ClientOpt
   };
 }
 
-/** One client over the whole pool (key commands: keys are hashed to their server). */
+/**
+ * The one client of a command, over the whole pool: key commands hash keys
+ * to their server; stats, flush and key listing read its per-server results,
+ * so one server down shows as such without failing the others.
+ */
 export function poolClient(opts: GlobalOptions): Client {
   return new Client(clientOptions(resolveServers(opts.servers), opts));
-}
-
-/**
- * One client per server, keyed by the address as given. Stats go to each
- * server on its own so that one unreachable server shows as "down" instead of
- * failing the whole table.
- */
-export function serverClients(opts: GlobalOptions): Map<string, Client> {
-  const out = new Map<string, Client>();
-  for (const server of resolveServers(opts.servers)) {
-    out.set(server, new Client(clientOptions([server], opts)));
-  }
-  return out;
 }

@@ -14,11 +14,11 @@ import type { DashboardState } from './wire';
 
 /** Options of {@link createDashboardServer}. */
 export interface DashboardServerOptions {
-  /** Server addresses to watch; the dashboard opens (and closes) one client per server. */
+  /** Server addresses to watch; the dashboard opens (and closes) one client over them. */
   servers?: string[];
-  /** Or your own clients, one per server keyed by address (you close them). */
-  clients?: ReadonlyMap<string, Client>;
-  /** Extra options for the clients built from `servers` (timeouts, TLS, auth). */
+  /** Or your own client: every server of it is watched (you close it). */
+  client?: Client;
+  /** Extra options for the client built from `servers` (timeouts, TLS, auth). */
   clientOptions?: Omit<ClientOptions, 'servers'>;
   /** HTTP port; 0 picks a free one. Default 8080. */
   port?: number;
@@ -42,7 +42,7 @@ export interface DashboardServer {
   readonly host: string;
   /** The monitor feeding the page (its `history` is what the charts show). */
   readonly monitor: StatsMonitor;
-  /** Stops sampling, ends the event streams, closes the HTTP server and the clients it opened. */
+  /** Stops sampling, ends the event streams, closes the HTTP server and the client it opened. */
   close(): Promise<void>;
 }
 
@@ -52,25 +52,27 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
-function buildClients(options: DashboardServerOptions): { clients: Map<string, Client>; owned: boolean } {
-  if (options.clients) return { clients: new Map(options.clients), owned: false };
-  const servers = options.servers ?? [];
-  const clients = new Map<string, Client>();
-  for (const server of servers) {
-    clients.set(
-      server,
-      new Client({ timeout: 2000, deadRetryDelay: 1000, ...options.clientOptions, servers: [server] }),
-    );
+function buildClient(options: DashboardServerOptions): { client: Client; owned: boolean } {
+  if (options.client) return { client: options.client, owned: false };
+  if (!options.servers || options.servers.length === 0) {
+    throw new MemkitError('ERR_INVALID_ARGUMENT', 'dashboard: give `servers` (at least one) or a `client`');
   }
-  return { clients, owned: true };
+  // Its per-server `stats` results show a down server as such; it must be seen again soon after it is back.
+  const client = new Client({
+    timeout: 2000,
+    deadRetryDelay: 1000,
+    ...options.clientOptions,
+    servers: options.servers,
+  });
+  return { client, owned: true };
 }
 
 /** Starts sampling and listening; resolves once the port is bound. */
 export async function createDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
   const assets = loadAssets(options.webRoot ?? defaultWebRoot());
-  const { clients, owned } = buildClients(options);
+  const { client, owned } = buildClient(options);
   const monitor = new StatsMonitor({
-    clients,
+    client,
     intervalMs: options.intervalMs ?? 1000,
     historySize: options.historySize ?? 300,
     slabs: true,
@@ -141,7 +143,7 @@ export async function createDashboardServer(options: DashboardServerOptions): Pr
   try {
     await once(http, 'listening');
   } catch (err) {
-    if (owned) await Promise.all([...clients.values()].map((c) => c.close()));
+    if (owned) await client.close();
     const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new MemkitError(
       'ERR_INVALID_ARGUMENT',
@@ -167,7 +169,7 @@ export async function createDashboardServer(options: DashboardServerOptions): Pr
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
         http.closeAllConnections();
         await closed;
-        if (owned) await Promise.all([...clients.values()].map((c) => c.close()));
+        if (owned) await client.close();
       })();
       return closing;
     },
