@@ -27,7 +27,7 @@ export {
 } from './cluster/ketama';
 export type { NodeLocator, ServerNode } from './cluster/locator';
 export { ModulaLocator, type ModulaLocatorOptions } from './cluster/modula';
-export type { GetOrSetOptions, Loader } from './commands/get-or-set';
+export type { GetOrSetOptions, Loader, LoaderContext } from './commands/get-or-set';
 export type { MultiOptions } from './commands/multi';
 export type { ArithmeticOptions } from './commands/mutation';
 export type { RawCommandOptions } from './commands/raw';
