@@ -47,9 +47,12 @@ function listenerWarnings(): Error[] {
 
 describe('1,000 concurrent commands on one signal', () => {
   it('all in flight on a stalled server: one listener, every one ERR_ABORTED, the connection still works', async () => {
-    const client = new Client({ servers: [mc.address], timeout: 30_000 });
+    const client = new Client({ servers: [mc.address], timeout: 30_000, connectionsPerServer: 1 });
     try {
       await client.setMulti(Array.from({ length: 1000 }, (_, i) => [`a${i}`, `v${i}`] as const));
+      // The abort must cost no connection: the same socket serves everything after it.
+      let connects = 0;
+      client.on('connect', () => connects++);
       await freeze(mc);
       const ac = new AbortController();
       const calls = Array.from({ length: 1000 }, (_, i) =>
@@ -64,6 +67,7 @@ describe('1,000 concurrent commands on one signal', () => {
       // The written commands' replies are swallowed: every later call gets its own value.
       const again = await Promise.all(Array.from({ length: 1000 }, (_, i) => client.get(`a${i}`)));
       expect(again).toEqual(Array.from({ length: 1000 }, (_, i) => `v${i}`));
+      expect(connects).toBe(0);
       await drainWarnings();
       expect(listenerWarnings()).toEqual([]);
     } finally {
