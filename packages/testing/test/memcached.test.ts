@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   buildMemcachedArgs,
@@ -123,6 +124,8 @@ describe('startMemcached', () => {
     const socket = await openSocket(mc.port);
     try {
       expect(mc.kill('SIGSTOP')).toBe(true);
+      // Signals are delivered asynchronously: wait until the kernel reports it stopped.
+      expect(await waitFor(() => /\) T /.test(readFileSync(`/proc/${mc.pid}/stat`, 'utf8')))).toBe(true);
       const replies: string[] = [];
       socket.on('data', (d: Buffer) => replies.push(d.toString()));
       socket.write('version\r\n');
