@@ -18,8 +18,22 @@ import { brandErrorClass, MemkitError } from '@memkit/protocol';
 
 /** What one server answered to an admin call, or why it did not. */
 export type ServerResult<T> =
-  | { server: string; ok: true; value: T }
-  | { server: string; ok: false; error: MemkitError };
+  | {
+      /** The server's address (as in `client.servers`). */
+      server: string;
+      /** It answered. */
+      ok: true;
+      /** Its answer. */
+      value: T;
+    }
+  | {
+      /** The server's address (as in `client.servers`). */
+      server: string;
+      /** It failed. */
+      ok: false;
+      /** Why: ERR_CONNECT, ERR_TIMEOUT, ERR_SERVER, … */
+      error: MemkitError;
+    };
 
 /** Keys of a multi-key call that failed together, on one server, with one error. */
 export interface KeyFailure {
