@@ -1,6 +1,6 @@
 /**
  * `GET /stats`: memcached's own counters per server, read with the client
- * `MemkitModule` provides.
+ * `MemkitModule` provides (a server that is down shows its error).
  */
 import type { Client } from '@memkit/client';
 import { InjectMemkit } from '@memkit/nestjs';
@@ -30,9 +30,14 @@ export class StatsController {
 
   @Get()
   async stats() {
-    const all = await this.memcached.stats();
     const servers: Record<string, Record<string, string | number>> = {};
-    for (const [address, stats] of Object.entries(all)) {
+    for (const result of await this.memcached.stats()) {
+      // A server that did not answer is shown with its error; the others as usual.
+      if (!result.ok) {
+        servers[result.server] = { error: result.error.code, message: result.error.message };
+        continue;
+      }
+      const stats = result.value;
       const picked: Record<string, string | number> = {};
       for (const field of FIELDS) {
         const value = stats[field];
@@ -41,7 +46,7 @@ export class StatsController {
       const hits = Number(stats.get_hits ?? 0);
       const lookups = hits + Number(stats.get_misses ?? 0);
       picked.hit_ratio = lookups === 0 ? 0 : Math.round((hits / lookups) * 1000) / 1000;
-      servers[address] = picked;
+      servers[result.server] = picked;
     }
     return { servers, app: { slowLookups: this.products.lookups, slowSearches: this.products.searches } };
   }

@@ -1,7 +1,7 @@
 /**
  * Global options shared by every command (`--servers`, `--discover`,
  * `--timeout`, `--protocol`, `--json`), where the server list comes from
- * (a list, or a configuration endpoint), and the clients built from them.
+ * (a list, or a configuration endpoint), and the client built from them.
  */
 import { Client, type ClientOptions, type DiscoveredServer, discoverServers } from '@memkit/client';
 import { CliError } from './errors';
@@ -84,8 +84,10 @@ export async function serverTargets(opts: GlobalOptions): Promise<ServerTarget[]
 }
 
 /**
- * One client over the whole pool (key commands: keys are hashed to their
- * server). With `--discover` it follows the configuration endpoint.
+ * The one client of a command, over the whole pool: key commands hash keys
+ * to their server; stats, flush and key listing read its per-server results,
+ * so one server down shows as such without failing the others. With
+ * `--discover` it follows the configuration endpoint.
  */
 export function poolClient(opts: GlobalOptions): Client {
   if (opts.discover === undefined) return new Client(clientOptions(resolveServers(opts.servers), opts));
@@ -94,17 +96,4 @@ export function poolClient(opts: GlobalOptions): Client {
     ...clientOptions(undefined, opts),
     discovery: { configEndpoint: opts.discover, timeout: opts.timeout ?? 2000 },
   });
-}
-
-/**
- * One client per server, keyed by the server's name. Stats go to each
- * server on its own so that one unreachable server shows as "down" instead of
- * failing the whole table.
- */
-export async function serverClients(opts: GlobalOptions): Promise<Map<string, Client>> {
-  const out = new Map<string, Client>();
-  for (const target of await serverTargets(opts)) {
-    out.set(target.label, new Client(clientOptions([target.connect], opts)));
-  }
-  return out;
 }

@@ -71,8 +71,9 @@ describe('get / set / delete', () => {
   it('touch sets a new TTL; a missing key exits 1', async () => {
     await client.set('t', 'x');
     expect((await run(['touch', 't', '100'])).code).toBe(0);
-    const dump = await client.metadump();
-    const exp = Number(dump[mc.address]!.find((i) => i.key === 't')!.fields.exp);
+    const [dump] = await client.metadump();
+    const items = dump?.ok ? dump.value : [];
+    const exp = Number(items.find((i) => i.key === 't')!.fields.exp);
     expect(exp - Date.now() / 1000).toBeGreaterThan(90);
     expect((await run(['touch', 'missing', '10'])).code).toBe(1);
   });
@@ -152,5 +153,50 @@ describe('flush', () => {
     const flushed = await run(['flush', '--yes']);
     expect(flushed).toMatchObject({ code: 0, stdout: `flushed ${mc.address}\n` });
     expect(await rawCommand(mc, 'get keep\r\n')).toBe('END\r\n');
+  });
+
+  it('flushes the servers it reaches, names the one it cannot, and exits 3', async () => {
+    await client.set('keep', 'v');
+    const r = await memkit(['flush', '--yes', '-s', `${mc.address},127.0.0.1:1`]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe(`flushed ${mc.address}\n`);
+    expect(r.stderr).toMatch(/^memkit: 127\.0\.0\.1:1 was not flushed: .*ECONNREFUSED/);
+    expect(await rawCommand(mc, 'get keep\r\n')).toBe('END\r\n');
+    const json = await memkit(['flush', '--yes', '--json', '-s', `${mc.address},127.0.0.1:1`]);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      flushed: [mc.address],
+      failed: [{ server: '127.0.0.1:1', code: 'ERR_CONNECT' }],
+    });
+  });
+});
+
+describe('get with a server down', () => {
+  it('prints the live keys, names the failed ones on stderr (not as misses), and exits 3', async () => {
+    const both = new Client({ servers: [mc.address, '127.0.0.1:1'], failureThreshold: 1_000_000 });
+    const keys = Array.from({ length: 10 }, (_, i) => `g${i}`);
+    const live = keys.filter((k) => both.serverFor(k) === mc.address);
+    const dead = keys.filter((k) => !live.includes(k));
+    await both.close();
+    expect(live.length).toBeGreaterThan(0);
+    expect(dead.length).toBeGreaterThan(0);
+    await client.setMulti(live.map((k) => [k, `v-${k}`] as const));
+    // The CLI marks a down server dead after two failures; one call stays within that.
+    const r = await memkit(['get', ...keys, '-s', `${mc.address},127.0.0.1:1`]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe(live.map((k) => `${k}: v-${k}\n`).join(''));
+    expect(r.stderr).not.toContain('not found');
+    for (const k of dead) expect(r.stderr).toContain(`memkit: ${k}: `);
+    const json = await memkit(['get', '--json', ...keys, '-s', `${mc.address},127.0.0.1:1`]);
+    expect(Object.keys(JSON.parse(json.stdout)).sort()).toEqual([...live].sort());
+  });
+});
+
+describe('keys with a server down', () => {
+  it("lists the live server's keys, names the other on stderr, and exits 3", async () => {
+    await client.set('listed', 'v');
+    const r = await memkit(['keys', '-s', `${mc.address},127.0.0.1:1`]);
+    expect(r.code).toBe(3);
+    expect(r.stdout.split('\n')).toContain('listed');
+    expect(r.stderr).toMatch(/memkit: 127\.0\.0\.1:1 could not be listed: /);
   });
 });

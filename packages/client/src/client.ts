@@ -26,6 +26,7 @@ import { startDiscovery } from './discovery/start';
 import type { KeyMapping, MappedKey } from './key-mapping';
 import { type KeyOptions, keyOptionsView } from './key-options';
 import { type ClientOptions, type CommandOptions, resolveOptions } from './options';
+import type { ServerResult } from './partial';
 import { createDefaultSerializer } from './serialization/index';
 import { type Hits, traceCall, tracingCalls } from './tracing';
 
@@ -143,7 +144,10 @@ export class Client extends EventEmitter {
     );
   }
 
-  /** Hits only, keyed by the given keys. One batch per server, in parallel. String keys only. */
+  /**
+   * Hits only, keyed by the given keys. One batch per server, in parallel. String keys only. When
+   * some servers fail: ERR_PARTIAL_FAILURE with the others' hits in `.partial` (see `PartialFailureError`).
+   */
   getMulti<T = unknown>(keys: readonly string[], opts?: MultiOptions): Promise<Map<string, T>> {
     return this.runMulti('getMulti', keys, opts, () => getMulti<T>(this.ctx, keys, opts), 'multi');
   }
@@ -186,7 +190,10 @@ export class Client extends EventEmitter {
     return this.run('cas', 'store', opts, () => store(this.ctx, 'cas', key, value, cas, opts), key);
   }
 
-  /** Stores many entries; resolves with the keys that were NOT stored. */
+  /**
+   * Stores many entries; resolves with the keys that were NOT stored. When some servers fail:
+   * ERR_PARTIAL_FAILURE, `.partial` the answering servers' not-stored keys, `.failures` the rest.
+   */
   setMulti(
     entries: Iterable<readonly [string, unknown]> | Record<string, unknown>,
     opts?: MultiOptions & { ttl?: number },
@@ -201,10 +208,7 @@ export class Client extends EventEmitter {
     }
     let list: Array<readonly [string, unknown]>;
     try {
-      list =
-        Symbol.iterator in entries
-          ? [...(entries as Iterable<readonly [string, unknown]>)]
-          : Object.entries(entries as Record<string, unknown>);
+      list = Symbol.iterator in entries ? [...entries] : Object.entries(entries);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -217,7 +221,10 @@ export class Client extends EventEmitter {
     return this.run('delete', 'command', opts, () => del(this.ctx, key, opts), key);
   }
 
-  /** Deletes many keys; resolves with the keys that were not deleted (missing or failed). */
+  /**
+   * Deletes many keys; resolves with the keys that were not found. When some servers fail:
+   * ERR_PARTIAL_FAILURE, `.partial` the answering servers' not-found keys, `.failures` the rest.
+   */
   deleteMulti(keys: readonly string[], opts?: MultiOptions): Promise<string[]> {
     return this.runMulti('deleteMulti', keys, opts, () => deleteMulti(this.ctx, keys, opts));
   }
@@ -261,23 +268,23 @@ export class Client extends EventEmitter {
     );
   }
 
-  /** `stats [arg]` of every server, keyed by server address. */
-  stats(arg?: string, opts?: CommandOptions): Promise<Record<string, Record<string, string>>> {
+  /** `stats [arg]` of every server: one `ServerResult` per server, in configuration order; a failed server is `ok: false`. */
+  stats(arg?: string, opts?: CommandOptions): Promise<ServerResult<Record<string, string>>[]> {
     return this.run('stats', 'command', opts, () => stats(this.ctx, arg, opts));
   }
 
-  /** Server versions, keyed by server address. */
-  version(opts?: CommandOptions): Promise<Record<string, string>> {
+  /** The version of every server, one `ServerResult` per server (like `stats`). */
+  version(opts?: CommandOptions): Promise<ServerResult<string>[]> {
     return this.run('version', 'command', opts, () => version(this.ctx, opts));
   }
 
-  /** Invalidates every item on every server (after `delaySeconds`). */
-  flushAll(delaySeconds?: number, opts?: CommandOptions): Promise<void> {
+  /** Invalidates every item on every server (after `delaySeconds`); one `ServerResult` per server (like `stats`). */
+  flushAll(delaySeconds?: number, opts?: CommandOptions): Promise<ServerResult<void>[]> {
     return this.run('flushAll', 'command', opts, () => flushAll(this.ctx, delaySeconds, opts));
   }
 
-  /** Item metadata of every server via `lru_crawler metadump all` (an admin walk of the whole cache). */
-  metadump(opts?: CommandOptions): Promise<Record<string, MetadumpReply[]>> {
+  /** Item metadata of every server via `lru_crawler metadump all` (an admin walk of the whole cache); per server like `stats`. */
+  metadump(opts?: CommandOptions): Promise<ServerResult<MetadumpReply[]>[]> {
     return this.run('metadump', 'command', opts, () => metadump(this.ctx, opts));
   }
 

@@ -30,7 +30,7 @@ export {
 } from './cluster/ketama';
 export type { NodeLocator, ServerNode } from './cluster/locator';
 export { ModulaLocator, type ModulaLocatorOptions } from './cluster/modula';
-export type { GetOrSetOptions, Loader } from './commands/get-or-set';
+export type { GetOrSetOptions, Loader, LoaderContext } from './commands/get-or-set';
 export type { MultiOptions } from './commands/multi';
 export type { ArithmeticOptions } from './commands/mutation';
 export type { RawCommandOptions } from './commands/raw';
@@ -66,6 +66,12 @@ export type {
   ServerSpec,
   TlsOptions,
 } from './options';
+export {
+  isPartialFailure,
+  type KeyFailure,
+  PartialFailureError,
+  type ServerResult,
+} from './partial';
 export * from './serialization/index';
 export { parseServer, parseServers } from './servers';
 export {

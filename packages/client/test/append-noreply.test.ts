@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Client } from '../src/index';
 import { BACKEND_PROTOCOLS } from './helpers/backends';
+import { answerOf } from './helpers/server-results';
 import { useClient } from './helpers/use-client';
 
 describe.each(BACKEND_PROTOCOLS)('append/prepend with noreply over $name', ({ backend, protocol }) => {
@@ -21,9 +22,7 @@ describe.each(BACKEND_PROTOCOLS)('append/prepend with noreply over $name', ({ ba
     expect(await f.client.get('log')).toBe('abc');
     expect(await f.client.get('absent')).toBeUndefined();
     // Still expiring (metadump's exp is -1 for items that never expire).
-    const item = Object.values(await f.client.metadump())
-      .flat()
-      .find((i) => i.key === 'log');
+    const item = answerOf(await f.client.metadump()).find((i) => i.key === 'log');
     expect(Number(item?.fields.exp)).toBeGreaterThan(0);
     const sent = f.proxy.sent();
     if (protocol === 'meta') {

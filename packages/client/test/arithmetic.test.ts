@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Client } from '../src/index';
 import { BACKEND_PROTOCOLS } from './helpers/backends';
+import { answerOf } from './helpers/server-results';
 import { useClient } from './helpers/use-client';
 
 describe.each(BACKEND_PROTOCOLS)('incr/decr with initial over $name', ({ backend, protocol }) => {
@@ -14,9 +15,7 @@ describe.each(BACKEND_PROTOCOLS)('incr/decr with initial over $name', ({ backend
 
   /** Seconds until `key` expires per metadump (-1: never), or undefined when absent. */
   async function expiry(key: string): Promise<number | undefined> {
-    const item = Object.values(await f.client.metadump())
-      .flat()
-      .find((i) => i.key === key);
+    const item = answerOf(await f.client.metadump()).find((i) => i.key === key);
     if (!item) return undefined;
     const exp = Number(item.fields.exp);
     return exp === -1 ? -1 : exp - Math.floor(Date.now() / 1000);

@@ -5,7 +5,7 @@
  */
 import { type MemcachedInstance, startMemcachedCluster, stopAll } from '@memkit/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Client, type MemkitError } from '../src/index';
+import { Client, isPartialFailure, type MemkitError, type PartialFailureError } from '../src/index';
 import { freeze } from './helpers/backends';
 
 let servers: MemcachedInstance[];
@@ -69,7 +69,9 @@ describe('failover: rehash', () => {
       }
       expect(await dead).toBe(victim.address);
       for (const k of failedKeys) expect(victimKeys.has(k), `${k} failed but lives elsewhere`).toBe(true);
-      expect(slowest).toBeLessThan(timeout + 200);
+      // Every call settled by its own timeout (a call cannot fail later than that unless it hung);
+      // the margin is for a loaded machine's timer delays, not a performance claim.
+      expect(slowest).toBeLessThan(timeout + 5000);
       // While dead, its keys are served by the others (rehash): sets and gets work.
       for (const k of victimKeys) expect(client.serverFor(k)).not.toBe(victim.address);
       expect(await client.set('k0', 'moved')).toBe(true);
@@ -137,13 +139,26 @@ describe('failover: error', () => {
       victim.kill('SIGKILL');
       await client.get(victimKeys[0]!).catch(() => undefined);
       await dead;
-      const start = performance.now();
-      await expect(client.get(victimKeys[1]!)).rejects.toMatchObject({ code: 'ERR_SERVER_DEAD' });
-      expect(performance.now() - start).toBeLessThan(20);
-      const got = await client.getMulti(keys);
-      expect(got.size).toBe(keys.length - victimKeys.length);
-      const failed = await client.setMulti(keys.map((k) => [k, 'x'] as const));
-      expect(new Set(failed)).toEqual(new Set(victimKeys));
+      // Fails fast: settled before the event loop reaches any I/O (no network round trip, no timer).
+      const outcome = await Promise.race([
+        client.get(victimKeys[1]!).then(
+          () => 'resolved',
+          (e: MemkitError) => e.code,
+        ),
+        new Promise((resolve) => setImmediate(() => resolve('waited for I/O'))),
+      ]);
+      expect(outcome).toBe('ERR_SERVER_DEAD');
+      // Multi-key calls: the other servers' results, the dead server's keys as its failures.
+      const got = await client.getMulti(keys).catch((e: unknown) => e);
+      expect(isPartialFailure<Map<string, unknown>>(got)).toBe(true);
+      const partial = got as PartialFailureError<Map<string, unknown>>;
+      expect(partial.partial.size).toBe(keys.length - victimKeys.length);
+      expect(partial.failures.map((f) => [f.server, f.keys, f.error.code])).toEqual([
+        [victim.address, victimKeys, 'ERR_SERVER_DEAD'],
+      ]);
+      const set = await client.setMulti(keys.map((k) => [k, 'x'] as const)).catch((e: unknown) => e);
+      expect((set as PartialFailureError<string[]>).partial).toEqual([]);
+      expect((set as PartialFailureError<string[]>).failures.map((f) => f.keys)).toEqual([victimKeys]);
     } finally {
       await client.close();
     }

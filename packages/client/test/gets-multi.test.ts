@@ -4,7 +4,7 @@
  */
 import { type MemcachedInstance, startMemcachedCluster, stopAll } from '@memkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client } from '../src/index';
+import { type CasResult, Client, type PartialFailureError } from '../src/index';
 import { BACKEND_PROTOCOLS } from './helpers/backends';
 import { useClient } from './helpers/use-client';
 
@@ -47,20 +47,29 @@ describe('getsMulti across servers', () => {
   });
   afterAll(() => stopAll(servers));
 
-  it('a failed server costs only its keys; every server failed is an error', async () => {
-    // The second "server" refuses connections.
-    const half = new Client({ servers: [servers[0]!.address, '127.0.0.1:1'], connectTimeout: 300 });
-    const none = new Client({ servers: ['127.0.0.1:1', '127.0.0.1:2'], connectTimeout: 300 });
+  it('a failed server fails only its keys (ERR_PARTIAL_FAILURE); every server failed is an error', async () => {
+    // The second "server" refuses connections; it is never marked dead, so its keys stay its own.
+    const opts = { connectTimeout: 300, failureThreshold: 1_000_000 };
+    const half = new Client({ servers: [servers[0]!.address, '127.0.0.1:1'], ...opts });
+    const none = new Client({ servers: ['127.0.0.1:1', '127.0.0.1:2'], ...opts });
     try {
       const keys = Array.from({ length: 40 }, (_, i) => `x${i}`);
-      const failed = await half.setMulti(keys.map((k) => [k, k] as const));
-      const stored = keys.filter((k) => !failed.includes(k));
+      const stored = keys.filter((k) => half.serverFor(k) === servers[0]!.address);
+      const lost = keys.filter((k) => !stored.includes(k));
       expect(stored.length).toBeGreaterThan(0);
-      expect(failed.length).toBeGreaterThan(0);
-      for (const k of stored) expect(half.serverFor(k)).toBe(servers[0]!.address);
-      const got = await half.getsMulti<string>(keys);
-      expect([...got.keys()].sort()).toEqual([...stored].sort());
-      for (const k of stored) expect(got.get(k)?.value).toBe(k);
+      expect(lost.length).toBeGreaterThan(0);
+      const set = (await half
+        .setMulti(keys.map((k) => [k, k] as const))
+        .catch((e) => e)) as PartialFailureError<string[]>;
+      expect(set.code).toBe('ERR_PARTIAL_FAILURE');
+      expect(set.partial).toEqual([]);
+      expect(set.failures.map((f) => f.keys)).toEqual([lost]);
+      const got = (await half.getsMulti<string>(keys).catch((e) => e)) as PartialFailureError<
+        Map<string, CasResult<string>>
+      >;
+      expect(got.code).toBe('ERR_PARTIAL_FAILURE');
+      expect([...got.partial.keys()].sort()).toEqual([...stored].sort());
+      for (const k of stored) expect(got.partial.get(k)?.value).toBe(k);
       await expect(none.getsMulti(keys)).rejects.toMatchObject({ code: 'ERR_CONNECT' });
     } finally {
       await Promise.all([half.close(), none.close()]);

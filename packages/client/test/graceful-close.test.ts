@@ -6,30 +6,58 @@
  * cannot hold the close past its `timeout`. `close()` stays immediate, and
  * also closes the one-off connections of `metadump`.
  */
-import { type MemcachedInstance, rawStats, startMemcached } from '@memkit/testing';
+import type { Socket } from 'node:net';
+import { connectRaw, type MemcachedInstance, readReplies, startMemcached } from '@memkit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Client, type MemkitError } from '../src/index';
 import { freeze } from './helpers/backends';
+import { answerOf } from './helpers/server-results';
+import { waitUntil } from './helpers/wait';
 
 let mc: MemcachedInstance;
+/**
+ * One raw connection asks memcached for its connection count, for the whole file: a fresh
+ * connection per question would be counted itself until memcached notices it closed, which
+ * on a loaded machine can lag behind the next question, forever.
+ */
+let probe: Socket;
+/** memcached's connection count with no client connected (its listener counts too). */
+let idle: number;
 beforeAll(async () => {
   mc = await startMemcached();
+  probe = await connectRaw(mc);
+  idle = await serverConnections();
 });
-afterEach(() => {
+afterEach(async () => {
   mc.kill('SIGCONT');
+  // Every test starts from no client connection: memcached notices a close a little later.
+  await expectServerConnections(idle);
 });
-afterAll(() => mc?.stop());
+afterAll(async () => {
+  probe?.destroy();
+  await mc?.stop();
+});
+
+/** Sends a command on the probe connection; its reply. */
+async function ask(command: string): Promise<string> {
+  const reply = readReplies(probe, 1, 10_000);
+  probe.write(command);
+  return reply;
+}
 
 /** Connections memcached has open, minus the one that asks. */
 async function serverConnections(): Promise<number> {
-  return Number((await rawStats(mc)).curr_connections) - 1;
+  const count = /STAT curr_connections (\d+)\r\n/.exec(await ask('stats\r\n'));
+  if (!count) throw new Error('memcached did not answer stats');
+  return Number(count[1]) - 1;
 }
 
 /** Waits until memcached counts `n` client connections (it notices a close a little later). */
 async function expectServerConnections(n: number): Promise<void> {
-  for (let i = 0; i < 100 && (await serverConnections()) !== n; i++)
-    await new Promise((r) => setTimeout(r, 20));
-  expect(await serverConnections()).toBe(n);
+  await waitUntil(async () => (await serverConnections()) === n, `${n} server connections`).catch(() => {});
+  // On failure, memcached's own list of its connections says which one is left.
+  const conns = await ask('stats conns\r\n');
+  expect(await serverConnections(), conns).toBe(n);
 }
 
 interface PoolView {
@@ -49,7 +77,6 @@ function codeOf(p: Promise<unknown>): Promise<string> {
 
 describe('graceful close', () => {
   it('1,000 in-flight gets all resolve, then every socket closes', async () => {
-    const baseline = await serverConnections();
     const client = new Client({ servers: [mc.address], connectionsPerServer: 2 });
     await client.set('gc:k', 'v');
     const gets = Array.from({ length: 1000 }, () => client.get('gc:k'));
@@ -61,37 +88,34 @@ describe('graceful close', () => {
     expect(results.filter((v) => v === 'v')).toHaveLength(1000);
     await closing;
     expect(pools(client).map((p) => [p.connectionCount, p.pending()])).toEqual([[0, 0]]);
-    await expectServerConnections(baseline);
+    await expectServerConnections(idle);
   });
 
   it('commands queued while connecting are sent and finish before quit', async () => {
-    const baseline = await serverConnections();
     const client = new Client({ servers: [mc.address] });
     const writes = Array.from({ length: 200 }, (_, i) => client.set(`gc:q${i}`, i));
     const closing = client.close({ graceful: true });
     expect(await Promise.all(writes)).toEqual(Array(200).fill(true));
     await closing;
-    await expectServerConnections(baseline);
+    await expectServerConnections(idle);
     const check = new Client({ servers: [mc.address] });
     expect(await check.get('gc:q199')).toBe(199);
     await check.close();
   });
 
   it('a metadump on its own connection finishes, and that connection closes too', async () => {
-    const baseline = await serverConnections();
     const client = new Client({ servers: [mc.address] });
     await client.set('gc:dump', 'x');
     const dump = client.metadump();
     const closing = client.close({ graceful: true });
-    const items = Object.values(await dump)[0]!;
+    const items = answerOf(await dump);
     expect(items.some((i) => i.key === 'gc:dump')).toBe(true);
     await closing;
     expect(pools(client)[0]!.connectionCount).toBe(0);
-    await expectServerConnections(baseline);
+    await expectServerConnections(idle);
   });
 
   it('a stalled server: the close settles in about `timeout`, what is left fails with ERR_CLIENT_CLOSED', async () => {
-    const baseline = await serverConnections();
     const client = new Client({ servers: [mc.address], timeout: 30_000 });
     await client.set('gc:k', 'v');
     await freeze(mc);
@@ -105,7 +129,7 @@ describe('graceful close', () => {
     expect(took).toBeLessThan(10_000);
     expect(pools(client)[0]!.connectionCount).toBe(0);
     mc.kill('SIGCONT');
-    await expectServerConnections(baseline);
+    await expectServerConnections(idle);
   });
 
   it('a server that never answers quit cannot hold the close past the client timeout', async () => {
@@ -120,7 +144,6 @@ describe('graceful close', () => {
   });
 
   it('await using closes gracefully: a command left in flight still resolves', async () => {
-    const baseline = await serverConnections();
     let pending: Promise<unknown> | undefined;
     {
       await using client = new Client({ servers: [mc.address] });
@@ -128,7 +151,7 @@ describe('graceful close', () => {
       pending = client.get('gc:using');
     }
     expect(await pending).toBe('u');
-    await expectServerConnections(baseline);
+    await expectServerConnections(idle);
   });
 
   it('close() during a graceful close cuts it short; both resolve', async () => {
@@ -155,17 +178,15 @@ describe('graceful close', () => {
 
 describe('immediate close', () => {
   it('also closes the one-off metadump connection, at once', async () => {
-    const baseline = await serverConnections();
     const client = new Client({ servers: [mc.address], timeout: 30_000 });
     await client.set('gc:k', 'v');
     await freeze(mc);
     const dump = codeOf(client.metadump());
-    await new Promise((r) => setTimeout(r, 100));
-    expect(pools(client)[0]!.connectionCount).toBe(2);
+    await waitUntil(() => pools(client)[0]!.connectionCount === 2, "metadump's own connection");
     await client.close();
     expect(await dump).toBe('ERR_CLIENT_CLOSED');
     expect(pools(client)[0]!.connectionCount).toBe(0);
     mc.kill('SIGCONT');
-    await expectServerConnections(baseline);
+    await expectServerConnections(idle);
   });
 });

@@ -13,7 +13,7 @@ describe('timeouts and aborts (real memcached)', () => {
     await server.stop();
   });
 
-  it('a stalled server gives ERR_TIMEOUT within timeout + 50 ms; the next command gets its own value', async () => {
+  it('a stalled server gives ERR_TIMEOUT by its timeout; the next command gets its own value', async () => {
     const client = new Client({ servers: [server.address], timeout: 300 });
     try {
       await client.set('before', 'b-value');
@@ -25,7 +25,10 @@ describe('timeouts and aborts (real memcached)', () => {
       const elapsed = performance.now() - start;
       expect((errs[0] as MemkitError).code).toBe('ERR_TIMEOUT');
       expect(['ERR_TIMEOUT', 'ERR_CONNECTION_CLOSED']).toContain((errs[1] as MemkitError).code);
-      expect(elapsed).toBeLessThan(300 + 50);
+      // Not before the timeout (timers never fire early); the upper bound only proves it does not
+      // hang until a much later event (a loaded machine may delay the timer itself).
+      expect(elapsed).toBeGreaterThanOrEqual(299);
+      expect(elapsed).toBeLessThan(300 + 10_000);
       server.instance!.kill('SIGCONT');
       // The stalled socket was destroyed: the late replies cannot reach these callers.
       await client.set('after', 'a-value');
@@ -101,26 +104,32 @@ describe('timeouts and aborts (real memcached)', () => {
     const client = new Client({ servers: ['127.0.0.1:1'], connectTimeout: 500 });
     try {
       await expect(client.get('x')).rejects.toMatchObject({ code: 'ERR_CONNECT' });
-      // During backoff: immediate failure, no hang.
-      const start = performance.now();
-      await expect(client.get('x')).rejects.toMatchObject({ code: 'ERR_CONNECT' });
-      expect(performance.now() - start).toBeLessThan(100);
+      // During backoff: immediate failure, settled before the event loop reaches any I/O or timer.
+      const during = await Promise.race([
+        client.get('x').then(
+          () => 'resolved',
+          (e: MemkitError) => e.code,
+        ),
+        new Promise((resolve) => setImmediate(() => resolve('waited for I/O'))),
+      ]);
+      expect(during).toBe('ERR_CONNECT');
     } finally {
       await client.close();
     }
   });
 
-  it('close() rejects pending commands and leaves no handles', async () => {
+  it('close() rejects pending commands and leaves no socket', async () => {
     const client = new Client({ servers: [server.address] });
     await client.set('z', 1);
-    const before = process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+    // Queued in this tick, so not yet written when close() destroys the socket: it must fail,
+    // never hang and never resolve late.
     const p = client.get('z');
     await client.close();
-    const r = await p.catch((e: MemkitError) => e);
-    expect(r === 1 || (r as MemkitError).code === 'ERR_CLIENT_CLOSED').toBe(true);
+    await expect(p).rejects.toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
     await expect(client.get('z')).rejects.toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
-    await new Promise((res) => setTimeout(res, 50));
-    const after = process.getActiveResourcesInfo().filter((x) => x === 'TCPSocketWrap').length;
-    expect(after).toBeLessThan(before);
+    // This client's own sockets, not a process-wide count that other work can move.
+    const pools = (client as unknown as { ctx: { cluster: { pools: Array<{ connectionCount: number }> } } })
+      .ctx.cluster.pools;
+    expect(pools.map((pool) => pool.connectionCount)).toEqual([0]);
   });
 });

@@ -1,6 +1,7 @@
 import { generateTlsMaterial, type MemcachedInstance, startMemcached } from '@memkit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../src/index';
+import { answerOf } from './helpers/server-results';
 
 describe('TLS (memcached -Z)', () => {
   let server: MemcachedInstance;
@@ -142,7 +143,7 @@ async function statsOf(server: MemcachedInstance): Promise<Record<string, string
     auth: { username: 'memkit', password: 's3cret-pass' },
   });
   try {
-    return (await client.stats())[server.address]!;
+    return answerOf(await client.stats(), server.address);
   } finally {
     await client.close();
   }

@@ -5,9 +5,9 @@
  * hashing, failover, timeouts, the > 30 days rule and the key mapping that
  * makes any session ID a key live in `@memkit/client`.
  */
-import { Client, DIGEST_MARKER, MemkitError } from '@memkit/client';
+import { Client, DIGEST_MARKER, type KeyFailure, MemkitError } from '@memkit/client';
 import { type SessionData, Store } from 'express-session';
-import { chunks, deleteRawKeys, listKeys } from './listing';
+import { chunks, deleteRawKeys, keepPartial, listKeys, settlePartial } from './listing';
 import { type MemkitStoreOptions, type ResolvedStoreOptions, resolveStoreOptions } from './options';
 import { sessionTtlMs, toTtlSeconds } from './ttl';
 
@@ -161,37 +161,42 @@ export class MemkitStore extends Store {
   override all(callback: (err: unknown, sessions?: Record<string, SessionData> | null) => void): void {
     settle(async () => {
       const sessions: Record<string, SessionData> = {};
-      for (const batch of chunks((await this.walk()).ids)) {
-        const hits = await this.sessions.getMulti(batch);
+      const { ids, failures } = await this.walk();
+      for (const batch of chunks(ids)) {
+        const hits = await keepPartial(this.sessions.getMulti(batch), failures);
         for (const [sid, stored] of hits) sessions[sid] = this.decode(sid, stored);
       }
-      return sessions;
+      return settlePartial('all', sessions, failures);
     }, callback);
   }
 
   /** How many sessions this store holds (all of them). Walks the whole cache: an admin operation. */
   override length(callback: (err: unknown, length?: number) => void): void {
     settle(async () => {
-      const { ids, digests } = await this.walk();
-      return ids.length + digests.length;
+      const { ids, digests, failures } = await this.walk();
+      return settlePartial('length', ids.length + digests.length, failures);
     }, callback);
   }
 
   /** Deletes this store's sessions, and nothing else. Walks the whole cache: an admin operation. */
   override clear(callback?: (err?: unknown) => void): void {
     settle(async () => {
-      const { ids, digests } = await this.walk();
-      for (const batch of chunks(ids)) await this.sessions.deleteMulti(batch);
-      await deleteRawKeys(this.client, digests);
+      const { ids, digests, failures } = await this.walk();
+      for (const batch of chunks(ids)) await keepPartial(this.sessions.deleteMulti(batch), failures);
+      await deleteRawKeys(this.client, digests, failures);
+      settlePartial('clear', undefined, failures);
     }, callback);
   }
 
   /**
    * The session IDs of this store (promise-based). Walks the whole cache: an
    * admin operation. IDs stored in the digest form are left out (see `all`).
+   * Rejects with ERR_PARTIAL_FAILURE (the IDs found in `partial`) when some
+   * servers could not be walked.
    */
   async ids(): Promise<string[]> {
-    return (await this.walk()).ids;
+    const { ids, failures } = await this.walk();
+    return settlePartial('ids', ids, failures);
   }
 
   /** Closes the client if the store created it; a client passed in is left open. */
@@ -216,20 +221,20 @@ export class MemkitStore extends Store {
    * a connection of its own): the session IDs that can be named, and the
    * full memcached keys of sessions stored in the digest form.
    */
-  private async walk(): Promise<{ ids: string[]; digests: string[] }> {
+  private async walk(): Promise<{ ids: string[]; digests: string[]; failures: KeyFailure[] }> {
     const head = this.client.keyPrefix + this.prefix;
     // memcached runs one crawler request at a time (a second one gets SERVER_ERROR BUSY): one walk at a time.
     const list = () => listKeys(this.client, head, this.options.scanTimeout);
     const next = this.walks.then(list, list);
     this.walks = next.catch(() => undefined);
-    const keys = await next;
+    const { keys, failures } = await next;
     const ids: string[] = [];
     const digests: string[] = [];
     for (const key of keys) {
       if (key.startsWith(DIGEST_MARKER, head.length)) digests.push(key);
       else ids.push(key.slice(head.length));
     }
-    return { ids, digests };
+    return { ids, digests, failures };
   }
 
   private decode(sid: string, stored: unknown): SessionData {

@@ -13,10 +13,12 @@
 import { Buffer } from 'node:buffer';
 import { EventEmitter } from 'node:events';
 import type { Client, Loader } from '@memkit/client';
+import { failedPositions, report, reportServers, tolerate } from './failures';
 import { dataKey, stripNamespace } from './keys';
 import { NamespaceScope } from './namespace';
 import { type ClientSource, type KeyvMemkitOptions, resolveClient } from './options';
 import { expiresToSeconds, msToSeconds, ttlMsToSeconds } from './ttl';
+import { storeMany } from './writes';
 /** An entry of `setMany`: Keyv 5 passes a relative `ttl` (ms), Keyv 6 an absolute `expires` (Unix ms). */
 export interface KeyvMemkitEntry {
   /** The key, as Keyv hands it over. */
@@ -173,26 +175,30 @@ export class KeyvMemkit extends EventEmitter {
     return this.version;
   }
 
-  /** The stored value (what Keyv handed to `set`), or `undefined`. */
+  /** The stored value (what Keyv handed to `set`), or `undefined`. Rejects when its server fails. */
   async get(key: string): Promise<unknown> {
-    const [value] = await this.read([key]);
+    const [value] = await this.read('get', [key], (v) => v);
     return value;
   }
 
-  /** Values in key order, `undefined` for misses. One batch per server. */
+  /**
+   * Values in key order, `undefined` for misses. One batch per server. When
+   * some servers fail, their keys read `undefined` and the error is emitted
+   * (see {@link KeyvMemkit} on failures).
+   */
   async getMany(keys: string[]): Promise<unknown[]> {
-    return this.read(keys);
+    return this.read('getMany', keys, (v) => v);
   }
 
-  /** Whether the key exists in memcached. */
+  /** Whether the key exists in memcached. Rejects when its server fails. */
   async has(key: string): Promise<boolean> {
-    const [value] = await this.read([key]);
-    return value !== undefined;
+    const [value] = await this.read('has', [key], (v) => v !== undefined);
+    return value!;
   }
 
-  /** Existence of each key, in key order. */
+  /** Existence of each key, in key order; failed servers as for `getMany` (their keys `false`). */
   async hasMany(keys: string[]): Promise<boolean[]> {
-    return (await this.read(keys)).map((v) => v !== undefined);
+    return this.read('hasMany', keys, (v) => v !== undefined);
   }
 
   /**
@@ -216,7 +222,10 @@ export class KeyvMemkit extends EventEmitter {
     });
   }
 
-  /** Stores many entries: one `setMulti` per distinct TTL, all in the same round trip. */
+  /**
+   * Stores many entries: one `setMulti` per distinct TTL, all in the same
+   * round trip. A key whose server failed is `false`, and the error emitted.
+   */
   async setMany(entries: KeyvMemkitEntry[]): Promise<boolean[]> {
     const now = Date.now();
     const prepared = entries.map((e) => ({
@@ -225,24 +234,20 @@ export class KeyvMemkit extends EventEmitter {
       ttl: e.expires !== undefined ? expiresToSeconds(e.expires, now) : ttlMsToSeconds(e.ttl),
     }));
     const scope = this.scope();
-    return scope.write(async (gen) => {
-      const keys = prepared.map((e) => dataKey(gen, e.logical));
-      const byTtl = new Map<number, Array<[string, unknown]>>();
-      prepared.forEach((e, i) => {
-        const group = byTtl.get(e.ttl) ?? [];
-        group.push([keys[i]!, e.value]);
-        byTtl.set(e.ttl, group);
-      });
-      const failed = new Set<string>();
-      await Promise.all(
-        [...byTtl].map(async ([ttl, list]) => {
-          // Already expired entries are removed, as a set of a dead value would be.
-          if (ttl < 0) await scope.keys.deleteMulti(list.map(([k]) => k));
-          else for (const k of await scope.keys.setMulti(list, { ttl })) failed.add(k);
-        }),
-      );
-      return keys.map((k) => !failed.has(k));
-    });
+    const { value, failures } = await scope.write((gen) =>
+      storeMany(
+        scope,
+        prepared.map((e) => dataKey(gen, e.logical)),
+        prepared,
+      ),
+    );
+    return report(
+      this,
+      'setMany',
+      entries.map((e) => e.key),
+      value,
+      failures,
+    );
   }
 
   /** Deletes; `true` when the key existed. */
@@ -254,16 +259,20 @@ export class KeyvMemkit extends EventEmitter {
 
   /**
    * Deletes many keys in one batch. Keyv 6 expects one boolean per key; Keyv 5
-   * one boolean for the call (`true` when every key existed).
+   * one boolean for the call (`true` when every key existed). A key whose
+   * server failed is `false`, and the error emitted.
    */
   async deleteMany(keys: string[]): Promise<boolean[] | boolean> {
     const logical = keys.map((k) => this.logicalKey(k));
     const scope = this.scope();
-    const results = await scope.write(async (gen) => {
+    const { value, failures } = await scope.write(async (gen) => {
       const data = logical.map((k) => dataKey(gen, k));
-      const missed = new Set(await scope.keys.deleteMulti(data));
-      return data.map((k) => !missed.has(k));
+      const done = await tolerate(scope.keys.deleteMulti(data), data);
+      const missed = new Set(done.value);
+      const failed = failedPositions(done.failures);
+      return { value: data.map((k, i) => !missed.has(k) && !failed.has(i)), failures: done.failures };
     });
+    const results = report(this, 'deleteMany', keys, value, failures);
     return this.version === 6 ? results : results.length > 0 && results.every(Boolean);
   }
 
@@ -317,26 +326,29 @@ export class KeyvMemkit extends EventEmitter {
    * `lru_crawler metadump all`, so it costs O(items in the whole cache). Meant
    * for admin tasks and tests, not for request paths. Entries stored in the
    * digest form (keys over 250 bytes with the namespace) cannot be named
-   * (a hash does not give the key back) and are not yielded.
+   * (a hash does not give the key back) and are not yielded. A server that
+   * fails is reported like a failed key of `getMany` (its keys are missing).
    */
   async *iterator(_namespace?: string): AsyncGenerator<[string, unknown], void> {
     const scope = this.scope();
     const gen = await scope.generation.read();
     const head = `${scope.prefix}${gen}:`;
-    const dump = await this.client.metadump();
-    const logical = [
-      ...new Set(
-        Object.values(dump)
-          .flat()
-          .map((item) => item.key)
-          .filter((k) => k.startsWith(head))
-          .map((k) => k.slice(head.length)),
-      ),
-    ];
+    const listed: string[] = [];
+    for (const r of reportServers(this, 'iterator', await this.client.metadump())) {
+      for (const item of r) if (item.key.startsWith(head)) listed.push(item.key.slice(head.length));
+    }
+    const logical = [...new Set(listed)];
     for (let i = 0; i < logical.length; i += ITERATE_BATCH) {
       const batch = logical.slice(i, i + ITERATE_BATCH);
       const keys = batch.map((k) => dataKey(gen, k));
-      const hits = await scope.keys.getMulti(keys);
+      const read = await tolerate(scope.keys.getMulti(keys), keys);
+      const hits = report(
+        this,
+        'iterator',
+        batch.map((k) => this.externalKey(k)),
+        read.value,
+        read.failures,
+      );
       for (const [j, k] of keys.entries()) {
         if (hits.has(k)) yield [this.externalKey(batch[j]!), hits.get(k)];
       }
@@ -372,8 +384,9 @@ export class KeyvMemkit extends EventEmitter {
     return this.version === 5 && this.namespace ? `${this.namespace}:${logical}` : logical;
   }
 
-  /** Reads keys together with the generation counter (one batch). */
-  private read(keys: string[]): Promise<unknown[]> {
-    return this.scope().read(keys.map((k) => this.logicalKey(k)));
+  /** Reads keys together with the generation counter (one batch); failures reported (see failures.ts). */
+  private async read<R>(method: string, keys: string[], map: (value: unknown) => R): Promise<R[]> {
+    const { value, failures } = await this.scope().read(keys.map((k) => this.logicalKey(k)));
+    return report(this, method, keys, value.map(map), failures);
   }
 }

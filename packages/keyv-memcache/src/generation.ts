@@ -4,15 +4,20 @@
  * Each namespace has a decimal counter in memcached (see keys.ts). Data keys
  * embed it, `clear()` increments it (one `incr`), and from then on every
  * older key is unreachable and ages out through its TTL or the LRU; nothing
- * is ever flushed. The counter starts at the current Unix time in
- * milliseconds rather than 0, so if it is ever evicted and re-created it
- * jumps past every generation used before (a re-created counter therefore
- * behaves like a clear: more misses, never resurrected data).
+ * is ever flushed. The counter starts at a random 53-bit number rather than
+ * 0, so when it is evicted and re-created it lands on a generation never used
+ * before (a re-created counter behaves like a clear: more misses, never
+ * resurrected data). A start at the current time in milliseconds was not
+ * enough: a counter cleared N times and re-created less than N ms after its
+ * start comes back on a generation it already had, with that generation's
+ * data. A random start collides with one of the G generations a namespace
+ * ever used with probability G / 2^53.
  *
  * The last generation seen is cached per client and namespace, shared by
  * every adapter in the process; the adapter re-reads the counter in the same
  * batch as each operation, so a clear() from any process is seen at once.
  */
+import { getRandomValues } from 'node:crypto';
 import { type Client, MemkitError } from '@memkit/client';
 
 /** Per client: full generation key → last generation seen (base 36). */
@@ -107,9 +112,18 @@ export class Generation {
   }
 
   private async tryCreate(): Promise<string | undefined> {
-    const start = Date.now();
+    const start = randomStart();
     // No TTL: the counter must outlive every data key of the namespace.
     const stored = await this.client.add(this.key, start, { ttl: 0 });
     return stored ? this.observe(start) : undefined;
   }
+}
+
+/**
+ * A fresh counter's first generation: uniform over [0, 2^53), a safe integer
+ * (stored as a plain decimal number by every serializer, as `incr` needs).
+ */
+export function randomStart(): number {
+  const [high, low] = getRandomValues(new Uint32Array(2));
+  return (high! & 0x1f_ffff) * 2 ** 32 + low!;
 }

@@ -6,6 +6,7 @@
  * by the very next operation.
  */
 import type { Client, MappedKey } from '@memkit/client';
+import { type Tolerated, tolerate } from './failures';
 import { Generation } from './generation';
 import { dataKey, GENERATION_KEY, namespaceScope } from './keys';
 
@@ -32,22 +33,34 @@ export class NamespaceScope {
     return this.keys.mappedKey(dataKey(gen, logical));
   }
 
-  /** Reads data keys together with the generation counter (one batch). */
-  async read(logical: readonly string[]): Promise<unknown[]> {
+  /**
+   * Reads data keys together with the generation counter (one batch). Keys
+   * whose server failed read as undefined and are listed in `failures`; the
+   * counter's server must answer (without it a clear() elsewhere could go
+   * unseen), so its failure rejects the read.
+   */
+  async read(logical: readonly string[]): Promise<Tolerated<unknown[]>> {
     const generation = this.generation;
     const gen = await generation.current();
     const keys = logical.map((k) => dataKey(gen, k));
-    const hits = await this.keys.getMulti([GENERATION_KEY, ...keys]);
+    const batch = [GENERATION_KEY, ...keys];
+    const first = await tolerate(this.keys.getMulti(batch), batch);
+    const counter = first.failures.find((f) => f.indexes.includes(0));
+    if (counter) throw counter.error;
+    const hits = first.value;
     const now = generation.observe(hits.get(GENERATION_KEY));
     if (now === undefined) {
       // The counter was evicted: a re-created one starts a fresh generation with nothing in it.
       await generation.create();
-      return logical.map(() => undefined);
+      return { value: logical.map(() => undefined), failures: [] };
     }
-    if (now === gen) return keys.map((k) => hits.get(k));
+    if (now === gen) {
+      const failures = first.failures.map((f) => ({ ...f, indexes: f.indexes.map((i) => i - 1) }));
+      return { value: keys.map((k) => hits.get(k)), failures };
+    }
     const moved = logical.map((k) => dataKey(now, k));
-    const again = await this.keys.getMulti(moved);
-    return moved.map((k) => again.get(k));
+    const again = await tolerate(this.keys.getMulti(moved), moved);
+    return { value: moved.map((k) => again.value.get(k)), failures: again.failures };
   }
 
   /**

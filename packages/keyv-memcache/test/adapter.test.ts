@@ -82,7 +82,9 @@ describe('disconnect()', () => {
     const keyv = new Keyv6({ store: new KeyvMemkit(client) });
     await keyv.set('k', 'v');
     await keyv.disconnect();
-    expect(await client.version()).toEqual({ [backend.memcached.address]: expect.any(String) });
+    expect(await client.version()).toEqual([
+      { server: backend.memcached.address, ok: true, value: expect.any(String) },
+    ]);
     await client.close();
   });
 });

@@ -6,7 +6,7 @@ import { Client } from '@memkit/client';
 import { rawCommand, rawStoreAccess } from '@memkit/testing';
 import { Keyv as Keyv6 } from 'keyv';
 import Keyv5 from 'keyv5';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KeyvMemkit } from '../src/index';
 import { type Backend, countCommands, serverCounters, startBackend } from './helpers';
 
@@ -94,11 +94,38 @@ describe('generations across processes', () => {
     expect(await keyv.get('k')).toBe('v3');
   });
 
+  it('a counter re-created in the same millisecond never brings an older generation back', async () => {
+    // The clock stands still: the counter is evicted and re-created "at the same time" as before,
+    // after clears moved it past its start. No earlier generation may come back with its data.
+    const now = vi.spyOn(Date, 'now').mockReturnValue(1_767_225_600_000);
+    try {
+      const store = new KeyvMemkit(backend.client, { namespace: 'collide', keyvVersion: 6 });
+      const used = new Set<string>();
+      for (let round = 0; round < 3; round++) {
+        await store.set('k', `v${round}`);
+        used.add(await store.physicalKey('k'));
+        await store.clear();
+      }
+      await store.set('k', 'before eviction');
+      used.add(await store.physicalKey('k'));
+      for (let evictions = 0; evictions < 5; evictions++) {
+        expect(await rawCommand(backend.memcached, 'delete collide:__gen\r\n')).toBe('DELETED\r\n');
+        expect(await store.get('k')).toBeUndefined();
+        const fresh = await store.physicalKey('k');
+        expect(used.has(fresh), `generation ${fresh} was used before`).toBe(false);
+        used.add(fresh);
+        await store.set('k', `after eviction ${evictions}`);
+      }
+    } finally {
+      now.mockRestore();
+    }
+  });
+
   it('clear() of a namespace that was never used creates its counter', async () => {
     const store = new KeyvMemkit(backend.client, { namespace: 'fresh' });
     await store.clear();
     const reply = await rawCommand(backend.memcached, 'get fresh:__gen\r\n');
-    expect(reply).toMatch(/^VALUE fresh:__gen 2 \d+\r\n\d{13}\r\nEND\r\n$/);
+    expect(reply).toMatch(/^VALUE fresh:__gen 2 \d+\r\n\d+\r\nEND\r\n$/);
   });
 
   it('a counter holding garbage fails loudly with ERR_UNSERIALIZABLE', async () => {

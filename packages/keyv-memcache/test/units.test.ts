@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseGeneration } from '../src/generation';
+import { parseGeneration, randomStart } from '../src/generation';
 import { dataKey, GENERATION_KEY, namespaceScope, stripNamespace } from '../src/keys';
 import { resolveClient } from '../src/options';
 import { expiresToSeconds, ttlMsToSeconds } from '../src/ttl';
@@ -57,6 +57,20 @@ describe('physical keys', () => {
     expect(stripNamespace('keyvfoo', 'keyv')).toBe('keyvfoo');
     expect(stripNamespace('keyv:foo', undefined)).toBe('keyv:foo');
     expect(stripNamespace('keyv:foo', '')).toBe('keyv:foo');
+  });
+});
+
+describe('randomStart', () => {
+  it('draws safe integers over the whole 53-bit range, without repeats', () => {
+    const draws = Array.from({ length: 10_000 }, () => randomStart());
+    for (const d of draws) {
+      expect(Number.isSafeInteger(d) && d >= 0).toBe(true);
+      expect(parseGeneration(d, 'k')).toBe(d.toString(36));
+    }
+    expect(new Set(draws).size).toBe(draws.length);
+    // Both halves of the range are reached (the top bits are random too).
+    expect(draws.some((d) => d >= 2 ** 52)).toBe(true);
+    expect(draws.some((d) => d < 2 ** 52)).toBe(true);
   });
 });
 

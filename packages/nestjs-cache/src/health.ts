@@ -3,11 +3,10 @@
  * indicator reporting each memcached server as up or down. A separate entry
  * point so that `@nestjs/terminus` stays an optional peer.
  */
-import { Client, isMemkitError } from '@memkit/client';
+import type { Client } from '@memkit/client';
 import { Inject, Injectable } from '@nestjs/common';
 import { type HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import type { MemkitModuleOptions } from './module-definition';
-import { MEMKIT_CLIENT, MEMKIT_MODULE_OPTIONS } from './tokens';
+import { MEMKIT_CLIENT } from './tokens';
 
 /** Options of {@link MemkitHealthIndicator.isHealthy}. */
 export interface MemkitHealthCheckOptions {
@@ -52,7 +51,6 @@ export class MemkitHealthIndicator {
   constructor(
     @Inject(HealthIndicatorService) private readonly health: HealthIndicatorService,
     @Inject(MEMKIT_CLIENT) private readonly client: Client,
-    @Inject(MEMKIT_MODULE_OPTIONS) private readonly options: MemkitModuleOptions,
   ) {}
 
   /** Checks every server; the result is keyed by `key` (default `'memcached'`). */
@@ -67,33 +65,14 @@ export class MemkitHealthIndicator {
   }
 
   private async check(timeout: number): Promise<Record<string, MemkitServerHealth>> {
-    try {
-      // The common case costs one round trip per server on the existing connections.
-      const versions = await this.client.version({ timeout });
-      const out: Record<string, MemkitServerHealth> = {};
-      for (const [address, version] of Object.entries(versions)) out[address] = { status: 'up', version };
-      return out;
-    } catch {
-      // `version` fails as a whole when one server fails; ask each server alone to tell which.
-      const servers = this.client.servers();
-      const results = await Promise.all(servers.map((address) => this.probe(address, timeout)));
-      return Object.fromEntries(servers.map((address, i) => [address, results[i]!]));
+    // One round trip per server on the client's own connections; a server that fails is an entry, not a rejection.
+    const results = await this.client.version({ timeout });
+    const out: Record<string, MemkitServerHealth> = {};
+    for (const r of results) {
+      out[r.server] = r.ok
+        ? { status: 'up', version: r.value }
+        : { status: 'down', code: r.error.code, message: r.error.message };
     }
-  }
-
-  private async probe(address: string, timeout: number): Promise<MemkitServerHealth> {
-    // One server, named: not the discovery that found it.
-    const { discovery: _d, resolver: _r, ...options } = this.options;
-    const probe = new Client({ ...options, servers: [address], timeout, connectTimeout: timeout });
-    try {
-      const versions = await probe.version();
-      return { status: 'up', version: Object.values(versions)[0] ?? '' };
-    } catch (err) {
-      return isMemkitError(err)
-        ? { status: 'down', code: err.code, message: err.message }
-        : { status: 'down', message: String(err) };
-    } finally {
-      await probe.close();
-    }
+    return out;
   }
 }

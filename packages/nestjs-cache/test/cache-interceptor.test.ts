@@ -79,12 +79,15 @@ class ItemsController {
     return new StreamableFile(Buffer.from('file body'));
   }
 
+  /** Holds a refresh of `stale` until the test opens it. */
+  staleGate: Promise<void> = Promise.resolve();
+
   @Get('stale')
   @CacheTTL(1000)
-  @CacheStaleTTL(3000)
+  @CacheStaleTTL(10_000)
   async stale() {
     const n = this.run('stale');
-    if (n > 1) await sleep(500);
+    if (n > 1) await this.staleGate;
     return { run: n };
   }
 
@@ -218,11 +221,20 @@ describe('MemkitCacheInterceptor: one handler run per miss', () => {
 
   it('@CacheStaleTTL: past the TTL, other clients get the old response while one request refreshes', async () => {
     expect((await http().get('/items/stale')).body).toEqual({ run: 1 });
-    await sleep(2100); // fresh for 1 s; still servable for 3 s more
+    // Fresh for 1 s, then servable for 10 s more. Inside that window by memcached's own clock
+    // (less than 10 of its 11 s left), with seconds to spare however loaded the machine is.
+    const physical = await store.physicalKey('/items/stale');
+    await expect
+      .poll(async () => (await rawStoreAccess(mc).ttl(physical)) ?? 0, { timeout: 15_000, interval: 50 })
+      .toBeLessThanOrEqual(9);
+    let open!: () => void;
+    items.staleGate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
     const refresh = http()
       .get('/items/stale')
       .then((r) => r);
-    await expect.poll(() => items.runs.get('stale'), { timeout: 2000, interval: 5 }).toBe(2);
+    await expect.poll(() => items.runs.get('stale'), { timeout: 10_000, interval: 5 }).toBe(2);
     // Another instance on the same memcached (its own client) gets the stale response meanwhile.
     const other = await otherApp();
     try {
@@ -230,6 +242,8 @@ describe('MemkitCacheInterceptor: one handler run per miss', () => {
     } finally {
       await other.close();
     }
+    // Only now may the refresh finish: the other instance was served while it was under way.
+    open();
     expect((await refresh).body).toEqual({ run: 2 });
     expect((await http().get('/items/stale')).body).toEqual({ run: 2 });
   });

@@ -198,7 +198,7 @@ describe('shutdown with a store that owns its client', () => {
     await other.close();
     await expect(owned.client.get('owned')).rejects.toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
     // The shared client of the main app is not affected.
-    expect(await app.get(Client).version()).toEqual({ [mc.address]: '1.6.18' });
+    expect(await app.get(Client).version()).toEqual([{ server: mc.address, ok: true, value: '1.6.18' }]);
   });
 });
 

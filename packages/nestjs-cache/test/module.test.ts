@@ -141,7 +141,9 @@ describe('MemkitModule.forRootAsync', () => {
       providers: [ByDecorator],
     }).compile();
     const app = await moduleRef.init();
-    expect(await app.get(ByDecorator).client.version()).toEqual({ [mc.address]: '1.6.18' });
+    expect(await app.get(ByDecorator).client.version()).toEqual([
+      { server: mc.address, ok: true, value: '1.6.18' },
+    ]);
     await app.close();
   });
 });

@@ -35,6 +35,9 @@ export const MEMKIT_ERROR_CODES = {
     'the server already has `maxQueue` commands queued or in flight (it is stalled or overloaded); refused at once, nothing was sent',
   /** The connection closed (or was destroyed) before the reply arrived. */
   ERR_CONNECTION_CLOSED: 'the connection died with the command in flight',
+  /** Some of the servers a multi-key call needed failed; the others answered. */
+  ERR_PARTIAL_FAILURE:
+    'a multi-key call (`getMulti`, `getsMulti`, `setMulti`, `deleteMulti`) failed on some of its servers: `.partial` holds what the others answered, `.failures` the failed keys with their server and error',
   /** A connection could not be established. */
   ERR_CONNECT: 'cannot connect (or reconnecting is backing off)',
   /** TLS negotiation or certificate verification failed. */

@@ -40,12 +40,23 @@ export interface MemkitServer {
    * @throws MemkitError `ERR_INVALID_ARGUMENT` for an empty or invalid list (the old one stays).
    */
   setClusterNodes(nodes: readonly ClusterNodeSpec[], version?: number): ClusterConfig;
+  /**
+   * Moves the server's clock forward by `seconds`, at once: items expire,
+   * delayed `flush_all`s take effect and `mg … t` counts down as if that much
+   * time had passed, so a test of expiry needs no real wait. Adds to the
+   * `now` option's clock; time never goes back. Throws ERR_INVALID_ARGUMENT
+   * for a negative or non-finite `seconds`.
+   */
+  advanceClock(seconds: number): void;
   /** `await using server = await startServer()` closes it at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-function createState(opts: ResolvedOptions): { state: ServerState; connections: Set<Connection> } {
-  const clock = new Clock(opts.now);
+function createState(
+  opts: ResolvedOptions,
+  now: () => number,
+): { state: ServerState; connections: Set<Connection> } {
+  const clock = new Clock(now);
   const counters = new Counters();
   const store = new Store({
     clock,
@@ -84,7 +95,9 @@ function createState(opts: ResolvedOptions): { state: ServerState; connections: 
 /** Starts an in-process memcached-compatible server. */
 export async function startServer(options: ServerOptions = {}): Promise<MemkitServer> {
   const opts = resolveOptions(options);
-  const { state, connections } = createState(opts);
+  // advanceClock() moves time on top of the configured clock.
+  let skewMs = 0;
+  const { state, connections } = createState(opts, () => opts.now() + skewMs);
   const rejected = new Set<Socket>();
   let nextId = 1;
 
@@ -153,6 +166,15 @@ export async function startServer(options: ServerOptions = {}): Promise<MemkitSe
     stats: () => Object.fromEntries(generalStats(state)),
     clusterConfig: () => state.cluster.config,
     setClusterNodes: (nodes, version) => state.cluster.set(nodes, version),
+    advanceClock(seconds: number) {
+      if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
+        throw new MemkitError(
+          'ERR_INVALID_ARGUMENT',
+          `advanceClock: seconds must be a finite number >= 0, got ${String(seconds)}`,
+        );
+      }
+      skewMs += seconds * 1000;
+    },
     [Symbol.asyncDispose]: close,
   };
 }

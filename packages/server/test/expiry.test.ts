@@ -100,3 +100,28 @@ describe('reported times', () => {
     );
   });
 });
+
+describe('advanceClock', () => {
+  it('moves the clock forward on top of the now option: expiry, delayed flush_all, mg t', async () => {
+    expect(await wire.send('set a 0 10 1\r\nx\r\nflush_all 20\r\nset b 0 0 1\r\ny\r\n')).toBe(
+      'STORED\r\nOK\r\nSTORED\r\n',
+    );
+    server.advanceClock(4);
+    expect(await wire.send('mg a t\r\n')).toBe('HD t6\r\n');
+    server.advanceClock(6);
+    expect(await wire.send('get a\r\n')).toBe('END\r\n');
+    expect(await wire.send('get b\r\n')).toBe('VALUE b 0 1\r\ny\r\nEND\r\n');
+    // Both clocks add up: the now option's and advanceClock's.
+    advance(5);
+    server.advanceClock(5);
+    expect(await wire.send('get b\r\n')).toBe('END\r\n');
+  });
+
+  it('refuses to go back or to move by a non-number', () => {
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, '3' as unknown as number]) {
+      expect(() => server.advanceClock(bad)).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+      );
+    }
+  });
+});

@@ -22,6 +22,7 @@ export {
   rawCommand,
   rawStats,
   readReplies,
+  waitServerSeconds,
 } from './memcached/raw';
 export { countReplies } from './memcached/reply';
 export { getFreePort } from './ports';

@@ -57,7 +57,7 @@ export function capture(socket: Socket): Capture {
 }
 
 /** Polls `predicate` every 5 ms until it is true or `timeoutMs` passes. */
-export async function waitFor(predicate: () => boolean, timeoutMs = 2000): Promise<boolean> {
+export async function waitFor(predicate: () => boolean, timeoutMs = 10_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) return false;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   buildMemcachedArgs,
@@ -7,6 +8,7 @@ import {
   startMemcached,
   startMemcachedCluster,
   stopAll,
+  waitServerSeconds,
 } from '../src/index';
 import { openSocket, pidAlive, waitFor } from './helpers';
 
@@ -122,6 +124,8 @@ describe('startMemcached', () => {
     const socket = await openSocket(mc.port);
     try {
       expect(mc.kill('SIGSTOP')).toBe(true);
+      // Signals are delivered asynchronously: wait until the kernel reports it stopped.
+      expect(await waitFor(() => /\) T /.test(readFileSync(`/proc/${mc.pid}/stat`, 'utf8')))).toBe(true);
       const replies: string[] = [];
       socket.on('data', (d: Buffer) => replies.push(d.toString()));
       socket.write('version\r\n');
@@ -217,5 +221,16 @@ describe('buildMemcachedArgs', () => {
       extra: [],
     });
     expect(unix).toEqual(['-U', '0', '-t', '1', '-s', '/s', '-a', '0700']);
+  });
+});
+
+describe('waitServerSeconds', () => {
+  it("returns once memcached's own clock moved that far: a 1 s TTL is then over", async () => {
+    const mc = await start();
+    const before = Number((await rawStats(mc)).time);
+    expect(await rawCommand(mc, 'set short 0 1 1\r\nx\r\n')).toBe('STORED\r\n');
+    await waitServerSeconds(mc, 2);
+    expect(Number((await rawStats(mc)).time)).toBeGreaterThanOrEqual(before + 2);
+    expect(await rawCommand(mc, 'get short\r\n')).toBe('END\r\n');
   });
 });

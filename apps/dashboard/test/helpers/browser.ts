@@ -2,6 +2,7 @@
  * Headless Debian Chromium through playwright-core (no browser download): a
  * fresh profile directory per launch, removed on close.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,12 @@ export interface Browser {
 
 /** Launches Chromium with a fresh `--user-data-dir`. */
 export async function launchBrowser(viewport = { width: 1400, height: 1000 }): Promise<Browser> {
+  // No browser is a failure with a clear reason, never a skip.
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: install the Debian package (apt-get install -y chromium) or set CHROMIUM_BIN`,
+    );
+  }
   const profile = await mkdtemp(join(tmpdir(), 'memkit-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

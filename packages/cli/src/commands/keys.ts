@@ -39,8 +39,14 @@ export function keysCommand(ctx: CommandContext, options: KeysCommandOptions): C
   return withPool(ctx, async (client) => {
     const dump = await client.metadump();
     const all: KeyInfo[] = [];
-    for (const [server, items] of Object.entries(dump)) {
-      for (const item of items) {
+    for (const r of dump) {
+      // A server that cannot be walked is named; the keys of the others are still listed.
+      if (!r.ok) {
+        ctx.io.err(`memkit: ${r.server} could not be listed: ${r.error.message}\n`);
+        continue;
+      }
+      const server = r.server;
+      for (const item of r.value) {
         if (options.prefix !== undefined && !item.key.startsWith(options.prefix)) continue;
         const f = item.fields;
         all.push({
@@ -65,7 +71,7 @@ export function keysCommand(ctx: CommandContext, options: KeysCommandOptions): C
     if (keys.length < all.length && !ctx.opts.json) {
       ctx.io.err(`memkit: showing ${keys.length} of ${all.length} keys (--limit)\n`);
     }
-    return ExitCode.OK;
+    return dump.every((r) => r.ok) ? ExitCode.OK : ExitCode.UNAVAILABLE;
   });
 }
 

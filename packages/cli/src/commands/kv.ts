@@ -3,6 +3,7 @@
  * go through the client's python-memcached compatible serializer, so what
  * `memkit get` prints is what an application stored.
  */
+import { isPartialFailure, type KeyFailure } from '@memkit/client';
 import { ExitCode } from '../errors';
 import { readAll } from '../io';
 import { toJson } from '../stats/format';
@@ -28,14 +29,25 @@ function notFound(ctx: CommandContext, keys: string[], what = 'not found'): void
 /**
  * `memkit get <key...>`. One key prints its value alone (bytes raw, for
  * piping); several print `key: value` lines. Misses go to stderr, exit 1.
+ * Keys whose server failed are named on stderr (never shown as misses, and
+ * left out of `--json`), exit 3; the others are still printed.
  */
 export function getCommand(ctx: CommandContext, keys: string[]): CommandResult {
   return withPool(ctx, async (client) => {
-    const found = keys.length === 1 ? await getOne(client, keys[0]!) : await client.getMulti(keys);
-    const missing = keys.filter((k) => !found.has(k));
+    let found: Map<string, unknown>;
+    let failures: KeyFailure[] = [];
+    try {
+      found = keys.length === 1 ? await getOne(client, keys[0]!) : await client.getMulti(keys);
+    } catch (err) {
+      if (!isPartialFailure<Map<string, unknown>>(err)) throw err;
+      found = err.partial;
+      failures = err.failures;
+    }
+    const failed = new Set(failures.flatMap((f) => f.keys));
+    const missing = keys.filter((k) => !found.has(k) && !failed.has(k));
     if (ctx.opts.json) {
       const out: Record<string, unknown> = {};
-      for (const k of keys) out[k] = found.has(k) ? asJson(found.get(k)) : null;
+      for (const k of keys) if (!failed.has(k)) out[k] = found.has(k) ? asJson(found.get(k)) : null;
       ctx.io.out(`${toJson(out)}\n`);
     } else if (keys.length === 1 && found.has(keys[0]!)) {
       const value = found.get(keys[0]!);
@@ -49,6 +61,10 @@ export function getCommand(ctx: CommandContext, keys: string[]): CommandResult {
       }
     }
     notFound(ctx, missing);
+    for (const f of failures) {
+      for (const k of f.keys) ctx.io.err(`memkit: ${k}: ${f.error.message} (${f.error.code})\n`);
+    }
+    if (failures.length > 0) return ExitCode.UNAVAILABLE;
     return missing.length > 0 ? ExitCode.NEGATIVE : ExitCode.OK;
   });
 }

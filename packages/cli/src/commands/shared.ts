@@ -1,9 +1,9 @@
 /**
  * What every command module gets: the global options, the streams, and
- * helpers to open clients that are always closed afterwards.
+ * the one client of a command, always closed afterwards.
  */
 import type { Client } from '@memkit/client';
-import { type GlobalOptions, poolClient, serverClients } from '../config';
+import { type GlobalOptions, poolClient } from '../config';
 import type { ExitCodeValue } from '../errors';
 import type { CliIo } from '../io';
 
@@ -20,19 +20,6 @@ export async function withPool<T>(ctx: CommandContext, fn: (client: Client) => P
     return await fn(client);
   } finally {
     await client.close();
-  }
-}
-
-/** Runs `fn` with one client per server and closes them afterwards. */
-export async function withServers<T>(
-  ctx: CommandContext,
-  fn: (clients: Map<string, Client>) => Promise<T>,
-): Promise<T> {
-  const clients = await serverClients(ctx.opts);
-  try {
-    return await fn(clients);
-  } finally {
-    await Promise.all([...clients.values()].map((c) => c.close()));
   }
 }
 

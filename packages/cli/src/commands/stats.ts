@@ -9,7 +9,7 @@ import { type Sample, takeSample } from '../stats/sample';
 import { groupByClass, renderSettingsTable, renderSlabTable } from '../stats/slabs';
 import { summarize } from '../stats/summary';
 import { renderSummaryTable } from '../stats/table';
-import { type CommandContext, type CommandResult, withServers } from './shared';
+import { type CommandContext, type CommandResult, withPool } from './shared';
 
 /** The sub-reports of `memkit stats`. */
 export const STATS_KINDS = ['slabs', 'items', 'settings'] as const;
@@ -26,13 +26,13 @@ function exitFor(sample: Sample) {
 
 /** `memkit stats`: two samples `interval` ms apart, so ops/s is a current rate. */
 export function statsCommand(ctx: CommandContext, options: StatsCommandOptions): CommandResult {
-  return withServers(ctx, async (clients) => {
+  return withPool(ctx, async (client) => {
     let prev: Sample | undefined;
     if (options.interval > 0) {
-      prev = await takeSample(clients);
+      prev = await takeSample(client);
       await sleep(options.interval);
     }
-    const sample = await takeSample(clients);
+    const sample = await takeSample(client);
     const summary = summarize(sample, prev);
     if (ctx.opts.json) {
       const raw = new Map(sample.servers.map((s) => [s.server, s.stats]));
@@ -48,8 +48,8 @@ export function statsCommand(ctx: CommandContext, options: StatsCommandOptions):
 
 /** `memkit stats slabs|items|settings`. */
 export function statsKindCommand(ctx: CommandContext, kind: (typeof STATS_KINDS)[number]): CommandResult {
-  return withServers(ctx, async (clients) => {
-    const sample = await takeSample(clients, kind);
+  return withPool(ctx, async (client) => {
+    const sample = await takeSample(client, kind);
     if (ctx.opts.json) {
       const out: Record<string, unknown> = {};
       for (const s of sample.servers) {

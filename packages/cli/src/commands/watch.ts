@@ -6,7 +6,7 @@
 import { ExitCode } from '../errors';
 import { type MonitorTick, StatsMonitor } from '../stats/monitor';
 import { renderSummaryTable } from '../stats/table';
-import { type CommandContext, type CommandResult, withServers } from './shared';
+import { type CommandContext, type CommandResult, withPool } from './shared';
 
 /** Options of `memkit watch`. */
 export interface WatchCommandOptions {
@@ -28,8 +28,8 @@ function frame(tick: MonitorTick, intervalMs: number): string {
 
 /** Samples every `interval` ms and redraws. */
 export function watchCommand(ctx: CommandContext, options: WatchCommandOptions): CommandResult {
-  return withServers(ctx, async (clients) => {
-    const monitor = new StatsMonitor({ clients, intervalMs: options.interval, historySize: 2 });
+  return withPool(ctx, async (client) => {
+    const monitor = new StatsMonitor({ client, intervalMs: options.interval, historySize: 2 });
     let frames = 0;
     const done = new Promise<void>((resolve, reject) => {
       monitor.on('error', reject);

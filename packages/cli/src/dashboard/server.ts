@@ -7,27 +7,26 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client, type ClientOptions, MemkitError } from '@memkit/client';
+import { Client, type ClientOptions, discoverServers, MemkitError } from '@memkit/client';
 import { type MonitorTick, StatsMonitor } from '../stats/monitor';
 import { type Asset, defaultWebRoot, loadAssets } from './assets';
-import { DiscoveredClients } from './discovered';
 import type { DashboardState } from './wire';
 
 /** Options of {@link createDashboardServer}. */
 export interface DashboardServerOptions {
-  /** Server addresses to watch; the dashboard opens (and closes) one client per server. */
+  /** Server addresses to watch; the dashboard opens (and closes) one client over them. */
   servers?: string[];
-  /** Or your own clients, one per server keyed by address (you close them). */
-  clients?: ReadonlyMap<string, Client>;
+  /** Or your own client: every server of it is watched (you close it). */
+  client?: Client;
   /**
    * Or `host:port` of a configuration endpoint (ElastiCache, Memorystore,
-   * memkit-server `--cluster-config`): the dashboard shows the nodes it
-   * publishes, re-read every `discoverIntervalMs`, following adds and removals.
+   * memkit-server `--cluster-config`): the dashboard's client follows the
+   * nodes it publishes, re-read every `discoverIntervalMs`.
    */
   discover?: string;
   /** ms between reads of `discover`. Default 5000. */
   discoverIntervalMs?: number;
-  /** Extra options for the clients built from `servers` (timeouts, TLS, auth). */
+  /** Extra options for the client built from `servers` or `discover` (timeouts, TLS, auth). */
   clientOptions?: Omit<ClientOptions, 'servers'>;
   /** HTTP port; 0 picks a free one. Default 8080. */
   port?: number;
@@ -51,7 +50,7 @@ export interface DashboardServer {
   readonly host: string;
   /** The monitor feeding the page (its `history` is what the charts show). */
   readonly monitor: StatsMonitor;
-  /** Stops sampling, ends the event streams, closes the HTTP server and the clients it opened. */
+  /** Stops sampling, ends the event streams, closes the HTTP server and the client it opened. */
   close(): Promise<void>;
 }
 
@@ -61,42 +60,46 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
-function buildClients(options: DashboardServerOptions): { clients: Map<string, Client>; owned: boolean } {
-  if (options.clients) return { clients: new Map(options.clients), owned: false };
-  const servers = options.servers ?? [];
-  const clients = new Map<string, Client>();
-  for (const server of servers) {
-    clients.set(
-      server,
-      new Client({ timeout: 2000, deadRetryDelay: 1000, ...options.clientOptions, servers: [server] }),
+async function buildClient(options: DashboardServerOptions): Promise<{ client: Client; owned: boolean }> {
+  if (options.client) return { client: options.client, owned: false };
+  // Its per-server `stats` results show a down server as such; it must be seen again soon after it is back.
+  const base: ClientOptions = { timeout: 2000, deadRetryDelay: 1000, ...options.clientOptions };
+  if (options.discover !== undefined) {
+    // One read first: a dashboard of an endpoint it cannot read says so at once instead of showing nothing.
+    try {
+      const found = await discoverServers(
+        { configEndpoint: options.discover, timeout: base.timeout },
+        { tls: base.tls, auth: base.auth, connectTimeout: base.connectTimeout ?? base.timeout },
+      );
+      if (found.length === 0) throw new Error('no servers published');
+    } catch (err) {
+      throw new MemkitError(
+        'ERR_DISCOVERY',
+        `dashboard: cannot read ${options.discover}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
+    }
+    const interval = options.discoverIntervalMs ?? 5000;
+    const client = new Client({ ...base, discovery: { configEndpoint: options.discover, interval } });
+    return { client, owned: true };
+  }
+  if (!options.servers || options.servers.length === 0) {
+    throw new MemkitError(
+      'ERR_INVALID_ARGUMENT',
+      'dashboard: give `servers` (at least one), `discover` or a `client`',
     );
   }
-  return { clients, owned: true };
+  return { client: new Client({ ...base, servers: options.servers }), owned: true };
 }
 
 /** Starts sampling and listening; resolves once the port is bound. */
 export async function createDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
   const assets = loadAssets(options.webRoot ?? defaultWebRoot());
-  let discovered: DiscoveredClients | undefined;
-  let built: { clients: Map<string, Client>; owned: boolean };
-  if (options.discover !== undefined) {
-    discovered = new DiscoveredClients(options.discover, options.discoverIntervalMs ?? 5000, {
-      ...options.clientOptions,
-    });
-    await discovered.start();
-    if (discovered.clients.size === 0) {
-      const why = discovered.lastError?.message ?? 'no servers published';
-      await discovered.close();
-      throw new MemkitError('ERR_DISCOVERY', `dashboard: cannot read ${options.discover}: ${why}`, {
-        cause: discovered.lastError,
-      });
-    }
-    // The monitor reads this map on every tick, so it follows the endpoint's changes.
-    built = { clients: discovered.clients, owned: false };
-  } else built = buildClients(options);
-  const { clients, owned } = built;
+  const { client, owned } = await buildClient(options);
   const monitor = new StatsMonitor({
-    clients,
+    client,
     intervalMs: options.intervalMs ?? 1000,
     historySize: options.historySize ?? 300,
     slabs: true,
@@ -167,8 +170,7 @@ export async function createDashboardServer(options: DashboardServerOptions): Pr
   try {
     await once(http, 'listening');
   } catch (err) {
-    if (owned) await Promise.all([...clients.values()].map((c) => c.close()));
-    await discovered?.close();
+    if (owned) await client.close();
     const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new MemkitError(
       'ERR_INVALID_ARGUMENT',
@@ -194,8 +196,7 @@ export async function createDashboardServer(options: DashboardServerOptions): Pr
         const closed = new Promise<void>((resolve) => http.close(() => resolve()));
         http.closeAllConnections();
         await closed;
-        if (owned) await Promise.all([...clients.values()].map((c) => c.close()));
-        await discovered?.close();
+        if (owned) await client.close();
       })();
       return closing;
     },

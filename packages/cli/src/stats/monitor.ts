@@ -11,8 +11,8 @@ import { type Summary, summarize } from './summary';
 
 /** Options of {@link StatsMonitor}. */
 export interface StatsMonitorOptions {
-  /** One client per server, keyed by address (see `serverClients`). */
-  clients: ReadonlyMap<string, Client>;
+  /** The client whose servers are sampled (its per-server `stats` results). */
+  client: Client;
   /** Time between samples in ms. Default 1000. */
   intervalMs?: number;
   /** Summaries kept for charts. Default 300 (five minutes at 1 s). */
@@ -63,7 +63,7 @@ export class StatsMonitor extends EventEmitter {
   /** Milliseconds between samples. */
   readonly intervalMs: number;
   private readonly historySize: number;
-  private readonly clients: ReadonlyMap<string, Client>;
+  private readonly client: Client;
   private readonly withSlabs: boolean;
   private readonly summaries: Summary[] = [];
   private previous?: Sample;
@@ -74,7 +74,7 @@ export class StatsMonitor extends EventEmitter {
 
   constructor(options: StatsMonitorOptions) {
     super();
-    this.clients = options.clients;
+    this.client = options.client;
     this.intervalMs = options.intervalMs ?? 1000;
     this.historySize = options.historySize ?? 300;
     this.withSlabs = options.slabs ?? false;
@@ -85,7 +85,7 @@ export class StatsMonitor extends EventEmitter {
 
   /** The servers, in configuration order. */
   get servers(): string[] {
-    return [...this.clients.keys()];
+    return this.client.servers();
   }
 
   /** Summaries so far, oldest first (at most `historySize`). */
@@ -124,7 +124,7 @@ export class StatsMonitor extends EventEmitter {
     void loop();
   }
 
-  /** Stops the timer (clients are the caller's to close). */
+  /** Stops the timer (the client is the caller's to close). */
   stop(): void {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
@@ -132,7 +132,7 @@ export class StatsMonitor extends EventEmitter {
   }
 
   private async sampleOnce(): Promise<MonitorTick> {
-    const [sample, slabs] = await Promise.all([takeSample(this.clients), this.sampleSlabs()]);
+    const [sample, slabs] = await Promise.all([takeSample(this.client), this.sampleSlabs()]);
     const summary = summarize(sample, this.previous);
     this.previous = sample;
     this.summaries.push(summary);
@@ -146,8 +146,8 @@ export class StatsMonitor extends EventEmitter {
   private async sampleSlabs(): Promise<ServerSlabs[] | undefined> {
     if (!this.withSlabs) return undefined;
     const [slabs, items] = await Promise.all([
-      takeSample(this.clients, 'slabs'),
-      takeSample(this.clients, 'items'),
+      takeSample(this.client, 'slabs'),
+      takeSample(this.client, 'items'),
     ]);
     return slabs.servers.map((s, i) => mergeSlabs(s, items.servers[i]!));
   }

@@ -1,13 +1,13 @@
 /**
- * Taking one stats sample of every server. Each server is asked on its own
- * client, so a server that is down becomes an error entry in the sample
- * instead of a rejected promise for the whole pool.
+ * Taking one stats sample of every server, through one client: its
+ * per-server results make a server that is down an error entry of the
+ * sample, never a rejection for the whole pool.
  */
-import { type Client, isMemkitError } from '@memkit/client';
+import type { Client, ServerResult } from '@memkit/client';
 
 /** What one server answered to `stats [arg]`, or why it did not. */
 export interface ServerSample {
-  /** The server address as configured. */
+  /** The server address (as the client names it, `host:port`). */
   server: string;
   /** The `STAT name value` pairs, when the server answered. */
   stats?: Record<string, string>;
@@ -27,24 +27,19 @@ export interface Sample {
   servers: ServerSample[];
 }
 
-async function sampleOne(server: string, client: Client, arg: string | undefined): Promise<ServerSample> {
-  try {
-    const byAddress = await client.stats(arg);
-    // A one-server client answers with exactly one entry, keyed by its parsed address.
-    const stats = Object.values(byAddress)[0] ?? {};
-    return { server, stats };
-  } catch (err) {
-    if (!isMemkitError(err)) throw err;
-    // The table already names the server; keep the reason only.
-    const error = err.message.startsWith(`${server}: `) ? err.message.slice(server.length + 2) : err.message;
-    return { server, error, errorCode: err.code };
-  }
+/** One server's entry of a sample. */
+export function serverSample(r: ServerResult<Record<string, string>>): ServerSample {
+  if (r.ok) return { server: r.server, stats: r.value };
+  // The table already names the server; keep the reason only.
+  const message = r.error.message;
+  const error = message.startsWith(`${r.server}: `) ? message.slice(r.server.length + 2) : message;
+  return { server: r.server, error, errorCode: r.error.code };
 }
 
-/** `stats [arg]` on every server in parallel. Never rejects for a server failure. */
-export async function takeSample(clients: ReadonlyMap<string, Client>, arg?: string): Promise<Sample> {
+/** `stats [arg]` on every server of `client`, in parallel. Never rejects for a server failure. */
+export async function takeSample(client: Client, arg?: string): Promise<Sample> {
   const at = Date.now();
   const mono = performance.now();
-  const servers = await Promise.all([...clients].map(([server, client]) => sampleOne(server, client, arg)));
+  const servers = (await client.stats(arg)).map(serverSample);
   return { at, mono, servers };
 }

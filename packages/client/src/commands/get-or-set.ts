@@ -16,9 +16,10 @@
  * waits for the probe (bounded by it: `connectTimeout` + `timeout`) to know
  * which of the two it is.
  */
-import { type MetaValueReply, toExptime } from '@memkit/protocol';
+import { MemkitError, type MetaValueReply, toExptime } from '@memkit/protocol';
 import type { Context } from '../context';
 import type { LeaseDialect } from '../dialect/index';
+import { unwatchAbort, watchAbort } from '../exchanges/abort-watch';
 import { noteOutcome, runUserCode } from '../tracing';
 import { retrieve } from './retrieval';
 import { type SetOptions, store } from './storage';
@@ -36,11 +37,59 @@ export interface GetOrSetOptions extends SetOptions {
   waitTimeout?: number;
 }
 
-/** The loader: computes the value on a miss. */
-export type Loader<T> = () => T | Promise<T>;
+/** What a loader is given. */
+export interface LoaderContext {
+  /**
+   * Aborts once every caller waiting for this load has aborted (never while
+   * one that passed no `signal` still waits). Hand it to the fetch or query
+   * the loader runs, so work nobody waits for any more stops.
+   */
+  signal?: AbortSignal;
+}
 
-/** In-flight calls per cluster (shared by a client and its `withKeyOptions` views), by wire key. */
-const inFlight = new WeakMap<object, Map<string, Promise<unknown>>>();
+/** The loader: computes the value on a miss. A loader that takes no argument is fine too. */
+export type Loader<T> = (ctx: LoaderContext) => T | Promise<T>;
+
+/**
+ * One load shared by the in-process callers of a key. Its signal aborts only
+ * when every caller that joined has aborted: one caller giving up must not
+ * cancel the work the others still wait for.
+ */
+class SharedLoad {
+  /** Set when the first caller passed a signal; without one the load can never be aborted. */
+  readonly controller: AbortController | undefined;
+  promise: Promise<unknown> = Promise.resolve();
+  private waiting = 0;
+  /** A caller without a signal joined: nothing aborts the load any more. */
+  private pinned = false;
+  private readonly watched: Array<[AbortSignal, () => void]> = [];
+
+  constructor(first: AbortSignal | undefined) {
+    this.controller = first ? new AbortController() : undefined;
+  }
+
+  join(signal: AbortSignal | undefined): void {
+    if (!signal) {
+      this.pinned = true;
+      return;
+    }
+    this.waiting++;
+    const gone = () => {
+      if (--this.waiting === 0 && !this.pinned) this.controller?.abort(signal.reason);
+    };
+    watchAbort(signal, gone);
+    this.watched.push([signal, gone]);
+  }
+
+  /** The load settled: the callers' signals no longer concern it. */
+  release(): void {
+    for (const [signal, gone] of this.watched) unwatchAbort(signal, gone);
+    this.watched.length = 0;
+  }
+}
+
+/** In-flight loads per cluster (shared by a client and its `withKeyOptions` views), by wire key. */
+const inFlight = new WeakMap<object, Map<string, SharedLoad>>();
 
 export function getOrSet<T>(
   ctx: Context,
@@ -48,6 +97,8 @@ export function getOrSet<T>(
   loader: Loader<T>,
   opts: GetOrSetOptions = {},
 ): Promise<T> {
+  const signal = opts.signal;
+  if (signal?.aborted) return Promise.reject(aborted(key, signal));
   const wire = ctx.key(key);
   let local = inFlight.get(ctx.cluster);
   if (!local) {
@@ -57,19 +108,61 @@ export function getOrSet<T>(
   // A base64 token can equal some text key: the two must never share a call.
   const slot = wire.base64 ? `b ${wire.wire}` : wire.wire;
   const existing = local.get(slot);
-  if (existing) {
+  // A load every caller left is winding down (aborted): a new caller starts a load of its own.
+  if (existing && !existing.controller?.signal.aborted) {
     noteOutcome('waited');
-    return existing as Promise<T>;
+    existing.join(signal);
+    return untilAborted(existing.promise as Promise<T>, key, signal);
   }
+  const load = new SharedLoad(signal);
+  load.join(signal);
+  const shared: GetOrSetOptions = { ...opts, signal: load.controller?.signal };
   const begin = (): Promise<T> => {
     const lease = ctx.cluster.poolFor(wire.route).dialect.lease;
-    return lease ? leasedGetOrSet(ctx, lease, key, loader, opts) : plainGetOrSet(ctx, key, loader, opts);
+    return lease ? leasedGetOrSet(ctx, lease, key, loader, shared) : plainGetOrSet(ctx, key, loader, shared);
   };
   // protocol: 'auto' before the server's protocol is known: whether it has leases decides the path.
   const known = ctx.cluster.poolFor(wire.route).protocolKnown();
-  const p = (known ? known.then(begin) : begin()).finally(() => local.delete(slot));
-  local.set(slot, p);
-  return p;
+  load.promise = (known ? known.then(begin) : begin()).finally(() => {
+    load.release();
+    if (local.get(slot) === load) local.delete(slot);
+  });
+  // Every caller may have given up: nobody else may be there to see the load fail.
+  load.promise.catch(() => undefined);
+  local.set(slot, load);
+  return untilAborted(load.promise as Promise<T>, key, signal);
+}
+
+/** `promise`, or ERR_ABORTED the moment `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, key: string, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const stop = () => reject(aborted(key, signal));
+    watchAbort(signal, stop);
+    promise.then(
+      (value) => {
+        unwatchAbort(signal, stop);
+        resolve(value);
+      },
+      (err: unknown) => {
+        unwatchAbort(signal, stop);
+        reject(err);
+      },
+    );
+  });
+}
+
+function aborted(key: string, signal: AbortSignal): MemkitError {
+  return new MemkitError('ERR_ABORTED', `getOrSet ${JSON.stringify(key)}: aborted`, {
+    command: 'getOrSet',
+    cause: signal.reason,
+  });
+}
+
+/** The call's options without its signal: for the writes that must happen even when the callers left. */
+function unsignalled(opts: GetOrSetOptions): GetOrSetOptions {
+  const { signal: _, ...rest } = opts;
+  return rest;
 }
 
 async function plainGetOrSet<T>(
@@ -84,8 +177,8 @@ async function plainGetOrSet<T>(
     return hit as T;
   }
   noteOutcome('won');
-  const value = await runUserCode(loader);
-  await store(ctx, 'set', key, value, undefined, opts);
+  const value = await runUserCode(() => loader({ signal: opts.signal }));
+  await store(ctx, 'set', key, value, undefined, unsignalled(opts));
   return value;
 }
 
@@ -118,10 +211,10 @@ async function leasedGetOrSet<T>(
     // Another caller is loading: wait for its value, but never forever.
     if (performance.now() + delay > waitUntil) {
       noteOutcome('timeout');
-      return runUserCode(loader);
+      return runUserCode(() => loader({ signal: opts.signal }));
     }
     waited = true;
-    await sleep(delay);
+    await sleep(delay, key, opts.signal);
     delay = Math.min(delay * 2, 100);
   }
 }
@@ -140,24 +233,43 @@ async function loadAndStore<T>(
   opts: GetOrSetOptions,
 ): Promise<T> {
   let value: T;
+  // The release and the store go out even when every caller aborted: the lock must not stay
+  // held, and a loaded value serves the next caller.
+  const always = unsignalled(opts);
   try {
-    value = await runUserCode(loader);
+    value = await runUserCode(() => loader({ signal: opts.signal }));
   } catch (err) {
     if (won?.cas !== undefined) {
       // Release the win: delete our placeholder (only if still ours) so another caller can load.
       const k = ctx.key(key);
       const release = lease.release(k, won.cas);
-      await ctx.dispatch(ctx.cluster.poolFor(k.route), release, opts).catch(() => false);
+      await ctx.dispatch(ctx.cluster.poolFor(k.route), release, always).catch(() => false);
     }
     throw err;
   }
   // Routed by `store` after the loader ran, which may have taken long enough for the cluster to
   // change. With our win's CAS, the store fails (false) when someone stored a newer value
   // meanwhile: ours is still a valid answer for this caller.
-  await store(ctx, won?.cas === undefined ? 'set' : 'cas', key, value, won?.cas, { ...opts, noreply: false });
+  await store(ctx, won?.cas === undefined ? 'set' : 'cas', key, value, won?.cas, {
+    ...always,
+    noreply: false,
+  });
   return value;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** Waits `ms` between polls of another caller's lock; ERR_ABORTED at once when `signal` aborts. */
+function sleep(ms: number, key: string, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return new Promise((r) => setTimeout(r, ms));
+  if (signal.aborted) return Promise.reject(aborted(key, signal));
+  return new Promise((resolve, reject) => {
+    const stop = () => {
+      clearTimeout(timer);
+      reject(aborted(key, signal));
+    };
+    const timer = setTimeout(() => {
+      unwatchAbort(signal, stop);
+      resolve();
+    }, ms);
+    watchAbort(signal, stop);
+  });
 }

@@ -34,6 +34,8 @@ export interface UnroutedKeys {
   /** The server that would have held them, when known. */
   server: string | undefined;
   keys: string[];
+  /** Position of `keys[i]` in the caller's list. */
+  positions: number[];
   error: MemkitError;
 }
 
@@ -81,10 +83,11 @@ export function groupKeys(ctx: Context, keys: readonly string[], prefix: string)
         err instanceof MemkitError ? err : new MemkitError('ERR_SERVER_DEAD', String(err), { cause: err });
       let u = unrouted.get(error.server);
       if (!u) {
-        u = { server: error.server, keys: [], error };
+        u = { server: error.server, keys: [], positions: [], error };
         unrouted.set(error.server, u);
       }
       u.keys.push(key);
+      u.positions.push(i);
       continue;
     }
     let g = byPool.get(pool);

@@ -3,15 +3,16 @@
  * (`groupKeys`), each group goes out as one exchange of that server's
  * dialect (meta: quiet commands + `mn`; text: multi-key `get` lines /
  * consecutive storage commands), groups run in parallel, and results are
- * merged. A failing server costs only its own keys: misses for
- * getMulti/getsMulti, failed keys for setMulti/deleteMulti.
+ * merged. A failing server costs only its own keys, reported as failures,
+ * never as misses or "not stored" (see partial.ts).
  */
 import { toExptime } from '@memkit/protocol';
 import type { Context } from '../context';
 import type { Exchange } from '../exchanges/exchange';
 import type { CasResult } from '../exchanges/text';
 import type { CommandOptions } from '../options';
-import { groupKeys, type KeyGroup } from './group-keys';
+import { asServerError, type KeyFailure, settleMulti } from '../partial';
+import { groupKeys, type KeyGroup, type UnroutedKeys } from './group-keys';
 import { serializeValue } from './storage';
 
 /** Options of multi-key commands. */
@@ -61,18 +62,13 @@ async function retrieveMany<T>(
   if (exchanges.length === 1 && unrouted.length === 0)
     return ctx.dispatch(groups[0]!.pool, exchanges[0]!, opts);
   const settled = await dispatchAll(ctx, groups, exchanges, opts);
-  let ok = 0;
-  let error: unknown = unrouted[0]?.error;
-  for (const s of settled) {
-    if (s.status === 'rejected') error ??= s.reason;
-    else ok++;
-  }
-  // Partial failures become misses; a total failure is an error, not an empty result.
-  if (ok === 0) throw error;
-  return out;
+  const failures = failuresOf(command, groups, settled, unrouted);
+  // A failed server's batch may have delivered some hits before it failed: only answered servers count.
+  if (failures.length > 0) for (const f of failures) for (const k of f.keys) out.delete(k);
+  return settleMulti(command, out, failures, groups.length + unrouted.length);
 }
 
-/** setMulti: stores every entry; resolves with the keys that were NOT stored (or whose server failed). */
+/** setMulti: stores every entry; resolves with the keys that were NOT stored (see `settleMulti` on failures). */
 export function setMulti(
   ctx: Context,
   entries: Iterable<readonly [string, unknown]>,
@@ -82,7 +78,7 @@ export function setMulti(
   const keys = list.map(([k]) => k);
   const exptime = toExptime(opts?.ttl ?? 0);
   const values = list.map(([key, value]) => serializeValue(ctx, value, key));
-  return writeMany(ctx, keys, opts, (g) =>
+  return writeMany(ctx, 'setMulti', keys, opts, (g) =>
     g.pool.dialect.setMulti(
       g.wires,
       g.positions ? g.positions.map((p) => values[p]!) : values,
@@ -92,18 +88,23 @@ export function setMulti(
   );
 }
 
-/** deleteMulti: resolves with the keys that were not deleted (missing, or their server failed). */
+/** deleteMulti: resolves with the keys that were not found (see `settleMulti` on failures). */
 export function deleteMulti(
   ctx: Context,
   keys: readonly string[],
   opts: MultiOptions | undefined,
 ): Promise<string[]> {
-  return writeMany(ctx, keys, opts, (g) => g.pool.dialect.deleteMulti(g.wires, g.base64));
+  return writeMany(ctx, 'deleteMulti', keys, opts, (g) => g.pool.dialect.deleteMulti(g.wires, g.base64));
 }
 
-/** Runs one write exchange per server; the keys not done (per the exchange) or failed, in call order. */
+/**
+ * Runs one write exchange per server; resolves with the keys the answering
+ * servers did not store / find, in call order. Failed servers' keys are never
+ * in that list: they are the failures (`settleMulti`).
+ */
 async function writeMany(
   ctx: Context,
+  command: string,
   keys: readonly string[],
   opts: MultiOptions | undefined,
   make: (g: KeyGroup) => Exchange<number[]>,
@@ -113,20 +114,42 @@ async function writeMany(
   // Encode every group first: an invalid key must fail the call before anything is sent.
   const exchanges = groups.map(make);
   const settled = await dispatchAll(ctx, groups, exchanges, opts);
-  const notDone = new Set<number>();
+  const notDone: number[] = [];
   settled.forEach((s, gi) => {
-    const g = groups[gi]!;
-    const at = (i: number) => (g.positions ? g.positions[i]! : i);
-    if (s.status === 'rejected') for (let i = 0; i < g.keys.length; i++) notDone.add(at(i));
-    else for (const i of s.value) notDone.add(at(i));
+    if (s.status === 'rejected') return;
+    const positions = groups[gi]!.positions;
+    for (const i of s.value) notDone.push(positions ? positions[i]! : i);
   });
-  if (unrouted.length > 0) {
-    const skipped = new Set(unrouted.flatMap((u) => u.keys));
-    keys.forEach((k, i) => {
-      if (skipped.has(k)) notDone.add(i);
+  const result = notDone.sort((a, b) => a - b).map((i) => keys[i]!);
+  return settleMulti(
+    command,
+    result,
+    failuresOf(command, groups, settled, unrouted),
+    groups.length + unrouted.length,
+  );
+}
+
+/** The failed server batches and unroutable keys of a multi-key call, in the order of their first key. */
+function failuresOf(
+  command: string,
+  groups: readonly KeyGroup[],
+  settled: readonly PromiseSettledResult<unknown>[],
+  unrouted: readonly UnroutedKeys[],
+): KeyFailure[] {
+  const found: Array<{ first: number; failure: KeyFailure }> = [];
+  settled.forEach((s, gi) => {
+    if (s.status !== 'rejected') return;
+    const g = groups[gi]!;
+    const server = g.pool.node.address;
+    found.push({
+      first: g.positions ? g.positions[0]! : 0,
+      failure: { server, keys: [...g.keys], error: asServerError(s.reason, server, command) },
     });
+  });
+  for (const u of unrouted) {
+    found.push({ first: u.positions[0]!, failure: { server: u.server ?? '', keys: u.keys, error: u.error } });
   }
-  return [...notDone].sort((a, b) => a - b).map((i) => keys[i]!);
+  return found.sort((a, b) => a.first - b.first).map((f) => f.failure);
 }
 
 function dispatchAll<T>(

@@ -39,7 +39,7 @@ export interface RawCommandOptions extends CommandOptions {
 
 const DEFAULT_MAX_REPLY_BYTES = 16 * 1024 * 1024;
 
-/** Sends `line` to `server` (an address from `client.servers`); the reply's lines. */
+/** Sends `line` to `server` (an address from `client.servers()`); the reply's lines. */
 export function rawCommand(
   ctx: Context,
   server: string,

@@ -26,6 +26,7 @@ import {
   type ValueView,
 } from '@memkit/protocol';
 import type { ServerNode } from '../cluster/locator';
+import { watchAbort } from '../exchanges/abort-watch';
 import { AuthExchange, VersionExchange } from '../exchanges/admin';
 import type { Exchange } from '../exchanges/exchange';
 import { deliverReply } from '../exchanges/reply-route';
@@ -111,10 +112,10 @@ export class Connection {
         req.reject(abortError(this.node, req));
         return;
       }
-      // A request moved here from a dead connection still has that connection's listener.
+      // A request moved here from a dead connection still has that connection's watcher.
       req.detachSignal();
       req.onAbort = () => this.abort(req);
-      req.signal.addEventListener('abort', req.onAbort, { once: true });
+      watchAbort(req.signal, req.onAbort);
     }
     this.outbox.push(req);
     if (req.deadline < this.timerAt) this.armTimer(req.deadline);

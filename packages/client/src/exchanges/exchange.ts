@@ -14,6 +14,7 @@
  * (The protocol package's `Request` types are the other direction: what a
  * server decodes from a client.)
  */
+
 import {
   type Chunk,
   type MemkitError,
@@ -22,6 +23,7 @@ import {
   type ValueView,
   valueReplyOfView,
 } from '@memkit/protocol';
+import { unwatchAbort } from './abort-watch';
 
 /** `onReply` result: more replies belong to this exchange. */
 export const MORE = false;
@@ -144,7 +146,7 @@ export abstract class Exchange<T = unknown> {
   }
 
   detachSignal(): void {
-    if (this.signal && this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
+    if (this.signal && this.onAbort) unwatchAbort(this.signal, this.onAbort);
     this.onAbort = undefined;
   }
 

@@ -3,7 +3,12 @@
  * and the embedded @memkit/server, so both are held to the same behaviour.
  */
 import { startServer } from '@memkit/server';
-import { type MemcachedInstance, type StartMemcachedOptions, startMemcached } from '@memkit/testing';
+import {
+  type MemcachedInstance,
+  type StartMemcachedOptions,
+  startMemcached,
+  waitServerSeconds,
+} from '@memkit/testing';
 
 export interface Backend {
   address: string;
@@ -11,6 +16,8 @@ export interface Backend {
   port: number;
   stop(): Promise<void>;
   instance?: MemcachedInstance;
+  /** The embedded server's: moves its clock forward at once (see `passServerTime`). */
+  advanceClock?: (seconds: number) => void;
 }
 
 export async function startReal(options: StartMemcachedOptions = {}): Promise<Backend> {
@@ -27,7 +34,27 @@ export async function startReal(options: StartMemcachedOptions = {}): Promise<Ba
 /** An in-process @memkit/server on a free port. */
 export async function startEmbedded(): Promise<Backend> {
   const server = await startServer({ port: 0, host: '127.0.0.1' });
-  return { address: server.address, host: server.host, port: server.port, stop: () => server.close() };
+  return {
+    address: server.address,
+    host: server.host,
+    port: server.port,
+    stop: () => server.close(),
+    advanceClock: (seconds) => server.advanceClock(seconds),
+  };
+}
+
+/**
+ * Lets `seconds` of server time pass, for expiry tests. The embedded server's
+ * clock is moved at once; real memcached keeps real time, so this waits until
+ * its own clock (the `time` stat, which its expiry reads) has moved that far:
+ * no guessed sleep and no margin of milliseconds against its once-a-second tick.
+ */
+export async function passServerTime(backend: Backend, seconds: number): Promise<void> {
+  if (backend.advanceClock) {
+    backend.advanceClock(seconds);
+    return;
+  }
+  await waitServerSeconds(backend, seconds);
 }
 
 /** Both backends, for `describe.each`. */

@@ -42,6 +42,13 @@ export const JUNK: readonly string[] = [
   '\r\n',
 ];
 
+/**
+ * The kinds every run must inject at least once, whatever its length or the machine's load: the
+ * first episode of each on a proxy is re-armed until the proxy reports it injected (see
+ * `Chaos.covered`), and `runDesync` keeps the fault phase going until they all were.
+ */
+export const REQUIRED_KINDS = ['garbage', 'truncate', 'cut', 'reset', 'stall', 'latency'] as const;
+
 /** One fault kind the driver can apply to a proxy for a while. */
 type Kind = 'garbage' | 'truncate' | 'cut' | 'reset' | 'latency' | 'stall' | 'drop' | 'refuse' | 'slowReads';
 
@@ -63,6 +70,8 @@ const KINDS: readonly Kind[] = [
 export interface Chaos {
   /** Fault episodes started, by kind. */
   readonly episodes: Record<string, number>;
+  /** True once every kind of `REQUIRED_KINDS` was injected by some proxy. */
+  covered(): boolean;
   /** Stops changing faults and resets every proxy to none. */
   stop(): Promise<void>;
 }
@@ -85,6 +94,12 @@ export function startChaos(
   const chains = proxies.map(() => Promise.resolve());
   const distinct = [...new Set(KINDS)];
   const firstRound = proxies.map((_, i) => [...distinct.slice(i * 3), ...distinct.slice(0, i * 3)]);
+  /** Per proxy: the first-round episode of a required kind under way, and its injection count at its start. */
+  const armed: Array<{ kind: Kind; before: number; tries: number } | undefined> = proxies.map(
+    () => undefined,
+  );
+  const injected = (i: number, kind: Kind): number =>
+    (proxies[i]!.stats.faults as unknown as Record<string, number>)[kind] ?? 0;
   let stopped = false;
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 
@@ -92,12 +107,16 @@ export function startChaos(
     chains[i] = chains[i]!.then(change).catch(() => undefined);
   };
 
-  const startEpisode = (i: number, now: number): void => {
+  const startEpisode = (i: number, now: number, again?: Kind): void => {
     const proxy = proxies[i]!;
     // Every proxy first goes through each kind once (from its own offset), so even a short
     // run sees every fault; then kinds are drawn at random.
-    const first = firstRound[i]!.shift();
+    const first = again ?? firstRound[i]!.shift();
     const kind = first ?? pick(KINDS);
+    if (first && (REQUIRED_KINDS as readonly string[]).includes(first)) {
+      const tries = again ? (armed[i]?.tries ?? 0) + 1 : 0;
+      armed[i] = { kind: first, before: injected(i, first), tries };
+    } else armed[i] = undefined;
     let duration = 30 + random() * 300;
     let faults: Partial<Faults> | undefined;
     switch (kind) {
@@ -153,8 +172,14 @@ export function startChaos(
     proxies.forEach((proxy, i) => {
       if (now < until[i]!) return;
       apply(i, () => proxy.reset());
-      if (random() < 0.5) startEpisode(i, now);
-      else until[i] = now + random() * 200;
+      const a = armed[i];
+      // A first episode that found no traffic to hurt (no connection, no reply chunk) runs again.
+      if (a && injected(i, a.kind) === a.before && a.tries < 100) startEpisode(i, now, a.kind);
+      else if (random() < 0.5) startEpisode(i, now);
+      else {
+        armed[i] = undefined;
+        until[i] = now + random() * 200;
+      }
     });
     timer = setTimeout(tick, tickMs);
   };
@@ -162,6 +187,7 @@ export function startChaos(
 
   return {
     episodes,
+    covered: () => REQUIRED_KINDS.every((kind) => proxies.some((_, i) => injected(i, kind) > 0)),
     async stop() {
       stopped = true;
       clearTimeout(timer);

@@ -4,20 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Client } from '../../src/index';
+import { trackClientResources } from '../helpers/leaks';
+import { waitUntil } from '../helpers/wait';
 import { startFakeServer } from './fake-server';
-
-// Resolves on the loop turn after the timer: a Timeout still counts as active while its own
-// callback's promise continuations run.
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(() => setImmediate(resolve), ms));
-
-/** Sockets and timers this process holds (the client's and the fake server's). */
-function handles(): { sockets: number; timers: number } {
-  const info = process.getActiveResourcesInfo();
-  return {
-    sockets: info.filter((r) => r === 'TCPSocketWrap' || r === 'TLSWrap').length,
-    timers: info.filter((r) => r === 'Timeout').length,
-  };
-}
 
 describe('close() during connection setup leaves nothing behind', () => {
   const setups = {
@@ -28,26 +17,28 @@ describe('close() during connection setup leaves nothing behind', () => {
     it(name, async () => {
       // Accepts and reads, never writes a byte.
       const blackHole = await startFakeServer(() => 0);
+      const tracker = trackClientResources();
       try {
-        // vitest holds a short-lived timer at the start of each test: let it go first.
-        await sleep(500);
-        const before = handles();
         const client = new Client({
           servers: [blackHole.address],
-          connectTimeout: 10_000,
-          timeout: 10_000,
+          // Far longer than any wait below: what goes, goes because of close(), not a timer.
+          connectTimeout: 60_000,
+          timeout: 60_000,
           ...options,
         });
         const pending = client.get('k').catch((e: unknown) => e);
-        await sleep(200);
-        expect(blackHole.open).toBe(1);
+        await waitUntil(() => blackHole.open === 1, 'the connection to reach the server');
         await client.close();
         expect(await pending).toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
-        await sleep(50);
-        // Gone now, not after connectTimeout: the server saw the close, no handle is left.
-        expect(blackHole.open).toBe(0);
-        expect(handles()).toEqual(before);
+        // Gone now, not after connectTimeout: the server sees the close, and every socket and
+        // timer the client made is destroyed.
+        await waitUntil(() => blackHole.open === 0, 'the server to see the close');
+        await waitUntil(() => tracker.alive().length === 0, 'the client resources to go').catch(
+          () => undefined,
+        );
+        expect(tracker.alive()).toEqual([]);
       } finally {
+        tracker.stop();
         await blackHole.close();
       }
     });

@@ -163,12 +163,11 @@ describe('decoder limits against a scripted server', () => {
       await client.get('warmup').catch(() => undefined);
       const accepted = fake.accepted;
       const arrayBuffers = process.memoryUsage().arrayBuffers;
-      const start = performance.now();
-      // A second request pipelined behind the bad reply fails with the same error.
+      // A second request pipelined behind the bad reply fails with the same error: ERR_PROTOCOL, so
+      // the bad reply killed the connection at once (waiting for the timeout would be ERR_TIMEOUT).
       const results = await Promise.allSettled([client.get('bad'), client.get('behind')]);
-      expect(performance.now() - start, what).toBeLessThan(500);
       for (const r of results)
-        expect(r).toMatchObject({ status: 'rejected', reason: { code: 'ERR_PROTOCOL' } });
+        expect(r, what).toMatchObject({ status: 'rejected', reason: { code: 'ERR_PROTOCOL' } });
       // Nothing was allocated for the announced size.
       expect(process.memoryUsage().arrayBuffers - arrayBuffers).toBeLessThan(8 * MiB);
       // Only that connection died: the next call reconnects and works.

@@ -89,8 +89,15 @@ export interface DesyncOptions {
   seed?: number;
   /** Operations in flight at once. Default 512. */
   concurrency?: number;
-  /** Per-command timeout of the client. Default 400 ms. */
+  /** Per-command timeout of the client, in the fault phase. Default 400 ms. */
   timeout?: number;
+  /**
+   * Per-command timeout in the phases without faults (baseline, recovery), where nothing may fail:
+   * long, so that a loaded machine makes them slower, not red. Default 10 000 ms.
+   */
+  calmTimeout?: number;
+  /** The fault phase goes on past `faultOps`/`faultMs` until every required fault was injected, at most this long. Default 45 000 ms. */
+  maxFaultMs?: number;
   /** How late past its timeout a call may settle before it counts as late. Default 250 ms. */
   settleSlackMs?: number;
   /** Garbage lines the chaos may inject (default: the full list, reply look-alikes included). */
@@ -120,6 +127,7 @@ function emptyCounts(): PhaseCounts {
 /** Runs the three phases and returns the counters. Starts and stops its own servers. */
 export async function runDesync(options: DesyncOptions): Promise<DesyncReport> {
   const timeout = options.timeout ?? 400;
+  const calmTimeout = options.calmTimeout ?? 10_000;
   const slack = options.settleSlackMs ?? 250;
   const random = createPrng(options.seed ?? 42);
   const servers: MemcachedInstance[] = await startMemcachedCluster(3, { memoryMb: 64 });
@@ -133,7 +141,8 @@ export async function runDesync(options: DesyncOptions): Promise<DesyncReport> {
       servers: proxies.map((p) => p.address),
       protocol: options.protocol ?? 'meta',
       timeout,
-      connectTimeout: timeout,
+      // Connecting is not what this measures: a loaded machine must not fail the calm phases' connects.
+      connectTimeout: Math.max(timeout, 2000),
       reconnectDelay: 10,
       reconnectMaxDelay: 100,
       deadRetryDelay: 500,
@@ -144,8 +153,16 @@ export async function runDesync(options: DesyncOptions): Promise<DesyncReport> {
     c.on('server:alive', (a: string) => dead.delete(a));
     await seed(c);
 
-    const phase = (counts: PhaseCounts, stop: () => boolean, onTick?: () => void) =>
-      runPhase(c, counts, { stop, random, timeout, slack, concurrency: options.concurrency ?? 512, onTick });
+    const phase = (counts: PhaseCounts, stop: () => boolean, onTick?: () => void, calm = true) =>
+      runPhase(c, counts, {
+        stop,
+        random,
+        timeout: calm ? calmTimeout : timeout,
+        callOptions: calm ? { timeout: calmTimeout } : undefined,
+        slack,
+        concurrency: options.concurrency ?? 512,
+        onTick,
+      });
 
     const phaseOps = options.phaseOps ?? 20_000;
     const baseline = emptyCounts();
@@ -158,10 +175,13 @@ export async function runDesync(options: DesyncOptions): Promise<DesyncReport> {
     let lastProgress = started;
     const faultOps = options.faultOps;
     const faultMs = options.faultMs;
+    const maxFaultMs = options.maxFaultMs ?? 45_000;
+    const running = chaos;
+    const enough = () =>
+      faultOps !== undefined ? faults.ops >= faultOps : performance.now() - started >= (faultMs ?? 10_000);
     await phase(
       faults,
-      () =>
-        faultOps !== undefined ? faults.ops >= faultOps : performance.now() - started >= (faultMs ?? 10_000),
+      () => (enough() && running.covered()) || performance.now() - started >= maxFaultMs,
       () => {
         const now = performance.now();
         if (options.onProgress && now - lastProgress >= 1000) {
@@ -169,6 +189,7 @@ export async function runDesync(options: DesyncOptions): Promise<DesyncReport> {
           options.onProgress({ ...faults, elapsedMs: now - started });
         }
       },
+      false,
     );
     await chaos.stop();
     const episodes = chaos.episodes;
@@ -232,7 +253,10 @@ async function seed(client: Client): Promise<void> {
 interface PhaseContext {
   stop: () => boolean;
   random: () => number;
+  /** The timeout the calls run with (for counting late ones). */
   timeout: number;
+  /** Per-call options (a longer timeout in the calm phases). */
+  callOptions: { timeout: number } | undefined;
   slack: number;
   concurrency: number;
   onTick: (() => void) | undefined;
@@ -242,6 +266,7 @@ interface PhaseContext {
 async function runPhase(client: Client, counts: PhaseCounts, ctx: PhaseContext): Promise<void> {
   const start = performance.now();
   const { random } = ctx;
+  const o = ctx.callOptions;
   const timed = async <T>(call: () => Promise<T>, check: (value: T) => void): Promise<boolean> => {
     const t0 = performance.now();
     counts.ops++;
@@ -254,6 +279,8 @@ async function runPhase(client: Client, counts: PhaseCounts, ctx: PhaseContext):
     } catch (err) {
       const code = (err as { code?: string }).code ?? (err as Error).name ?? 'unknown';
       counts.errors[code] = (counts.errors[code] ?? 0) + 1;
+      // What the servers that answered returned must be sound too.
+      if (code === 'ERR_PARTIAL_FAILURE') check((err as { partial: T }).partial);
       // Fast failures (every server dead, backoff) settle without I/O: without a yield these
       // loops would spin in microtasks and starve the timers that probe dead servers.
       await new Promise((resolve) => setImmediate(resolve));
@@ -279,14 +306,14 @@ async function runPhase(client: Client, counts: PhaseCounts, ctx: PhaseContext):
     const key = dataKey(i);
     if (r < 0.35) {
       await timed(
-        () => client.get(key),
+        () => client.get(key, o),
         (v) => checkData(key, v),
       );
     } else if (r < 0.45) {
       const n = 1 + Math.floor(random() * 40);
       const keys = Array.from({ length: n }, () => dataKey(Math.floor(random() * KEYS)));
       await timed(
-        () => client.getMulti(keys),
+        () => client.getMulti(keys, o),
         (map) => {
           const asked = new Set(keys);
           for (const [k, v] of map) {
@@ -298,13 +325,13 @@ async function runPhase(client: Client, counts: PhaseCounts, ctx: PhaseContext):
     } else if (r < 0.65) {
       const variant = Math.floor(random() * 1e6);
       await timed(
-        () => client.set(key, valueFor(key, variant)),
+        () => client.set(key, valueFor(key, variant), o),
         () => undefined,
       );
     } else if (r < 0.82) {
       let cas: bigint | undefined;
       const got = await timed(
-        () => client.gets(key),
+        () => client.gets(key, o),
         (res) => {
           if (res === undefined) return;
           checkData(key, res.value);
@@ -315,7 +342,7 @@ async function runPhase(client: Client, counts: PhaseCounts, ctx: PhaseContext):
         const variant = Math.floor(random() * 1e6);
         const c = cas;
         await timed(
-          () => client.cas(key, valueFor(key, variant), c),
+          () => client.cas(key, valueFor(key, variant), c, o),
           () => undefined,
         );
       }
@@ -323,7 +350,7 @@ async function runPhase(client: Client, counts: PhaseCounts, ctx: PhaseContext):
       const j = Math.floor(random() * COUNTERS);
       const key = counterKey(j);
       await timed(
-        () => client.incr(key, 1),
+        () => client.incr(key, 1, o),
         (v) => {
           if (v !== undefined) verdict(classifyCounter(j, COUNTERS, v), key, v);
         },

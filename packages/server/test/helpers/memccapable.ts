@@ -8,12 +8,16 @@ import { existsSync } from 'node:fs';
 /** Where CI installs it (Debian's libmemcached-tools). */
 export const MEMCCAPABLE = process.env.MEMCCAPABLE_BIN ?? '/usr/bin/memccapable';
 
-/** Whether the tester is installed; tests skip (with a printed reason) when it is not. */
-export const hasMemccapable = existsSync(MEMCCAPABLE);
-if (!hasMemccapable) {
-  console.warn(
-    `memccapable not found at ${MEMCCAPABLE}: install libmemcached-tools to run the conformance test`,
-  );
+/**
+ * Throws when the tester is not installed: the conformance tests must fail
+ * then, never pass by skipping (a CI without it would prove nothing).
+ */
+export function requireMemccapable(): void {
+  if (!existsSync(MEMCCAPABLE)) {
+    throw new Error(
+      `memccapable not found at ${MEMCCAPABLE}: install libmemcached-tools (apt-get install -y libmemcached-tools) or set MEMCCAPABLE_BIN`,
+    );
+  }
 }
 
 /** The parsed outcome of one run. */
@@ -24,8 +28,9 @@ export interface MemccapableReport {
   output: string;
 }
 
-/** Runs `memccapable -a -h host -p port`. */
+/** Runs `memccapable -a -h host -p port` (fails when it is not installed). */
 export function runMemccapable(host: string, port: number): Promise<MemccapableReport> {
+  requireMemccapable();
   return new Promise((resolve) => {
     execFile(
       MEMCCAPABLE,

@@ -177,3 +177,23 @@ export async function rawStats(target: RawTarget, group = ''): Promise<Record<st
   }
   return stats;
 }
+
+/**
+ * Waits until the server's own clock (its `time` stat, the clock its expiry
+ * reads) has moved `seconds` forward. For expiry tests against real
+ * memcached: a TTL of n seconds is certainly over once its clock moved n + 1
+ * (it ticks once a second), whatever the load on the machine, with no sleep
+ * guessed in milliseconds. Rejects if the clock does not get there within
+ * `seconds` + 10 s.
+ */
+export async function waitServerSeconds(target: RawTarget, seconds: number): Promise<void> {
+  const time = async () => Number((await rawStats(target)).time);
+  const until = (await time()) + seconds;
+  const giveUp = performance.now() + seconds * 1000 + 10_000;
+  while ((await time()) < until) {
+    if (performance.now() > giveUp) {
+      throw new Error(`${describe(target)}: its clock did not move ${seconds} s`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
