@@ -3,7 +3,7 @@
  * the one client of a command, always closed afterwards.
  */
 import type { Client } from '@memkit/client';
-import { type GlobalOptions, poolClient } from '../config';
+import { type GlobalOptions, poolClient, serverTargets } from '../config';
 import type { ExitCodeValue } from '../errors';
 import type { CliIo } from '../io';
 
@@ -15,6 +15,9 @@ export interface CommandContext {
 
 /** Runs `fn` with a client over the whole pool and closes it afterwards. */
 export async function withPool<T>(ctx: CommandContext, fn: (client: Client) => Promise<T>): Promise<T> {
+  // An endpoint that cannot be read fails the command at once with ERR_DISCOVERY, instead of
+  // every call waiting its timeout for a topology that will not come.
+  if (ctx.opts.discover !== undefined) await serverTargets(ctx.opts);
   const client = poolClient(ctx.opts);
   try {
     return await fn(client);
