@@ -10,11 +10,11 @@
  * it was aborted meanwhile.
  */
 import type net from 'node:net';
-import type { Chunk } from '@memkit/protocol';
+import { type Chunk, encodeCas, encodeMetaSet, encodeStore } from '@memkit/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Outbox } from '../src/connection/outbox';
-import { planTlsWrite, TLS_RECORD_SIZE, TlsWriteEnds } from '../src/connection/tls-records';
+import { dataSize, planTlsWrite, TLS_RECORD_SIZE, TlsWriteEnds } from '../src/connection/tls-records';
 import { Exchange } from '../src/exchanges/exchange';
 
 const RBUF = 16384;
@@ -290,5 +290,42 @@ describe('Outbox.writeTls', () => {
       );
     expect(Buffer.concat(socket.writes).equals(bytesOf([big, last]))).toBe(true);
     expect(skipped.written).toBe(false);
+  });
+});
+
+describe('dataSize: the size of a text data block, read from its header', () => {
+  it('equals the UTF-8 length for every storage encoder and any text', () => {
+    const textArb = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 300 }),
+      fc.string({ unit: fc.constantFrom('a', 'é', '€', '😀', ' ', '\r', '\n', '9'), maxLength: 300 }),
+    );
+    const keyArb = fc.string({ unit: fc.constantFrom('k', '1', '2', 'é', '-'), minLength: 1, maxLength: 20 });
+    fc.assert(
+      fc.property(textArb, keyArb, fc.nat(), fc.boolean(), (text, key, n, quiet) => {
+        const expected = Buffer.byteLength(text, 'utf8');
+        const encoded = [
+          encodeMetaSet(key, text, {
+            flags: n % 100,
+            ttl: n % 7,
+            quiet,
+            opaque: String(n + 1),
+            cas: quiet ? 5n : undefined,
+          }),
+          encodeMetaSet(key, text, { base64: quiet, mode: 'E' }),
+          encodeStore('set', key, text, n % 100, n % 7, quiet),
+          encodeStore('append', key, text, 0, 0),
+          encodeCas(key, text, n, 0, BigInt(n), quiet),
+        ];
+        for (const [header, data] of encoded) expect(dataSize(header as string, data!)).toBe(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('measures the text when the header does not say', () => {
+    expect(dataSize('weird line\r\n', 'héllo')).toBe(6);
+    expect(dataSize('ms k 99 T0\r\n', 'héllo')).toBe(6);
+    expect(dataSize('ms k\r\n', 'abc')).toBe(3);
+    expect(dataSize('ms k 3', Buffer.from('abcd'))).toBe(4);
   });
 });

@@ -64,6 +64,34 @@ const CRLF = '\r\n';
 const sizeOf = (chunk: Chunk | undefined): number =>
   chunk === undefined ? 0 : typeof chunk === 'string' ? Buffer.byteLength(chunk, 'utf8') : chunk.length;
 
+/**
+ * The size of a data block given as text. Measuring a long string's UTF-8
+ * length costs about as much as encoding it, so the length the encoder
+ * already printed in the header line is read back instead: the third token
+ * of `ms <key> <bytes> …`, the fifth of `<set|add|…|cas> <key> <flags>
+ * <exptime> <bytes> …`. Anything else is measured.
+ */
+export function dataSize(header: string, data: Chunk): number {
+  if (typeof data !== 'string') return data.length;
+  const token = header.startsWith('ms ') ? 2 : 4;
+  let at = 0;
+  for (let i = 0; i < token; i++) {
+    at = header.indexOf(' ', at) + 1;
+    if (at === 0) return sizeOf(data);
+  }
+  let n = 0;
+  let i = at;
+  for (; i < header.length; i++) {
+    const d = header.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+  }
+  const next = header.charCodeAt(i);
+  // A bare number that ends the token, and one the text can have: else measure.
+  if (i === at || (next !== 32 && next !== 13) || n < data.length || n > data.length * 3) return sizeOf(data);
+  return n;
+}
+
 /** Where a planned write ends: before chunk `chunk` of request `item`. */
 export interface TlsCut {
   item: number;
@@ -98,7 +126,7 @@ export function planTlsWrite(
       // Where the data block starts; a command without one "starts" it at its end.
       const data = length;
       if (typeof chunks[j] === 'string' && chunks[j + 2] === CRLF) {
-        length += sizeOf(chunks[j + 1]) + 2;
+        length += dataSize(chunks[j] as string, chunks[j + 1]!) + 2;
         j += 3;
       } else j += 1;
       if (ends.add(start, data, length) || cut === undefined) cut = { item: i, chunk: j };
