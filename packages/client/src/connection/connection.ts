@@ -250,13 +250,7 @@ export class Connection {
       return;
     }
     const probe = this.handshake(new VersionExchange(encodeVersion()));
-    if (
-      await probe.then(
-        () => true,
-        () => false,
-      )
-    )
-      return;
+    if ((await probe.catch(() => false)) !== false) return;
     if (this.isClosed()) throw this.closedError();
     await this.handshake(new AuthExchange(auth));
   }
