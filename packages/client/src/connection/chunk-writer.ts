@@ -13,33 +13,41 @@ import type { Chunk } from '@memkit/protocol';
 const JOIN_MAX = 1024;
 
 export class ChunkWriter {
+  private socket: net.Socket | undefined;
   private text = '';
   private corked = false;
 
-  constructor(private readonly socket: net.Socket) {}
+  /** Begins a write to `socket` (one writer is reused for every write of a connection). */
+  start(socket: net.Socket): this {
+    this.socket = socket;
+    return this;
+  }
 
   put(chunk: Chunk): void {
     if (typeof chunk === 'string' && chunk.length <= JOIN_MAX) {
       this.text += chunk;
       return;
     }
+    const socket = this.socket!;
     if (!this.corked) {
-      this.socket.cork();
+      socket.cork();
       this.corked = true;
     }
     if (this.text) {
-      this.socket.write(this.text);
+      socket.write(this.text);
       this.text = '';
     }
-    this.socket.write(chunk);
+    socket.write(chunk);
   }
 
   /** Writes what is left and uncorks; `done` is called once everything put is written. */
   end(done?: () => void): void {
-    if (done) this.socket.write(this.text, done);
-    else if (this.text) this.socket.write(this.text);
+    const socket = this.socket!;
+    if (done) socket.write(this.text, done);
+    else if (this.text) socket.write(this.text);
     this.text = '';
-    if (this.corked) this.socket.uncork();
+    if (this.corked) socket.uncork();
     this.corked = false;
+    this.socket = undefined;
   }
 }

@@ -260,7 +260,7 @@ export class Connection {
     this.armTimer(req.deadline);
     req.written = true;
     this.inflight.push(req);
-    const out = new ChunkWriter(this.socket!);
+    const out = new ChunkWriter().start(this.socket!);
     for (const chunk of req.chunks) out.put(chunk);
     out.end();
     return req.promise;

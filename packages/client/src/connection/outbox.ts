@@ -31,6 +31,7 @@ export class Outbox {
   private settledCount = 0;
   /** Chunks of the head request already written (TLS only; 0 when none are). */
   private part = 0;
+  private readonly out = new ChunkWriter();
 
   /** Requests waiting to be written (settled ones and a partly written head excluded). */
   get size(): number {
@@ -97,7 +98,7 @@ export class Outbox {
   write(socket: net.Socket, onWritten: (req: Exchange) => void): boolean {
     // Room left below the mark; strings count their UTF-16 length, close enough for a bound.
     let room = socket.writableHighWaterMark - socket.writableLength;
-    const out = new ChunkWriter(socket);
+    const out = this.out.start(socket);
     let i = this.head;
     for (; i < this.items.length; i++) {
       const req = this.items[i]!;
@@ -136,7 +137,7 @@ export class Outbox {
       this.advance(this.items.length);
       return false;
     }
-    const out = new ChunkWriter(socket);
+    const out = this.out.start(socket);
     for (let i = this.head; i <= cut.item; i++) {
       const req = this.items[i]!;
       if (req.settled && !req.written) {
@@ -160,7 +161,8 @@ export class Outbox {
   private advance(to: number): void {
     this.head = to;
     if (this.head === this.items.length) {
-      this.items = [];
+      // Emptied: keep the array (and its storage) for the next requests.
+      this.items.length = 0;
       this.head = 0;
     } else if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
