@@ -180,7 +180,7 @@ try {
   }
   console.log("\nPer call (memkit's own = its row minus the loop's)");
   console.log(
-    '| call | promises created | promise jobs run | queueMicrotask | timers armed | socket.write | JS heap bytes |',
+    '| call | promises created | async callbacks run | queueMicrotask | timers armed | socket.write | JS heap bytes |',
   );
   console.log('|---|---:|---:|---:|---:|---:|---:|');
   await anatomy('loop', 20_000);
