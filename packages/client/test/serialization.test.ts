@@ -378,24 +378,65 @@ describe('deserializeSlice (in-place decoding of multi-get values)', () => {
   });
 });
 
-describe('utf8Bytes (slab encoding of large strings)', () => {
-  it('gives exactly Buffer.from(text) at every size class, and later values never overwrite earlier ones', async () => {
-    const { utf8Bytes } = await import('../src/serialization/utf8-bytes');
-    const samples: string[] = [];
-    for (const n of [0, 1, 4095, 4096, 4097, 10_240, 87_381, 87_382, 300_000]) {
-      samples.push(
-        'a'.repeat(n),
-        'é✓😀'
-          .repeat(Math.ceil(n / 4))
-          .slice(0, n)
-          .replace(/[\ud800-\udbff]$/, 'x'),
+describe('serializeForWrite (text values written as strings)', () => {
+  /** The data block a write of `v` puts on the wire. */
+  const wireBytes = (v: { bytes: Uint8Array } | { text: string }) =>
+    'text' in v ? Buffer.from(v.text, 'utf8') : Buffer.from(v.bytes);
+  const valueArb = fc.oneof(
+    fc.string({ unit: 'grapheme', maxLength: 200 }),
+    fc.string({ unit: 'binary', maxLength: 50 }),
+    fc.integer(),
+    fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.uint8Array({ maxLength: 40 }).map((u) => Buffer.from(u)),
+    fc.uint8Array({ maxLength: 40 }),
+    fc.jsonValue(),
+    fc.constantFrom('x'.repeat(10_240), 'é✓😀'.repeat(3000), 'a\ud800b', Number.NaN, undefined),
+  );
+
+  for (const [name, serializer] of [
+    ['default', plain],
+    ['compressing above 1 byte', compressing],
+    ['compressing above 300 bytes', createDefaultSerializer({ minCompressLength: 300 })],
+  ] as const) {
+    it(`${name}: the same bytes, flags and errors as serialize`, () => {
+      fc.assert(
+        fc.property(valueArb, (value) => {
+          const expected = codeOf(() => serializer.serialize(value));
+          if (expected !== undefined) {
+            expect(codeOf(() => serializer.serializeForWrite!(value))).toBe(expected);
+            return;
+          }
+          const a = serializer.serialize(value);
+          const b = serializer.serializeForWrite!(value);
+          expect(b.flags).toBe(a.flags);
+          expect(wireBytes(b).equals(Buffer.from(a.bytes))).toBe(true);
+        }),
+        { numRuns: 2000 },
       );
-    }
-    // Enough 10 KB strings to fill several slabs.
-    for (let i = 0; i < 300; i++) samples.push(`${i}:`.padEnd(10_240, String.fromCharCode(0x41 + (i % 26))));
-    const encoded = samples.map((s) => utf8Bytes(s));
-    samples.forEach((s, i) => {
-      expect(encoded[i]!.equals(Buffer.from(s, 'utf8')), `sample ${i} (${s.length} units)`).toBe(true);
     });
+  }
+
+  it('gives text as text unless it gets compressed, and bytes as the given buffer', () => {
+    expect(plain.serializeForWrite!('hé')).toEqual({ text: 'hé', flags: FLAGS.TEXT });
+    expect(plain.serializeForWrite!(42)).toEqual({ text: '42', flags: FLAGS.INTEGER });
+    expect(plain.serializeForWrite!({ a: 1 })).toEqual({ text: '{"a":1}', flags: FLAGS.JSON });
+    const b = Buffer.from('raw');
+    expect(plain.serializeForWrite!(b)).toEqual({ bytes: b, flags: 0 });
+    expect((plain.serializeForWrite!(b) as { bytes: Uint8Array }).bytes).toBe(b);
+    const big = 'z'.repeat(500);
+    expect(createDefaultSerializer({ minCompressLength: 1000 }).serializeForWrite!(big)).toEqual({
+      text: big,
+      flags: FLAGS.TEXT,
+    });
+    const packed = compressing.serializeForWrite!(big);
+    expect(packed.flags).toBe(FLAGS.TEXT | FLAGS.ZLIB);
+    expect('bytes' in packed && packed.bytes.length < 100).toBe(true);
+  });
+
+  it('is absent from the raw serializer, whose values are bytes already', () => {
+    expect(rawSerializer.serializeForWrite).toBeUndefined();
   });
 });

@@ -6,9 +6,11 @@
  *
  * Zero-copy: a data block that arrives inside one chunk is returned as a view
  * of that chunk; only a block that spans chunks is copied, once, into a buffer
- * of its exact size. A partial line is kept as a view too and only joined
- * with the next chunk's first line. The decoder therefore holds on to the
- * chunks it was given: do not reuse or mutate them after `feed`.
+ * of its exact size (or not at all, when the reader reads the rest of it
+ * straight into that buffer: `blockTarget`). A partial line is kept as a view
+ * too and only joined with the next chunk's first line. The decoder
+ * therefore holds on to the chunks it was given: do not reuse or mutate them
+ * after `feed`.
  *
  * Lines must end with CRLF: a bare LF means the stream is out of sync and is
  * a protocol error. The one exception is `lru_crawler metadump` lines
@@ -106,6 +108,27 @@ export class ReplyDecoder {
     if (this.state === STATE_BLOCK) n += this.blockFilled;
     else if (this.state === STATE_CRLF) n += this.blockValue!.length + this.crlfSeen;
     return n;
+  }
+
+  /**
+   * Bytes of the data block being received that have not arrived yet: 0
+   * unless a `VALUE`/`VA` data block spans chunks and is still incomplete.
+   */
+  get blockRemaining(): number {
+    return this.state === STATE_BLOCK ? this.block!.length - this.blockFilled : 0;
+  }
+
+  /**
+   * The unfilled part of the buffer that the data block being received will
+   * be returned in, or undefined when no block is incomplete (see
+   * `blockRemaining`). A reader that reads the next bytes of the stream
+   * straight into it and feeds the part it filled (`target.subarray(0, n)`)
+   * saves copying them: the value is then the only copy of its bytes. Any
+   * other chunk is copied into the block as usual. Valid until the next
+   * `feed`.
+   */
+  blockTarget(): Buffer | undefined {
+    return this.state === STATE_BLOCK ? this.block!.subarray(this.blockFilled) : undefined;
   }
 
   /** Drops every buffered byte and a poisoned state: for reuse on a new connection only. */
@@ -281,7 +304,10 @@ export class ReplyDecoder {
     if (this.state === STATE_BLOCK) {
       const block = this.block!;
       const n = Math.min(block.length - this.blockFilled, end);
-      chunk.copy(block, this.blockFilled, 0, n);
+      // A chunk read straight into the block (`blockTarget`) is already in place.
+      const inPlace =
+        chunk.buffer === block.buffer && chunk.byteOffset === block.byteOffset + this.blockFilled;
+      if (!inPlace) chunk.copy(block, this.blockFilled, 0, n);
       this.blockFilled += n;
       pos = n;
       if (this.blockFilled < block.length) return end;

@@ -178,8 +178,11 @@ export function encodeMetaGetBatch(
   return s;
 }
 
-/** `ms <key> <datalen> <flags>*` + data block: `["ms foo 5 F0 T0\r\n", value, "\r\n"]`. */
-export function encodeMetaSet(key: string, value: Uint8Array, o: MetaSetOptions = {}): Chunk[] {
+/**
+ * `ms <key> <datalen> <flags>*` + data block: `["ms foo 5 F0 T0\r\n", value, "\r\n"]`.
+ * The value is bytes, or text written as UTF-8.
+ */
+export function encodeMetaSet(key: string, value: Uint8Array | string, o: MetaSetOptions = {}): Chunk[] {
   validateKey(key);
   let s = `ms ${key} ${checkValue(value)}`;
   if (o.base64 === true) s += ' b';

@@ -1,7 +1,8 @@
 /**
  * Encoders for the classic memcached text protocol. Each returns what to
  * write: a string for a command line, or `Chunk[]` (line, data block, CRLF)
- * for storage commands so the value is written without being copied. Every
+ * for storage commands so the value is written without being copied. A data
+ * block may be given as bytes or as text (written as UTF-8). Every
  * key and number is validated, so no input can inject a second command.
  */
 import { MemkitError } from './errors';
@@ -41,7 +42,7 @@ function checkKeys(keys: readonly string[]): string {
 export function encodeStore(
   cmd: StoreCommand,
   key: string,
-  value: Uint8Array,
+  value: Uint8Array | string,
   flags: number,
   exptime: number,
   noreply?: boolean,
@@ -56,7 +57,7 @@ export function encodeStore(
 /** `cas <key> <flags> <exptime> <bytes> <cas>[ noreply]` + data block. */
 export function encodeCas(
   key: string,
-  value: Uint8Array,
+  value: Uint8Array | string,
   flags: number,
   exptime: number,
   cas: bigint,

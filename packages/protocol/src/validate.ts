@@ -3,6 +3,7 @@
  * printed into a command line goes through one of these, so a NaN, a float,
  * `1e21` or a negative CAS can never reach the wire.
  */
+import { Buffer } from 'node:buffer';
 import { MemkitError } from './errors';
 import { U32_MAX, U64_MAX } from './limits';
 import { describeForMessage } from './preview';
@@ -71,10 +72,25 @@ export function checkToken(token: string, what: string, max: number): string {
   return token;
 }
 
-/** The value of a storage command: bytes, not a string (serialization happens above). */
-export function checkValue(value: Uint8Array): number {
+/**
+ * The data block of a storage command: bytes, or text that is written as
+ * UTF-8 (serialization happens above; a serializer that has its value as
+ * text saves encoding it into a buffer first). Returns its length in bytes.
+ * Text with a lone surrogate has no UTF-8 form and is refused, rather than
+ * stored as U+FFFD.
+ */
+export function checkValue(value: Uint8Array | string): number {
+  if (typeof value === 'string') {
+    if (!isWellFormed(value)) throw invalid('a text value must not contain a lone surrogate');
+    return Buffer.byteLength(value, 'utf8');
+  }
   if (!(value instanceof Uint8Array)) {
-    throw invalid('value must be a Uint8Array (serialize it first)');
+    throw invalid('value must be a Uint8Array or a string (serialize it first)');
   }
   return value.byteLength;
+}
+
+// String.prototype.isWellFormed is in Node 20 but not in the ES2023 typings.
+function isWellFormed(text: string): boolean {
+  return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
 }

@@ -159,3 +159,43 @@ describe('encoders never emit an injectable line', () => {
     );
   });
 });
+
+describe('text data blocks', () => {
+  /** The bytes a socket writes for `chunks` (strings as UTF-8). */
+  const wire = (chunks: Array<string | Uint8Array>) =>
+    Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'utf8') : c)));
+  const textArb = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 300 }),
+    fc.string({ unit: fc.constantFrom('a', 'é', '€', '😀', '\r', '\n', '\x00', ' '), maxLength: 200 }),
+  );
+  const wellFormed = (s: string) => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+  it('a string value is written exactly as its UTF-8 bytes would be', () => {
+    fc.assert(
+      fc.property(textArb.filter(wellFormed), fc.integer({ min: 0, max: 2 ** 32 - 1 }), (s, flags) => {
+        const bytes = Buffer.from(s, 'utf8');
+        const o = { flags, ttl: 60, opaque: '7' };
+        expect(wire(meta.encodeMetaSet('k', s, o))).toEqual(wire(meta.encodeMetaSet('k', bytes, o)));
+        expect(wire(text.encodeStore('set', 'k', s, flags, 60))).toEqual(
+          wire(text.encodeStore('set', 'k', bytes, flags, 60)),
+        );
+        expect(wire(text.encodeCas('k', s, flags, 60, 5n))).toEqual(
+          wire(text.encodeCas('k', bytes, flags, 60, 5n)),
+        );
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('refuses text with a lone surrogate (it has no UTF-8 form)', () => {
+    for (const s of ['\uD800', 'a\uDC00b', 'x'.repeat(5000) + '\uD83D']) {
+      for (const encode of [
+        () => meta.encodeMetaSet('k', s),
+        () => text.encodeStore('set', 'k', s, 0, 0),
+        () => text.encodeCas('k', s, 0, 0, 1n),
+      ]) {
+        expect(encode).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+      }
+    }
+  });
+});

@@ -8,7 +8,7 @@ import { MemkitError, toExptime } from '@memkit/protocol';
 import type { Context } from '../context';
 import type { StoreKind } from '../dialect/index';
 import type { CommandOptions } from '../options';
-import type { SerializedValue } from '../serialization/index';
+import { byteLengthOf, longerThan, serializeForWrite, type WriteValue } from '../serialization/write';
 
 export type { StoreKind } from '../dialect/index';
 
@@ -36,12 +36,12 @@ export interface SetOptions extends WriteOptions {
 }
 
 /** Serializes and checks the size limit. */
-export function serializeValue(ctx: Context, value: unknown, key: string | Uint8Array): SerializedValue {
-  const s = ctx.serializer.serialize(value);
-  if (s.bytes.length > ctx.options.maxValueSize) {
+export function serializeValue(ctx: Context, value: unknown, key: string | Uint8Array): WriteValue {
+  const s = serializeForWrite(ctx.serializer, value);
+  if (longerThan(s, ctx.options.maxValueSize)) {
     throw new MemkitError(
       'ERR_VALUE_TOO_LARGE',
-      `value for key ${describeKey(key)} is ${s.bytes.length} bytes, over maxValueSize ${ctx.options.maxValueSize}`,
+      `value for key ${describeKey(key)} is ${byteLengthOf(s)} bytes, over maxValueSize ${ctx.options.maxValueSize}`,
       { command: 'set' },
     );
   }

@@ -13,7 +13,9 @@
  * - when a connection dies, written requests fail, unwritten ones go back to
  *   the owner to be sent elsewhere.
  * One timer per connection serves every deadline (no per-request timers).
- * Writes wait while the socket's buffer is full (see `Outbox`). `end()` is the
+ * Writes wait while the socket's buffer is full (see `Outbox`); over TLS each
+ * write also waits for the one before (see tls-records.ts). Reads go into
+ * buffers the connection hands the socket (see receive.ts). `end()` is the
  * graceful close: what is queued and in flight finishes, then `quit`.
  */
 import type net from 'node:net';
@@ -31,9 +33,12 @@ import { AuthExchange, VersionExchange } from '../exchanges/admin';
 import type { Exchange } from '../exchanges/exchange';
 import { deliverReply } from '../exchanges/reply-route';
 import type { AuthOptions } from '../options';
+import { ChunkWriter } from './chunk-writer';
 import { abortError, timeoutError } from './exchange-errors';
+import { InFlight } from './in-flight';
 import { Outbox } from './outbox';
-import { type OpenOptions, openSocket } from './socket';
+import { type BlockSource, ReceiveBuffers } from './receive';
+import { type OpenOptions, openSocket, readsInPlace } from './socket';
 
 export interface ConnectionOptions extends OpenOptions {
   auth: AuthOptions | undefined;
@@ -65,9 +70,8 @@ export class Connection {
   state: State = 'connecting';
   private socket: net.Socket | undefined;
   private decoder: Pick<ReplyDecoder, 'feed'>;
-  /** Written requests awaiting replies; `head` is the oldest. */
-  private inflight: Array<Exchange | undefined> = [];
-  private head = 0;
+  /** Written requests awaiting replies. */
+  private readonly inflight = new InFlight();
   /** Requests not yet written. */
   private readonly outbox = new Outbox();
   private flushScheduled = false;
@@ -81,6 +85,10 @@ export class Connection {
   private timerAt = Number.POSITIVE_INFINITY;
   /** Aborted by `destroy()`, so a connect or TLS handshake still pending is dropped at once. */
   private readonly opening = new AbortController();
+  /** Where the socket reads (when the runtime reads into buffers we give it: `readsInPlace`). */
+  private readonly receive = new ReceiveBuffers();
+  /** A TLS write is being handed to TLS; the next one waits for it (see `Outbox.writeTls`). */
+  private tlsWriting = false;
 
   constructor(
     readonly node: ServerNode,
@@ -93,7 +101,7 @@ export class Connection {
 
   /** Requests queued or awaiting replies (an aborted request still awaiting its reply counts). */
   get pending(): number {
-    return this.inflight.length - this.head + this.outbox.size;
+    return this.inflight.size + this.outbox.size;
   }
 
   /** True while the connection takes new requests. */
@@ -135,11 +143,7 @@ export class Connection {
     this.timer = undefined;
     this.socket?.destroy();
     if (!this.socketOpen) this.markClosed?.();
-    const inflight = this.inflight;
-    const head = this.head;
-    this.inflight = [];
-    this.head = 0;
-    for (let i = head; i < inflight.length; i++) inflight[i]?.reject(err);
+    this.inflight.rejectAll(err);
     this.owner.onClose(this, err, this.outbox.drain(), reason);
   }
 
@@ -179,14 +183,15 @@ export class Connection {
   private async open(): Promise<void> {
     let socket: net.Socket;
     try {
-      socket = await openSocket(this.node, this.options, this.opening.signal);
+      const onread = readsInPlace ? { buffer: this.nextBuffer, callback: this.onRead } : undefined;
+      socket = await openSocket(this.node, this.options, this.opening.signal, onread);
       if (this.isClosed()) {
         socket.destroy();
         return;
       }
       this.socket = socket;
       this.socketOpen = true;
-      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+      if (!onread) socket.on('data', (chunk: Buffer) => this.onData(chunk));
       socket.on('error', (err) => this.lost(err));
       socket.on('close', () => {
         this.socketOpen = false;
@@ -244,14 +249,8 @@ export class Connection {
       await this.handshake(new AuthExchange(auth));
       return;
     }
-    const probe = new VersionExchange(encodeVersion());
-    if (
-      await this.handshake(probe).then(
-        () => true,
-        () => false,
-      )
-    )
-      return;
+    const probe = this.handshake(new VersionExchange(encodeVersion()));
+    if ((await probe.catch(() => false)) !== false) return;
     if (this.isClosed()) throw this.closedError();
     await this.handshake(new AuthExchange(auth));
   }
@@ -261,12 +260,18 @@ export class Connection {
     this.armTimer(req.deadline);
     req.written = true;
     this.inflight.push(req);
-    const socket = this.socket!;
-    socket.cork();
-    for (const chunk of req.chunks) socket.write(chunk);
-    socket.uncork();
+    const out = new ChunkWriter().start(this.socket!);
+    for (const chunk of req.chunks) out.put(chunk);
+    out.end();
     return req.promise;
   }
+
+  // Node's `onread`: where the next read goes, and what it read.
+  private readonly nextBuffer = (): Buffer => this.receive.next(this.decoder as BlockSource);
+  private readonly onRead = (n: number, buf: Uint8Array): boolean => {
+    this.onData(this.receive.received(n, buf));
+    return true;
+  };
 
   private onData(chunk: Buffer): void {
     try {
@@ -292,51 +297,50 @@ export class Connection {
 
   /** The exchange the next reply belongs to; a reply with none is a protocol error. */
   private headExchange(type: string): Exchange {
-    const req = this.inflight[this.head];
-    if (req === undefined) {
-      throw new MemkitError('ERR_PROTOCOL', `${this.node.address}: unsolicited reply ${type}`, {
-        server: this.node.address,
-      });
-    }
+    const req = this.inflight.first();
+    if (req === undefined)
+      throw this.wrap('ERR_PROTOCOL', `${this.node.address}: unsolicited reply ${type}`, undefined);
     return req;
   }
 
   /** The head request got its last reply: move on to the next. */
   private finishHead(): void {
-    this.inflight[this.head++] = undefined;
-    if (this.head === this.inflight.length) {
-      this.inflight.length = 0;
-      this.head = 0;
-      if (this.endRequested) this.quitWhenIdle();
-    } else if (this.head > 1024 && this.head * 2 > this.inflight.length) {
-      this.inflight = this.inflight.slice(this.head);
-      this.head = 0;
-    }
+    if (this.inflight.shift() && this.endRequested) this.quitWhenIdle();
     this.owner.onSuccess(this);
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.outbox.size === 0) return;
+    if (this.flushScheduled || !this.outbox.hasWork) return;
     this.flushScheduled = true;
     // Idle connection: write at the end of this microtask burst (low latency).
     // Busy connection: wait for the next loop turn so many callers share one write.
-    if (this.inflight.length === this.head) queueMicrotask(this.flush);
+    if (this.inflight.size === 0) queueMicrotask(this.flush);
     else setImmediate(this.flush);
   }
 
   private readonly flush = (): void => {
     this.flushScheduled = false;
     const socket = this.socket;
-    // While the socket's buffer is full, 'drain' calls back here.
-    if (this.state !== 'ready' || !socket || socket.writableNeedDrain) return;
-    const more = this.outbox.write(socket, this.onWritten);
+    // While the socket's buffer is full, 'drain' calls back here; after a TLS write, `tlsWritten`.
+    if (this.state !== 'ready' || !socket || socket.writableNeedDrain || this.tlsWriting) return;
+    let more = false;
+    if (!this.options.tls) more = this.outbox.write(socket, this.onWritten);
+    else if (this.outbox.hasWork) {
+      this.tlsWriting = true;
+      more = this.outbox.writeTls(socket, this.onWritten, this.tlsWritten);
+    }
     // The kernel may have taken it all at once (no 'drain' then): go on next turn.
-    if (more && !socket.writableNeedDrain) this.scheduleFlush();
+    if (more && !this.options.tls && !socket.writableNeedDrain) this.scheduleFlush();
     if (this.endRequested) this.quitWhenIdle();
   };
 
   private readonly onWritten = (req: Exchange): void => {
     this.inflight.push(req);
+  };
+
+  private readonly tlsWritten = (): void => {
+    this.tlsWriting = false;
+    if (this.outbox.hasWork) this.flush();
   };
 
   /**
@@ -368,16 +372,8 @@ export class Connection {
     if (this.state === 'closed') return;
     const now = performance.now();
     // Unwritten requests simply leave the queue.
-    let next = this.outbox.sweep(now, (req) => req.reject(timeoutError(this.node, req)));
-    let expired: Exchange | undefined;
-    for (let i = this.head; i < this.inflight.length; i++) {
-      const req = this.inflight[i];
-      if (!req || req.settled) continue;
-      if (req.deadline <= now) {
-        req.reject(timeoutError(this.node, req));
-        expired ??= req;
-      } else if (req.deadline < next) next = req.deadline;
-    }
+    const expire = (req: Exchange) => req.reject(timeoutError(this.node, req));
+    const { expired, next } = this.inflight.sweep(now, this.outbox.sweep(now, expire), expire);
     if (expired) {
       // Its reply may still arrive: this socket can never be trusted again.
       this.destroy(

@@ -16,6 +16,26 @@ export interface OpenOptions {
   tls: TlsOptions | undefined;
 }
 
+/** Node's `onread` socket option: the socket reads into `buffer()` and reports to `callback`. */
+export interface OnRead {
+  buffer: () => Uint8Array;
+  /** Returning false would pause the socket. */
+  callback: (nread: number, buf: Uint8Array) => boolean;
+}
+
+/**
+ * Whether sockets read into the buffers the connection hands them (`onread`),
+ * rather than delivering 'data' events. Node asks `buffer()` again after
+ * every read, which is what lets the connection give each read fresh memory
+ * (receive.ts); other runtimes may reuse the first buffer, so they keep
+ * 'data' events.
+ */
+export const readsInPlace =
+  typeof process === 'object' &&
+  process.release?.name === 'node' &&
+  process.versions.bun === undefined &&
+  !('Deno' in globalThis);
+
 const TLS_ERROR_CODES = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
@@ -32,9 +52,14 @@ const TLS_ERROR_CODES = new Set([
  * Opens a transport to `node`. The returned socket is connected and ready for bytes.
  * `signal` abandons the attempt: the half-open socket and the connect timer go at once.
  */
-export function openSocket(node: ServerNode, o: OpenOptions, signal?: AbortSignal): Promise<net.Socket> {
+export function openSocket(
+  node: ServerNode,
+  o: OpenOptions,
+  signal?: AbortSignal,
+  onread?: OnRead,
+): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket(node, o.tls);
+    const socket = createSocket(node, o.tls, onread);
     const readyEvent = o.tls ? 'secureConnect' : 'connect';
     const timer = setTimeout(() => {
       fail(new MemkitError('ERR_CONNECT', `${node.address}: connect timed out after ${o.connectTimeout} ms`));
@@ -68,15 +93,15 @@ export function openSocket(node: ServerNode, o: OpenOptions, signal?: AbortSigna
   });
 }
 
-function createSocket(node: ServerNode, t: TlsOptions | undefined): net.Socket {
+function createSocket(node: ServerNode, t: TlsOptions | undefined, onread: OnRead | undefined): net.Socket {
   // A discovered node is dialled at its IP but verified against its name.
   const host = node.ip ?? node.host;
-  if (!t) {
-    return node.socketPath ? net.connect({ path: node.socketPath }) : net.connect({ host, port: node.port });
-  }
+  const where = node.socketPath ? { path: node.socketPath } : { host, port: node.port };
+  if (!t) return net.connect(onread ? { ...where, onread } : where);
   const servername = t.servername ?? (net.isIP(node.host) ? undefined : node.host);
   return tls.connect({
-    ...(node.socketPath ? { path: node.socketPath } : { host, port: node.port }),
+    ...where,
+    ...(onread ? { onread } : {}),
     ca: t.ca,
     cert: t.cert,
     key: t.key,

@@ -13,7 +13,8 @@
 import type { MetadumpReply, MetaValueReply } from '@memkit/protocol';
 import type { Exchange } from '../exchanges/exchange';
 import type { WireKey } from '../keys';
-import type { SerializedValue, Serializer } from '../serialization/index';
+import type { Serializer } from '../serialization/index';
+import type { WriteValue } from '../serialization/write';
 
 /** The single-key retrievals. */
 export type RetrievalKind = 'get' | 'gets' | 'gat' | 'gats';
@@ -75,7 +76,7 @@ export interface Dialect {
   store(
     kind: StoreKind,
     key: WireKey,
-    value: SerializedValue,
+    value: WriteValue,
     exptime: number,
     cas: bigint | undefined,
     quiet: boolean,
@@ -114,7 +115,7 @@ export interface Dialect {
   /** setMulti of one server: every `set`; result: the indexes that were not stored, ascending. */
   setMulti(
     wires: readonly string[],
-    values: readonly SerializedValue[],
+    values: readonly WriteValue[],
     exptime: number,
     base64: readonly boolean[] | undefined,
   ): Exchange<number[]>;

@@ -25,6 +25,7 @@ import {
 import { MetaMultiGetExchange } from '../exchanges/meta-multi-get';
 import { batchOpaque, nextOpaque, reserveOpaques } from '../exchanges/opaque';
 import type { WireKey } from '../keys';
+import { dataOf } from '../serialization/write';
 import type { Dialect, LeaseDialect, StoreKind } from './dialect';
 import { textShared } from './text';
 
@@ -90,11 +91,11 @@ export const metaDialect: Dialect = {
       const base = reserveOpaques(1);
       o.quiet = true;
       o.opaque = batchOpaque(base, 0);
-      return new MetaQuietExchange(kind, encodeMetaSet(key.wire, value.bytes, o), 1, base);
+      return new MetaQuietExchange(kind, encodeMetaSet(key.wire, dataOf(value), o), 1, base);
     }
     const opaque = nextOpaque();
     o.opaque = opaque;
-    return new MetaStatusExchange(kind, opaque, encodeMetaSet(key.wire, value.bytes, o));
+    return new MetaStatusExchange(kind, opaque, encodeMetaSet(key.wire, dataOf(value), o));
   },
 
   delete(key) {
@@ -128,7 +129,13 @@ export const metaDialect: Dialect = {
       const v = values[i]!;
       const opaque = batchOpaque(base, i);
       const b64 = base64?.[i] === true;
-      return encodeMetaSet(wire, v.bytes, { flags: v.flags, ttl: exptime, quiet: true, opaque, base64: b64 });
+      return encodeMetaSet(wire, dataOf(v), {
+        flags: v.flags,
+        ttl: exptime,
+        quiet: true,
+        opaque,
+        base64: b64,
+      });
     });
     return new MetaBatchStatusExchange('setMulti', chunks, wires.length, base);
   },

@@ -28,6 +28,7 @@ import {
   TextStatusExchange,
 } from '../exchanges/text';
 import type { WireKey } from '../keys';
+import { dataOf } from '../serialization/write';
 import type { Dialect } from './dialect';
 
 const STORE_RESULTS: StatusMap = { STORED: true, NOT_STORED: false, EXISTS: false, NOT_FOUND: false };
@@ -109,8 +110,8 @@ export const textDialect: Dialect = {
     const wire = textKey(key);
     const chunks =
       kind === 'cas'
-        ? encodeCas(wire, value.bytes, value.flags, exptime, cas ?? 0n)
-        : encodeStore(kind, wire, value.bytes, value.flags, exptime);
+        ? encodeCas(wire, dataOf(value), value.flags, exptime, cas ?? 0n)
+        : encodeStore(kind, wire, dataOf(value), value.flags, exptime);
     // No text `noreply`: a failure reply to it would shift every later reply by one.
     return new TextStatusExchange(kind, chunks, STORE_RESULTS);
   },
@@ -132,7 +133,7 @@ export const textDialect: Dialect = {
     textKeys(base64);
     const chunks = wires.flatMap((wire, i) => {
       const v = values[i]!;
-      return encodeStore('set', wire, v.bytes, v.flags, exptime);
+      return encodeStore('set', wire, dataOf(v), v.flags, exptime);
     });
     return new TextBatchStatusExchange('setMulti', chunks, wires.length, STORE_RESULTS);
   },

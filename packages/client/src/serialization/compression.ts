@@ -8,7 +8,7 @@ import { MemkitError } from '@memkit/protocol';
 import { UnserializableError } from './errors';
 import { FLAGS } from './flags';
 import { deserializeRange } from './slice';
-import type { SerializedValue, Serializer } from './types';
+import type { SerializedText, SerializedValue, Serializer } from './types';
 
 /** Options of `withCompression`. */
 export interface CompressionOptions {
@@ -55,14 +55,21 @@ export function withCompression<T, R>(
   );
   const skip = FLAGS.ZLIB | FLAGS.INTEGER | FLAGS.LONG;
 
+  /** `plain`, or its compressed form when that is due and smaller. */
+  const compress = <V extends SerializedValue | SerializedText>(plain: V): V | SerializedValue => {
+    if (minCompressLength === 0 || plain.flags & skip) return plain;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: short text needs no encoding to tell.
+    if ('text' in plain && plain.text.length * 3 <= minCompressLength) return plain;
+    const bytes = 'text' in plain ? Buffer.from(plain.text, 'utf8') : (plain as SerializedValue).bytes;
+    if (bytes.length <= minCompressLength) return plain;
+    const packed = zlib.deflateSync(bytes, { level });
+    if (packed.length >= bytes.length) return plain;
+    return { bytes: packed, flags: (plain.flags | FLAGS.ZLIB) >>> 0 };
+  };
+
   const wrapped: Serializer<T, R> = {
     serialize(value: T): SerializedValue {
-      const plain = inner.serialize(value);
-      if (minCompressLength === 0 || plain.bytes.length <= minCompressLength || plain.flags & skip)
-        return plain;
-      const packed = zlib.deflateSync(plain.bytes, { level });
-      if (packed.length >= plain.bytes.length) return plain;
-      return { bytes: packed, flags: (plain.flags | FLAGS.ZLIB) >>> 0 };
+      return compress(inner.serialize(value));
     },
 
     deserialize(bytes: Buffer, flags: number): R {
@@ -93,6 +100,10 @@ export function withCompression<T, R>(
       return wrapped.deserialize(buf.subarray(start, end), flags);
     },
   };
+  if (inner.serializeForWrite) {
+    const forWrite = inner.serializeForWrite.bind(inner);
+    wrapped.serializeForWrite = (value: T) => compress(forWrite(value));
+  }
   return wrapped;
 }
 

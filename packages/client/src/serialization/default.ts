@@ -14,8 +14,7 @@ import { type CompressionOptions, withCompression } from './compression';
 import { UnserializableError } from './errors';
 import { FLAGS } from './flags';
 import { utf8Range } from './slice';
-import type { SerializedValue, Serializer } from './types';
-import { utf8Bytes } from './utf8-bytes';
+import type { SerializedText, SerializedValue, Serializer } from './types';
 
 // fatal: Python's utf-8 codec raises on bad bytes instead of substituting
 // U+FFFD; ignoreBOM: it also keeps a leading BOM as U+FEFF.
@@ -28,10 +27,6 @@ const PY_INT = /^[ \t\n\r\v\f]*([+-]?)(\d+(?:_\d+)*)[ \t\n\r\v\f]*$/;
 // String.prototype.isWellFormed is in Node 20 but not in the ES2023 typings.
 function isWellFormed(text: string): boolean {
   return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
-}
-
-function ascii(text: string): Buffer {
-  return Buffer.from(text, 'latin1');
 }
 
 function decodeText(bytes: Buffer, flags: number, what: string): string {
@@ -59,7 +54,7 @@ function decodeInteger(bytes: Buffer, flags: number): number | bigint {
   return Number.isSafeInteger(small) ? small : big;
 }
 
-function encodeJson(value: unknown): SerializedValue {
+function encodeJson(value: unknown): SerializedText {
   let text: string | undefined;
   try {
     text = JSON.stringify(value);
@@ -73,7 +68,40 @@ function encodeJson(value: unknown): SerializedValue {
     );
   }
   if (text === undefined) throw new MemkitError('ERR_INVALID_ARGUMENT', 'cannot serialize value as JSON');
-  return { bytes: utf8Bytes(text), flags: FLAGS.JSON };
+  return { text, flags: FLAGS.JSON };
+}
+
+/** The text form of every value that has one (all but bytes), else undefined. */
+function asText(value: unknown): SerializedText | undefined {
+  switch (typeof value) {
+    case 'string':
+      // Buffer.from would silently turn a lone surrogate into U+FFFD;
+      // Python's str.encode('utf-8') refuses it too.
+      if (!isWellFormed(value)) {
+        throw new MemkitError(
+          'ERR_INVALID_ARGUMENT',
+          'cannot serialize a string with a lone surrogate as UTF-8',
+        );
+      }
+      return { text: value, flags: FLAGS.TEXT };
+    case 'bigint':
+      return { text: value.toString(), flags: FLAGS.INTEGER };
+    case 'number':
+      if (Number.isSafeInteger(value)) return { text: String(value), flags: FLAGS.INTEGER };
+      if (!Number.isFinite(value)) {
+        throw new MemkitError('ERR_INVALID_ARGUMENT', `cannot serialize ${value}: JSON has no such number`);
+      }
+      return encodeJson(value);
+    case 'boolean':
+      return encodeJson(value);
+    case 'object':
+      if (value === null) return encodeJson(value);
+      if (value instanceof Uint8Array || ArrayBuffer.isView(value) || value instanceof ArrayBuffer)
+        return undefined;
+      return encodeJson(value);
+    default:
+      throw new MemkitError('ERR_INVALID_ARGUMENT', `cannot serialize a value of type ${typeof value}`);
+  }
 }
 
 /**
@@ -97,38 +125,17 @@ function encodeJson(value: unknown): SerializedValue {
  */
 export const pythonSerializer: Serializer<unknown> = {
   serialize(value: unknown): SerializedValue {
+    const text = asText(value);
+    if (text !== undefined) return { bytes: Buffer.from(text.text, 'utf8'), flags: text.flags };
     if (value instanceof Uint8Array) return { bytes: value, flags: 0 };
-    switch (typeof value) {
-      case 'string':
-        // Buffer.from would silently turn a lone surrogate into U+FFFD;
-        // Python's str.encode('utf-8') refuses it too.
-        if (!isWellFormed(value)) {
-          throw new MemkitError(
-            'ERR_INVALID_ARGUMENT',
-            'cannot serialize a string with a lone surrogate as UTF-8',
-          );
-        }
-        return { bytes: utf8Bytes(value), flags: FLAGS.TEXT };
-      case 'bigint':
-        return { bytes: ascii(value.toString()), flags: FLAGS.INTEGER };
-      case 'number':
-        if (Number.isSafeInteger(value)) return { bytes: ascii(String(value)), flags: FLAGS.INTEGER };
-        if (!Number.isFinite(value)) {
-          throw new MemkitError('ERR_INVALID_ARGUMENT', `cannot serialize ${value}: JSON has no such number`);
-        }
-        return encodeJson(value);
-      case 'boolean':
-        return encodeJson(value);
-      case 'object':
-        if (value === null) return encodeJson(value);
-        if (ArrayBuffer.isView(value)) {
-          return { bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength), flags: 0 };
-        }
-        if (value instanceof ArrayBuffer) return { bytes: Buffer.from(value), flags: 0 };
-        return encodeJson(value);
-      default:
-        throw new MemkitError('ERR_INVALID_ARGUMENT', `cannot serialize a value of type ${typeof value}`);
+    if (ArrayBuffer.isView(value)) {
+      return { bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength), flags: 0 };
     }
+    return { bytes: Buffer.from(value as ArrayBuffer), flags: 0 };
+  },
+
+  serializeForWrite(value: unknown): SerializedValue | SerializedText {
+    return asText(value) ?? pythonSerializer.serialize(value);
   },
 
   deserialize(bytes: Buffer, flags: number): unknown {

@@ -9,4 +9,4 @@ export { createDefaultSerializer, type DefaultSerializerOptions, pythonSerialize
 export { UnserializableError } from './errors';
 export { FLAGS, MAX_FLAGS } from './flags';
 export { type RawValue, rawSerializer } from './raw';
-export type { SerializedValue, Serializer } from './types';
+export type { SerializedText, SerializedValue, Serializer } from './types';
