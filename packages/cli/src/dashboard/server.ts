@@ -83,6 +83,13 @@ async function buildClient(options: DashboardServerOptions): Promise<{ client: C
     }
     const interval = options.discoverIntervalMs ?? 5000;
     const client = new Client({ ...base, discovery: { configEndpoint: options.discover, interval } });
+    // The page starts with the published nodes, as the read above saw them.
+    try {
+      await once(client, 'topology', { signal: AbortSignal.timeout(Math.max(base.timeout ?? 2000, 2000) * 2) });
+    } catch (err) {
+      await client.close();
+      throw new MemkitError('ERR_DISCOVERY', `dashboard: no topology from ${options.discover}`, { cause: err });
+    }
     return { client, owned: true };
   }
   if (!options.servers || options.servers.length === 0) {
