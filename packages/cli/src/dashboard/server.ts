@@ -85,10 +85,14 @@ async function buildClient(options: DashboardServerOptions): Promise<{ client: C
     const client = new Client({ ...base, discovery: { configEndpoint: options.discover, interval } });
     // The page starts with the published nodes, as the read above saw them.
     try {
-      await once(client, 'topology', { signal: AbortSignal.timeout(Math.max(base.timeout ?? 2000, 2000) * 2) });
+      await once(client, 'topology', {
+        signal: AbortSignal.timeout(Math.max(base.timeout ?? 2000, 2000) * 2),
+      });
     } catch (err) {
       await client.close();
-      throw new MemkitError('ERR_DISCOVERY', `dashboard: no topology from ${options.discover}`, { cause: err });
+      throw new MemkitError('ERR_DISCOVERY', `dashboard: no topology from ${options.discover}`, {
+        cause: err,
+      });
     }
     return { client, owned: true };
   }
