@@ -26,22 +26,11 @@
 // A client without a cache can never fail rule 2: a get issued after a set
 // was acknowledged is answered by the server after that set.
 
+import { createPrng } from '@memkit/testing/prng';
 import { describeValue } from './data.mjs';
 
 const FILL = 'z'.repeat(100);
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
-
-/** Deterministic PRNG (mulberry32), so every client sees the same key sequence. */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `length` ranks in [0, n) drawn with P(r) ∝ 1/(r+1)^s.
@@ -52,7 +41,7 @@ export function zipfSequence(n, s, length, seed = 0x5eed) {
   let sum = 0;
   for (let r = 0; r < n; r++) cdf[r] = sum += 1 / (r + 1) ** s;
   for (let r = 0; r < n; r++) cdf[r] /= sum;
-  const rand = mulberry32(seed);
+  const rand = createPrng(seed); // every client sees the same key sequence
   const out = new Uint32Array(length);
   for (let i = 0; i < length; i++) {
     const u = rand();

@@ -1,9 +1,4 @@
 import { defineConfig } from 'tsup';
+import { library } from '../../tsup.base';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  target: 'node20',
-});
+export default defineConfig(library());

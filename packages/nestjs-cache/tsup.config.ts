@@ -1,9 +1,6 @@
 import { defineConfig } from 'tsup';
+import { library } from '../../tsup.base';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/health.ts', 'src/cache-interceptor.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  target: 'node20',
-});
+export default defineConfig(
+  library({ entry: ['src/index.ts', 'src/health.ts', 'src/cache-interceptor.ts'] }),
+);

@@ -152,16 +152,24 @@ def run(server, store, get, supports_compression=True):
     return {'store': stores, **loads}
 
 
-def python_memcached(fleet):
-    server = fleet.tcp(PORTS['python-memcached'])
-    client = memcache.Client(['127.0.0.1:%d' % server.port])
+def run_compressing(fleet, name, client_class):
+    """run() for python-memcached or pylibmc: both are built as client_class(['HOST:PORT']) and
+    take set(key, value, min_compress_len=N). Returns the (disconnected) client and run()'s
+    store[] and load[]."""
+    server = fleet.tcp(PORTS[name])
+    client = client_class(['127.0.0.1:%d' % server.port])
 
     def store(key, value, min_len):
         if not client.set(key, value, min_compress_len=min_len or 0):
-            raise AssertionError('python-memcached did not store %r' % key)
+            raise AssertionError('%s did not store %r' % (name, key))
 
     body = run(server, store, client.get)
     client.disconnect_all()
+    return client, body
+
+
+def python_memcached(fleet):
+    client, body = run_compressing(fleet, 'python-memcached', memcache.Client)
     return {
         'about': 'How python-memcached stores Python values (store) and how its get() decodes '
                  'raw (flags, bytes) (load, flag_combinations). value_hex is exactly what the '
@@ -182,15 +190,7 @@ def python_memcached(fleet):
 
 
 def pylibmc_file(fleet):
-    server = fleet.tcp(PORTS['pylibmc'])
-    client = pylibmc.Client(['127.0.0.1:%d' % server.port])
-
-    def store(key, value, min_len):
-        if not client.set(key, value, min_compress_len=min_len or 0):
-            raise AssertionError('pylibmc did not store %r' % key)
-
-    body = run(server, store, client.get)
-    client.disconnect_all()
+    client, body = run_compressing(fleet, 'pylibmc', pylibmc.Client)
     return {
         'about': 'How pylibmc stores Python values (store) and how its get() decodes raw '
                  '(flags, bytes) (load, flag_combinations).',

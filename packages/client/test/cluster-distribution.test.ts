@@ -1,3 +1,4 @@
+import { createPrng } from '@memkit/testing';
 import { describe, expect, it } from 'vitest';
 import { type KetamaHashing, KetamaLocator } from '../src/cluster/ketama';
 import type { NodeLocator, ServerNode } from '../src/cluster/locator';
@@ -5,19 +6,8 @@ import { ModulaLocator } from '../src/cluster/modula';
 
 const KEYS = 100_000;
 
-/** mulberry32: a small seeded PRNG, so the key set (and the shares) are reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = mulberry32(0x6d656d6b);
+// Seeded, so the key set (and the shares) are reproducible.
+const random = createPrng(0x6d656d6b);
 const keys = Array.from({ length: KEYS }, () => {
   const len = 4 + Math.floor(random() * 40);
   let s = 'k:';

@@ -30,14 +30,26 @@ function poolsOf(client: Client) {
   return (client as unknown as { ctx: Context }).ctx.cluster.pools;
 }
 
+interface Heard {
+  events: ProtocolMessage[];
+  published: ProtocolMessage[];
+  stop(): void;
+}
+
 /** The `protocol` events of `client` and the channel messages, as they come. */
-function listen(client: Client): { events: ProtocolMessage[]; published: ProtocolMessage[]; stop(): void } {
+function listen(client: Client): Heard {
   const events: ProtocolMessage[] = [];
   const published: ProtocolMessage[] = [];
   client.on('protocol', (m: ProtocolMessage) => events.push(m));
   const onMessage = (m: unknown) => published.push(m as ProtocolMessage);
   diagnostics.subscribe('memkit:server:protocol', onMessage);
   return { events, published, stop: () => diagnostics.unsubscribe('memkit:server:protocol', onMessage) };
+}
+
+/** Asserts that the event and the channel each said `expected`, and nothing else. */
+function expectSaidOnce(heard: Heard, expected: ProtocolMessage): void {
+  expect(heard.events).toEqual([expected]);
+  expect(heard.published).toEqual([expected]);
 }
 
 /** How many times `needle` occurs in `haystack`. */
@@ -66,14 +78,12 @@ describe("protocol: 'auto' with memcached 1.6.18", () => {
       const calls = [client.set('k', 'v1'), client.set('k', 'v2'), client.get('k'), client.delete('gone')];
       expect(await Promise.all(calls)).toEqual([true, true, 'v2', false]);
       expect(poolsOf(client)[0]!.dialect.name).toBe('meta');
-      const expected = {
+      expectSaidOnce(heard, {
         server: proxy.address,
         protocol: 'meta',
         reason: 'answered mn with MN',
         version: '1.6.18',
-      };
-      expect(heard.events).toEqual([expected]);
-      expect(heard.published).toEqual([expected]);
+      });
       // More traffic on both connections, then every connection dropped and re-made: no second probe.
       await Promise.all(Array.from({ length: 50 }, (_, i) => client.set(`n${i}`, i)));
       poolsOf(client)[0]!.reset(new MemkitError('ERR_CONNECTION_CLOSED', 'dropped by the test'));
@@ -146,14 +156,12 @@ describe("protocol: 'auto' with a server without the meta protocol (@memkit/serv
     const heard = listen(client);
     try {
       expect(await client.set('a', { n: 1 })).toBe(true);
-      const expected = {
+      expectSaidOnce(heard, {
         server: proxy.address,
         protocol: 'text',
         reason: 'answered mn with ERROR (no meta protocol)',
         version: '1.6.18-memkit',
-      };
-      expect(heard.events).toEqual([expected]);
-      expect(heard.published).toEqual([expected]);
+      });
       expect(poolsOf(client)[0]!.dialect.name).toBe('text');
       expect(await client.get('a')).toEqual({ n: 1 });
       expect(await client.add('a', 'x')).toBe(false);

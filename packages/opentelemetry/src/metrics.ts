@@ -13,6 +13,7 @@ import {
   type Histogram,
   type Meter,
   type MetricOptions,
+  type Observable,
   type ObservableCounter,
   type ObservableUpDownCounter,
   ValueType,
@@ -44,14 +45,33 @@ const census = diagnostics.channel('memkit:client:census');
 
 const CONNECTION_STATES = ['idle', 'used', 'connecting'] as const;
 
-/**
- * Hits, misses and getOrSet outcomes are tallied here and reported by
- * observable counters at collection: a synchronous counter would hash its
- * attributes on every call, which costs more than the get it counts.
- */
 /** Options of an instrument that counts whole things. */
 function integer(description: string, unit: string): MetricOptions {
   return { description, unit, valueType: ValueType.INT };
+}
+
+/** An observable instrument that counts whole things: its name, description and unit. */
+type IntegerSpec = readonly [name: string, description: string, unit: string];
+
+/**
+ * Creates one observable instrument per entry of `specs` (with `create`, the
+ * meter's counter or up-down counter factory) and registers `observe` as the
+ * one batch callback that reports them all at collection.
+ */
+function observeBatch<K extends string, I extends Observable>(
+  meter: Meter,
+  create: (name: string, options: MetricOptions) => I,
+  specs: Record<K, IntegerSpec>,
+  observe: (result: BatchObservableResult, instruments: Record<K, I>) => void,
+): void {
+  const instruments = {} as Record<K, I>;
+  const all: I[] = [];
+  for (const key of Object.keys(specs) as K[]) {
+    const [name, description, unit] = specs[key];
+    instruments[key] = create(name, integer(description, unit));
+    all.push(instruments[key]);
+  }
+  meter.addBatchObservableCallback((result) => observe(result, instruments), all);
 }
 
 interface Tally {
@@ -78,45 +98,53 @@ export class MemkitMetrics {
       valueType: ValueType.DOUBLE,
       advice: { explicitBucketBoundaries: DURATION_BUCKETS },
     });
-    const hits = meter.createObservableCounter(
-      METRIC_MEMKIT_HITS,
-      integer('Keys found by retrievals (get, gets, gat, gats, getMulti, getOrSet).', '{key}'),
-    );
-    const misses = meter.createObservableCounter(
-      METRIC_MEMKIT_MISSES,
-      integer('Keys not found by retrievals.', '{key}'),
-    );
-    const outcomes = meter.createObservableCounter(
-      METRIC_MEMKIT_GET_OR_SET_OUTCOMES,
-      integer('getOrSet calls by how the value was obtained (hit, stale, won, waited, timeout).', '{call}'),
-    );
-    meter.addBatchObservableCallback(
-      (result) => this.observeTallies(result, hits, misses, outcomes),
-      [hits, misses, outcomes],
+    // Hits, misses and getOrSet outcomes are tallied here and reported by
+    // observable counters at collection: a synchronous counter would hash its
+    // attributes on every call, which costs more than the get it counts.
+    observeBatch(
+      meter,
+      (name, options) => meter.createObservableCounter(name, options),
+      {
+        hits: [
+          METRIC_MEMKIT_HITS,
+          'Keys found by retrievals (get, gets, gat, gats, getMulti, getOrSet).',
+          '{key}',
+        ],
+        misses: [METRIC_MEMKIT_MISSES, 'Keys not found by retrievals.', '{key}'],
+        outcomes: [
+          METRIC_MEMKIT_GET_OR_SET_OUTCOMES,
+          'getOrSet calls by how the value was obtained (hit, stale, won, waited, timeout).',
+          '{call}',
+        ],
+      },
+      (result, instruments) => this.observeTallies(result, instruments),
     );
     this.transitions = meter.createCounter(
       METRIC_MEMKIT_SERVER_TRANSITIONS,
       integer('Servers marked dead, or alive again, by failover.', '{transition}'),
     );
-    const connections = meter.createObservableUpDownCounter(
-      METRIC_DB_CLIENT_CONNECTION_COUNT,
-      integer('Connections to each server by state.', '{connection}'),
-    );
-    const max = meter.createObservableUpDownCounter(
-      METRIC_DB_CLIENT_CONNECTION_MAX,
-      integer('Connections allowed to each server (connectionsPerServer).', '{connection}'),
-    );
-    const pending = meter.createObservableUpDownCounter(
-      METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS,
-      integer('Requests sent to each server and not answered yet (queued or awaiting replies).', '{request}'),
-    );
-    const dead = meter.createObservableUpDownCounter(
-      METRIC_MEMKIT_SERVERS_DEAD,
-      integer('Servers currently marked dead by failover.', '{server}'),
-    );
-    meter.addBatchObservableCallback(
-      (result) => this.observe(result, connections, max, pending, dead),
-      [connections, max, pending, dead],
+    observeBatch(
+      meter,
+      (name, options) => meter.createObservableUpDownCounter(name, options),
+      {
+        connections: [
+          METRIC_DB_CLIENT_CONNECTION_COUNT,
+          'Connections to each server by state.',
+          '{connection}',
+        ],
+        max: [
+          METRIC_DB_CLIENT_CONNECTION_MAX,
+          'Connections allowed to each server (connectionsPerServer).',
+          '{connection}',
+        ],
+        pending: [
+          METRIC_DB_CLIENT_CONNECTION_PENDING_REQUESTS,
+          'Requests sent to each server and not answered yet (queued or awaiting replies).',
+          '{request}',
+        ],
+        dead: [METRIC_MEMKIT_SERVERS_DEAD, 'Servers currently marked dead by failover.', '{server}'],
+      },
+      (result, instruments) => this.observe(result, instruments),
     );
   }
 
@@ -151,9 +179,7 @@ export class MemkitMetrics {
 
   private observeTallies(
     result: BatchObservableResult,
-    hits: ObservableCounter,
-    misses: ObservableCounter,
-    outcomes: ObservableCounter,
+    { hits, misses, outcomes }: Record<'hits' | 'misses' | 'outcomes', ObservableCounter>,
   ): void {
     for (const [operation, t] of this.tallies) {
       const attrs = { [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_MEMCACHED, [ATTR_DB_OPERATION_NAME]: operation };
@@ -183,10 +209,12 @@ export class MemkitMetrics {
    */
   private observe(
     result: BatchObservableResult,
-    connections: ObservableUpDownCounter,
-    max: ObservableUpDownCounter,
-    pending: ObservableUpDownCounter,
-    dead: ObservableUpDownCounter,
+    {
+      connections,
+      max,
+      pending,
+      dead,
+    }: Record<'connections' | 'max' | 'pending' | 'dead', ObservableUpDownCounter>,
   ): void {
     if (!this.active() || !census.hasSubscribers) return;
     const request: ClientCensus = { clients: [] };

@@ -17,6 +17,7 @@ import {
   type Reply,
   ReplyDecoder,
 } from '../src/index';
+import { cutAt } from './helpers/cut';
 
 const AWS =
   '12\nmyCluster.pc4ldq.0001.use1.cache.amazonaws.com|10.82.235.120|11211 ' +
@@ -146,19 +147,6 @@ const configArb: fc.Arbitrary<ClusterConfig> = fc.record({
   nodes: fc.uniqueArray(nodeArb, { minLength: 1, maxLength: 20, selector: (n) => `${n.host}|${n.port}` }),
 });
 
-/** Cuts `bytes` at the given positions (taken modulo its length). */
-function cut(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % bytes.length))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  out.push(bytes.subarray(prev));
-  return out;
-}
-
 describe('properties', () => {
   it('encode then parse gives the configuration back', () => {
     fc.assert(
@@ -175,7 +163,7 @@ describe('properties', () => {
         const bytes = encodeConfigReply('cluster', encodeClusterConfig(config));
         const decoder = new ReplyDecoder();
         const replies: Reply[] = [];
-        for (const chunk of cut(bytes, cuts)) decoder.feed(chunk, (r) => replies.push(r));
+        for (const chunk of cutAt(bytes, cuts)) decoder.feed(chunk, (r) => replies.push(r));
         expect(replies.map((r) => r.type)).toEqual(['CONFIG', 'END']);
         const reply = replies[0] as Extract<Reply, { type: 'CONFIG' }>;
         expect(parseClusterConfig(reply.value)).toEqual(config);

@@ -10,6 +10,7 @@ import { ReplyDecoder } from '../src/decoder';
 import { isMemkitError } from '../src/errors';
 import { isValidTextKey } from '../src/keys';
 import type { Reply } from '../src/replies';
+import { cutAt } from './helpers/cut';
 import { feedWithViews } from './helpers/views';
 
 const RUNS = { numRuns: 300 };
@@ -38,21 +39,6 @@ const keyArb: fc.Arbitrary<string> = fc.oneof(
 
 const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
 const u64 = fc.bigInt({ min: 0n, max: 0xffff_ffff_ffff_ffffn });
-
-/** Cuts `bytes` at the given positions (taken modulo its length). */
-function chunk(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => (bytes.length === 0 ? 0 : c % bytes.length)))].sort(
-    (a, b) => a - b,
-  );
-  const out: Buffer[] = [];
-  let prev = 0;
-  for (const p of points) {
-    out.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  out.push(bytes.subarray(prev));
-  return out;
-}
 
 function decodeChunks(chunks: Buffer[], views = false): Reply[] {
   const d = new ReplyDecoder();
@@ -94,7 +80,7 @@ describe('ReplyDecoder properties', () => {
         }
         parts.push(Buffer.from('END\r\n'));
         expected.push({ type: 'END' });
-        const chunks = chunk(Buffer.concat(parts), cuts);
+        const chunks = cutAt(Buffer.concat(parts), cuts);
         expect(decodeChunks(chunks)).toStrictEqual(expected);
         expect(decodeChunks(chunks, true)).toStrictEqual(expected);
       }),
@@ -160,7 +146,7 @@ describe('ReplyDecoder properties', () => {
         }
         parts.push(Buffer.from('MN\r\n'));
         expected.push({ type: 'MN' });
-        expect(decodeChunks(chunk(Buffer.concat(parts), cuts))).toStrictEqual(expected);
+        expect(decodeChunks(cutAt(Buffer.concat(parts), cuts))).toStrictEqual(expected);
       }),
       RUNS,
     );
@@ -195,7 +181,7 @@ describe('ReplyDecoder properties', () => {
       fc.property(garbageArb, cutsArb, fc.integer({ min: 8, max: 64 }), (bytes, cuts, maxLine) => {
         const d = new ReplyDecoder({ maxLineLength: maxLine, maxValueLength: 256 });
         let thrown: unknown = null;
-        for (const c of chunk(bytes, cuts)) {
+        for (const c of cutAt(bytes, cuts)) {
           try {
             d.feed(c, () => {});
           } catch (err) {

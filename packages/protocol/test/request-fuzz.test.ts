@@ -7,6 +7,7 @@ import { Buffer } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isMemkitError, type Request, RequestDecoder } from '../src/index';
+import { cutAt } from './helpers/cut';
 
 type Plain = Record<string, unknown>;
 
@@ -20,19 +21,6 @@ function decodeChunks(chunks: Uint8Array[]): Plain[] {
   const out: Plain[] = [];
   for (const chunk of chunks) decoder.feed(chunk, (req) => out.push(plain(req)));
   return out;
-}
-
-/** Cuts `bytes` at the given (sorted, deduplicated) offsets. */
-function cut(bytes: Uint8Array, offsets: number[]): Uint8Array[] {
-  const points = [...new Set(offsets.map((o) => o % (bytes.length + 1)))].sort((a, b) => a - b);
-  const parts: Uint8Array[] = [];
-  let prev = 0;
-  for (const p of points) {
-    parts.push(bytes.subarray(prev, p));
-    prev = p;
-  }
-  parts.push(bytes.subarray(prev));
-  return parts;
 }
 
 const WORDS = [
@@ -99,7 +87,7 @@ describe('request decoder properties', () => {
     fc.assert(
       fc.property(fc.oneof(commandish, garbage), fc.array(fc.nat(), { maxLength: 8 }), (bytes, offsets) => {
         const whole = decodeChunks([bytes]);
-        expect(decodeChunks(cut(bytes, offsets))).toEqual(whole);
+        expect(decodeChunks(cutAt(bytes, offsets))).toEqual(whole);
       }),
       { numRuns: 1500, seed: 20240611 },
     );
@@ -112,7 +100,7 @@ describe('request decoder properties', () => {
         fc.array(fc.nat(), { maxLength: 6 }),
         (bytes, offsets) => {
           try {
-            decodeChunks(cut(bytes, offsets));
+            decodeChunks(cutAt(bytes, offsets));
           } catch (err) {
             expect(isMemkitError(err, 'ERR_PROTOCOL')).toBe(true);
           }

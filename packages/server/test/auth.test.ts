@@ -5,19 +5,12 @@
  * `set <user> 0 0 <len>` + password, anything else closes the connection.
  */
 import { type MemcachedInstance, startMemcached } from '@memkit/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type MemkitServer, type ServerOptions, startServer } from '../src/index';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer } from '../src/index';
+import { serverStarter } from './helpers/servers';
 import { Wire } from './helpers/wire';
 
-const servers: MemkitServer[] = [];
-async function start(options: ServerOptions): Promise<MemkitServer> {
-  const server = await startServer({ logger: () => {}, ...options });
-  servers.push(server);
-  return server;
-}
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const start = serverStarter();
 
 /**
  * Sends each step on one connection and collects its whole reply, like a

@@ -12,19 +12,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseClusterConfig, ReplyDecoder } from '@memkit/protocol';
 import { type MemcachedInstance, startMemcached } from '@memkit/testing';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type MemkitServer, parseNodeListFile, type ServerOptions, startServer } from '../src/index';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseNodeListFile } from '../src/index';
+import { serverStarter } from './helpers/servers';
 import { exchange, Wire } from './helpers/wire';
 
-const servers: MemkitServer[] = [];
-async function start(options: ServerOptions = {}): Promise<MemkitServer> {
-  const server = await startServer({ logger: () => {}, ...options });
-  servers.push(server);
-  return server;
-}
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const start = serverStarter();
 
 const END = { suffix: 'END\r\n' };
 

@@ -7,18 +7,13 @@ import { Buffer } from 'node:buffer';
 import { connect, createServer, Socket } from 'node:net';
 import { isMemkitError } from '@memkit/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type MemkitServer, type ServerOptions, startServer } from '../src/index';
+import { startServer } from '../src/index';
+import { serverStarter } from './helpers/servers';
 import { exchange, Wire } from './helpers/wire';
 
-const servers: MemkitServer[] = [];
-async function start(options: ServerOptions = {}): Promise<MemkitServer> {
-  const server = await startServer({ logger: () => {}, ...options });
-  servers.push(server);
-  return server;
-}
-afterEach(async () => {
+const start = serverStarter();
+afterEach(() => {
   vi.restoreAllMocks();
-  await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
 describe('startServer', () => {

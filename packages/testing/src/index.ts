@@ -26,8 +26,9 @@ export {
 } from './memcached/raw';
 export { countReplies } from './memcached/reply';
 export { getFreePort } from './ports';
+export { createPrng } from './prng';
 export { type FaultProxy, type FaultProxyOptions, startFaultProxy } from './proxy/fault-proxy';
-export { createPrng, type FaultProxyStats, type Faults, NO_FAULTS } from './proxy/faults';
+export { type FaultProxyStats, type Faults, NO_FAULTS } from './proxy/faults';
 export {
   type RecordingProxy,
   type RecordingProxyOptions,

@@ -5,15 +5,9 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { MemkitError } from '@memkit/protocol';
+import { createPrng } from '../prng';
 import { type ConnectionHost, ProxyConnection } from './connection';
-import {
-  createPrng,
-  emptyStats,
-  type FaultProxyStats,
-  type Faults,
-  NO_FAULTS,
-  validateFaults,
-} from './faults';
+import { emptyStats, type FaultProxyStats, type Faults, NO_FAULTS, validateFaults } from './faults';
 
 /** Options of {@link startFaultProxy}. */
 export interface FaultProxyOptions {

@@ -1,6 +1,5 @@
 /**
- * The faults a {@link FaultProxy} can inject, their defaults and validation, and the small
- * seeded PRNG that makes probabilistic faults repeatable.
+ * The faults a {@link FaultProxy} can inject, their defaults and validation.
  */
 import { MemkitError } from '@memkit/protocol';
 
@@ -108,16 +107,4 @@ export function validateFaults(faults: Partial<Faults>): void {
   }
   if (seed !== undefined && !Number.isInteger(seed)) invalid(`seed must be an integer, got ${seed}`);
   if (faults.garbage !== undefined && faults.garbage.length === 0) invalid('garbage must not be empty');
-}
-
-/** mulberry32: a tiny, fast, seeded PRNG returning floats in [0, 1). Not for crypto. */
-export function createPrng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
