@@ -81,6 +81,17 @@ const BAD: Record<keyof ClientOptions, unknown[]> = {
   deadRetry: [0, -1, 'x', 3_000_000],
   failover: ['retry', true],
   flushOnReconnect: ['yes', 1],
+  nearCache: [
+    true,
+    {},
+    { maxBytes: 1024 },
+    { maxAge: 0 },
+    { maxAge: -1, maxBytes: 1024 },
+    { maxAge: 1000, maxBytes: 0 },
+    { maxAge: 1000, maxBytes: 1.5 },
+    { maxAge: 1000, maxSize: 10 },
+    { maxAge: '1s' },
+  ],
 };
 
 describe('client options', () => {
