@@ -152,6 +152,23 @@ describe('client options', () => {
     );
   });
 
+  it('nearCache: off by default, needs maxAge and the meta protocol, maxBytes defaults to 16 MiB', () => {
+    expect(resolveOptions({}).nearCache).toBeUndefined();
+    expect(resolveOptions({ nearCache: false, protocol: 'text' }).nearCache).toBeUndefined();
+    expect(resolveOptions({ nearCache: { maxAge: 500 } }).nearCache).toEqual({
+      maxAge: 500,
+      maxBytes: 16 * 1024 * 1024,
+    });
+    expect(refusal({ nearCache: {} }).message).toMatch(/option nearCache needs maxAge/);
+    expect(refusal({ nearCache: { maxAge: 1, maxBites: 10 } }).message).toMatch(/did you mean "maxBytes"/);
+    const text = refusal({ protocol: 'text', nearCache: { maxAge: 1000 } });
+    expect(text.code).toBe('ERR_INVALID_OPTION');
+    expect(text.message).toMatch(/option nearCache needs protocol: 'meta'/);
+    const off = new Client({});
+    expect(off.nearCacheStats()).toBeUndefined();
+    void off.close();
+  });
+
   it('defaults come from the table', () => {
     const r = resolveOptions({});
     for (const name of ['timeout', 'connectTimeout', 'protocol', 'maxQueue', 'failover'] as const) {
