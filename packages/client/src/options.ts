@@ -77,8 +77,8 @@ export interface NearCacheOptions {
   /**
    * Bound on the memory the entries are counted for: each counts its wire
    * key's UTF-8 bytes, its value's serialized bytes (as memcached stores
-   * them) and 96 bytes of bookkeeping. The least recently used entries go
-   * first. Default 16 MiB.
+   * them; a compressed text counts as its decoded length) and 96 bytes of
+   * bookkeeping. The least recently used entries go first. Default 16 MiB.
    */
   maxBytes?: number;
 }

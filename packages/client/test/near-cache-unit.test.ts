@@ -259,3 +259,12 @@ describe('near cache: staleness, revalidation, sharing', () => {
     expect(str.bytes).toBeUndefined();
   });
 });
+
+describe('near cache: what an entry counts', () => {
+  it('a compressed text counts as its decoded length, not its compressed bytes', () => {
+    const near = new NearCache({ maxBytes: 1 << 20, maxAge: 1000 }, clockAt().now);
+    const text = 'a'.repeat(10_000);
+    fetchInto(near, 'z', reply('compressed', { flags: 16 | 8 }), text);
+    expect(near.stats().bytes).toBe(1 + 10_000 + ENTRY_OVERHEAD_BYTES);
+  });
+});

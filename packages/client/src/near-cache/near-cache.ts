@@ -257,12 +257,16 @@ export class NearCache {
   /**
    * The entry a fetch reply makes (not cached yet): `value` is the reply's
    * value decoded; `bytes` the reply's bytes (copied here when the value is
-   * not immutable).
+   * not immutable). Its size: the key's UTF-8 bytes, the value's serialized
+   * bytes (a decoded string's length if that is more, as for a compressed
+   * text) and ENTRY_OVERHEAD_BYTES.
    */
   entryOf(slot: string, reply: MetaValueReply, value: unknown, sent: number): NearEntry {
     const keep = immutable(value);
     const bytes = keep ? undefined : copyOf(reply.value);
-    const size = Buffer.byteLength(slot) + reply.value.length + ENTRY_OVERHEAD_BYTES;
+    // A decoded string longer than its bytes (compressed text) counts as its length.
+    const held = typeof value === 'string' ? Math.max(value.length, reply.value.length) : reply.value.length;
+    const size = Buffer.byteLength(slot) + held + ENTRY_OVERHEAD_BYTES;
     return new NearEntry(
       slot,
       keep ? value : undefined,

@@ -119,13 +119,15 @@ interface Read {
 /** Fetches the item (a miss: undefined) and offers it to the admission rule. */
 function fetch(r: Read, refetch: boolean): Promise<NearEntry | undefined> {
   const { ctx, near, slot } = r;
-  // Built before any bookkeeping: an invalid key throws here.
+  // Built before any bookkeeping: an invalid key throws here. Stamped before it is sent; registered
+  // right after (no reply can come back before this function returns).
   const exchange = r.dialect.fetch(r.key);
+  const sent = near.now();
+  const request = ctx.dispatch(r.pool, exchange, r.opts);
   const f = near.depart(slot);
   const gen = f.gen;
-  const sent = near.now();
   near.count('fetches');
-  const p: Promise<NearEntry | undefined> = ctx.dispatch(r.pool, exchange, r.opts).then(
+  const p: Promise<NearEntry | undefined> = request.then(
     (reply) => {
       near.arrive(slot, f, p);
       if (reply === undefined) return undefined;
@@ -150,11 +152,12 @@ function fetch(r: Read, refetch: boolean): Promise<NearEntry | undefined> {
 function revalidate(r: Read, e: NearEntry): Promise<NearEntry | undefined> {
   const { ctx, near, slot } = r;
   const exchange = r.dialect.check(r.key);
+  const sent = near.now();
+  const request = ctx.dispatch(r.pool, exchange, r.opts);
   const f = near.depart(slot);
   const gen = f.gen;
-  const sent = near.now();
   near.count('revalidations');
-  const p: Promise<NearEntry | undefined> = ctx.dispatch(r.pool, exchange, r.opts).then(
+  const p: Promise<NearEntry | undefined> = request.then(
     (hd) => {
       near.arrive(slot, f, p);
       if (near.revalidated(e, hd?.cas, hd?.ttl, sent, f, gen)) return e;
