@@ -116,32 +116,56 @@ interface Read {
   shared: boolean;
 }
 
-/** Fetches the item (a miss: undefined) and offers it to the admission rule. */
-function fetch(r: Read, refetch: boolean): Promise<NearEntry | undefined> {
-  const { ctx, near, slot } = r;
-  // Built before any bookkeeping: an invalid key throws here. Stamped before it is sent; registered
-  // right after (no reply can come back before this function returns).
-  const exchange = r.dialect.fetch(r.key);
+/**
+ * Sends `exchange` as a request of `r`'s key: stamped before it is sent,
+ * registered in the key's flight right after (no reply can come back before
+ * this returns), shared with later readers when `r.shared`. `settle` makes
+ * the read's entry from the reply, given the flight, the generation the
+ * request started in and its send time; `failed` runs when it fails.
+ */
+function request<R>(
+  r: Read,
+  exchange: Exchange<R>,
+  settle: (
+    reply: R,
+    f: Flight,
+    gen: number,
+    sent: number,
+  ) => Promise<NearEntry | undefined> | NearEntry | undefined,
+  failed?: () => void,
+): Promise<NearEntry | undefined> {
+  const { near, slot } = r;
   const sent = near.now();
-  const request = ctx.dispatch(r.pool, exchange, r.opts);
+  const replied = r.ctx.dispatch(r.pool, exchange, r.opts);
   const f = near.depart(slot);
   const gen = f.gen;
-  near.count('fetches');
-  const p: Promise<NearEntry | undefined> = request.then(
+  const p: Promise<NearEntry | undefined> = replied.then(
     (reply) => {
       near.arrive(slot, f, p);
-      if (reply === undefined) return undefined;
-      const e = near.entryOf(slot, reply, ctx.serializer.deserialize(reply.value, reply.flags ?? 0), sent);
-      near.admit(e, reply, f, gen, refetch);
-      return e;
+      return settle(reply, f, gen, sent);
     },
     (err: unknown) => {
       near.arrive(slot, f, p);
+      failed?.();
       throw err;
     },
   );
   if (r.shared) near.share(f, p, sent);
   return p;
+}
+
+/** Fetches the item (a miss: undefined) and offers it to the admission rule. */
+function fetch(r: Read, refetch: boolean): Promise<NearEntry | undefined> {
+  const { ctx, near, slot } = r;
+  // Built before any bookkeeping: an invalid key throws here.
+  const exchange = r.dialect.fetch(r.key);
+  near.count('fetches');
+  return request(r, exchange, (reply, f, gen, sent) => {
+    if (reply === undefined) return undefined;
+    const e = near.entryOf(slot, reply, ctx.serializer.deserialize(reply.value, reply.flags ?? 0), sent);
+    near.admit(e, reply, f, gen, refetch);
+    return e;
+  });
 }
 
 /**
@@ -150,27 +174,18 @@ function fetch(r: Read, refetch: boolean): Promise<NearEntry | undefined> {
  * value, a miss drops it. A failed revalidation drops it too.
  */
 function revalidate(r: Read, e: NearEntry): Promise<NearEntry | undefined> {
-  const { ctx, near, slot } = r;
+  const { near } = r;
   const exchange = r.dialect.check(r.key);
-  const sent = near.now();
-  const request = ctx.dispatch(r.pool, exchange, r.opts);
-  const f = near.depart(slot);
-  const gen = f.gen;
   near.count('revalidations');
-  const p: Promise<NearEntry | undefined> = request.then(
-    (hd) => {
-      near.arrive(slot, f, p);
+  return request(
+    r,
+    exchange,
+    (hd, f, gen, sent) => {
       if (near.revalidated(e, hd?.cas, hd?.ttl, sent, f, gen)) return e;
       return hd === undefined ? undefined : fetch(r, true);
     },
-    (err: unknown) => {
-      near.arrive(slot, f, p);
-      near.drop(e);
-      throw err;
-    },
+    () => near.drop(e),
   );
-  if (r.shared) near.share(f, p, sent);
-  return p;
 }
 
 /** The slot of a multi-key call's `key` with `prefix` (keys that are not strings are never held). */
