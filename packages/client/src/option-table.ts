@@ -341,7 +341,8 @@ export const CLIENT_OPTIONS: OptionTable = {
   nearCache: {
     type: 'false | NearCacheOptions',
     doc:
-      'An in-process LRU of hot keys in front of memcached (meta protocol only): `{ maxAge, maxBytes = 16 MiB }`. ' +
+      'An in-process LRU of hot keys in front of memcached: `{ maxAge, maxBytes = 16 MiB }`. It needs the meta ' +
+      "protocol: refused with `protocol: 'text'`; with `'auto'`, servers found to speak text are read without it (and a warning says so). " +
       'An item is cached when memcached reports it hot (`mg` flags `h1`, `l` ≤ 1 s); an entry is served for at most ' +
       '`maxAge` ms after the request that fetched or revalidated it was sent, then revalidated by CAS. Writes through ' +
       'this client are seen at once, other processes\' writes within `maxAge`: see "Near cache" in the README.',

@@ -261,11 +261,12 @@ export interface ClientOptions {
    */
   failover?: 'rehash' | 'error';
   /**
-   * An in-process LRU of hot keys in front of memcached (meta protocol only): `{ maxAge, maxBytes = 16
-   * MiB }`. An item is cached when memcached reports it hot (`mg` flags `h1`, `l` ≤ 1 s); an entry is
-   * served for at most `maxAge` ms after the request that fetched or revalidated it was sent, then
-   * revalidated by CAS. Writes through this client are seen at once, other processes' writes within
-   * `maxAge`: see "Near cache" in the README.
+   * An in-process LRU of hot keys in front of memcached: `{ maxAge, maxBytes = 16 MiB }`. It needs the
+   * meta protocol: refused with `protocol: 'text'`; with `'auto'`, servers found to speak text are read
+   * without it (and a warning says so). An item is cached when memcached reports it hot (`mg` flags `h1`,
+   * `l` ≤ 1 s); an entry is served for at most `maxAge` ms after the request that fetched or revalidated
+   * it was sent, then revalidated by CAS. Writes through this client are seen at once, other processes'
+   * writes within `maxAge`: see "Near cache" in the README.
    *
    * Default: off.
    */
@@ -376,9 +377,9 @@ export function resolveOptions(input: ClientOptions = {}): ResolvedOptions {
       ? { maxAge: o.nearCache.maxAge, maxBytes: o.nearCache.maxBytes ?? DEFAULT_NEAR_CACHE_MAX_BYTES }
       : undefined,
   };
-  if (resolved.nearCache && resolved.protocol !== 'meta') {
+  if (resolved.nearCache && resolved.protocol === 'text') {
     throw invalid(
-      "option nearCache needs protocol: 'meta' (its admission rule and revalidation read meta flags h, l and c, which the text protocol does not return)",
+      "option nearCache needs protocol: 'meta' or 'auto' (its admission rule and revalidation read meta flags h, l and c, which the text protocol does not return)",
     );
   }
   if (resolved.reconnectMaxDelay < resolved.reconnectDelay) {

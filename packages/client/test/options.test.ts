@@ -161,6 +161,7 @@ describe('client options', () => {
     });
     expect(refusal({ nearCache: {} }).message).toMatch(/option nearCache needs maxAge/);
     expect(refusal({ nearCache: { maxAge: 1, maxBites: 10 } }).message).toMatch(/did you mean "maxBytes"/);
+    expect(resolveOptions({ protocol: 'auto', nearCache: { maxAge: 500 } }).nearCache?.maxAge).toBe(500);
     const text = refusal({ protocol: 'text', nearCache: { maxAge: 1000 } });
     expect(text.code).toBe('ERR_INVALID_OPTION');
     expect(text.message).toMatch(/option nearCache needs protocol: 'meta'/);

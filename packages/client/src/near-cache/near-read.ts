@@ -10,6 +10,7 @@ import type { Cluster } from '../cluster/cluster';
 import type { KeyGroup } from '../commands/group-keys';
 import type { ServerPool } from '../connection/pool';
 import type { Context } from '../context';
+import type { ProtocolMessage } from '../diagnostics';
 import type { NearDialect } from '../dialect/index';
 import type { Exchange } from '../exchanges/exchange';
 import type { NearHitSink } from '../exchanges/meta-near';
@@ -324,16 +325,26 @@ export function invalidating<T>(
 
 /**
  * The near cache of a client on `cluster`. It is emptied whenever a server
- * may have lost or moved items behind its back: a connection lost (memcached
- * may have restarted, and restarted CAS counters could make a revalidation
- * confirm a value that is gone) and a server marked dead or alive (its keys
- * move).
+ * may have lost or moved items behind its back: a connection closed
+ * (memcached may have restarted, and restarted CAS counters could make a
+ * revalidation confirm a value that is gone) and any change of which server
+ * holds which keys (a server marked dead or alive, a topology change). With
+ * `protocol: 'auto'`, the first server found to speak text is reported once
+ * with a process warning: its keys are read without the near cache.
  */
 export function createNearCache(settings: NearCacheSettings, cluster: Cluster): NearCache {
   const near = new NearCache(settings);
   const clear = () => near.clear();
-  cluster.on('server:dead', clear);
-  cluster.on('server:alive', clear);
-  for (const pool of cluster.pools) pool.on('failure', clear);
+  cluster.on('close', clear);
+  cluster.on('ring', clear);
+  let warned = false;
+  cluster.on('protocol', (message: ProtocolMessage) => {
+    if (message.protocol !== 'text' || warned) return;
+    warned = true;
+    process.emitWarning(
+      `memkit: ${message.server} speaks the text protocol, so its keys are read without the near cache (nearCache needs the meta protocol)`,
+      { code: 'MEMKIT_NEAR_CACHE_TEXT' },
+    );
+  });
   return near;
 }
