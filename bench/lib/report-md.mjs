@@ -191,6 +191,7 @@ export function renderMarkdown(summary, { runsCount, header = '' } = {}) {
       notes.add(
         `${n} (ref): a reference loop, not a client (${c.meta.options}); it runs ${c.meta.only.join(', ')} only`,
       );
+    else if (c.meta?.only) notes.add(`${n}: ${c.meta.options}; it runs ${c.meta.only.join(', ')} only`);
   }
   if (hasCref) {
     notes.add(
