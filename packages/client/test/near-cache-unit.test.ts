@@ -36,15 +36,49 @@ function reply(value: string, flags: Partial<MetaValueReply> = {}): MetaValueRep
 }
 
 /** Fetches `slot` as the reads do: depart, stamp, reply, admission. Returns whether it was cached. */
-function fetchInto(near: NearCache, slot: string, r: MetaValueReply, decoded: unknown = r.value.toString()) {
+function fetchInto(
+  near: NearCache,
+  slot: string,
+  r: MetaValueReply,
+  decoded: unknown = r.value.toString(),
+  server = 'mc1:11211',
+) {
   const f = near.depart(slot);
   const gen = f.gen;
   const sent = near.now();
-  const e = near.entryOf(slot, r, decoded, sent);
+  const e = near.entryOf(slot, r, decoded, sent, server);
   const cached = near.admit(e, r, f, gen, false);
   near.arrive(slot, f, undefined);
   return { cached, e };
 }
+
+describe('near cache: a closed connection', () => {
+  it("drops the entries of that connection's server only, and keeps the byte count right", () => {
+    const near = new NearCache({ maxBytes: 1 << 20, maxAge: 1000 }, clockAt().now);
+    for (const k of ['a1', 'a2', 'a3']) fetchInto(near, k, reply('x'), 'x', 'mc1:11211');
+    for (const k of ['b1', 'b2']) fetchInto(near, k, reply('y'), 'y', 'mc2:11211');
+    const one = 2 + 1 + ENTRY_OVERHEAD_BYTES;
+    near.dropServer('mc3:11211'); // holds nothing: nothing changes
+    expect(near.stats()).toMatchObject({ entries: 5, bytes: 5 * one, dropped: 0 });
+    near.dropServer('mc1:11211');
+    expect(near.stats()).toMatchObject({ entries: 2, bytes: 2 * one, dropped: 3 });
+    expect(['a1', 'a2', 'a3', 'b1', 'b2'].map((k) => near.fresh(k) !== undefined)).toEqual([
+      false,
+      false,
+      false,
+      true,
+      true,
+    ]);
+    // an entry of mc1 read again is held (and dropped) as before
+    fetchInto(near, 'a1', reply('x'), 'x', 'mc1:11211');
+    near.dropServer('mc2:11211');
+    expect(near.stats()).toMatchObject({ entries: 1, bytes: one, dropped: 5 });
+    expect(near.fresh('a1')).toBeDefined();
+    near.clear();
+    near.dropServer('mc1:11211');
+    expect(near.stats()).toMatchObject({ entries: 0, bytes: 0 });
+  });
+});
 
 describe('near cache: byte bound and LRU order', () => {
   it('counts key + serialized value + overhead per entry and never holds more than maxBytes', () => {

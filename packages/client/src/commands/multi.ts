@@ -61,6 +61,8 @@ async function retrieveMany<T>(
   // With a near cache, its fresh entries answer first; the rest is fetched (and offered to it).
   const wanted = near === undefined ? keys : serveMany(ctx, near, keys, prefix, out, withCas);
   if (wanted.length === 0) return out;
+  // The near cache's hits are an answer of their own: with them, servers that all fail make a partial failure.
+  const local = out.size > 0 ? 1 : 0;
   const { groups, unrouted } = groupKeys(ctx, wanted, prefix);
   // Encode every group first: an invalid key must fail the call before anything is sent.
   const exchanges =
@@ -69,13 +71,13 @@ async function retrieveMany<T>(
           g.pool.dialect.getMulti<T>(command, g.wires, g.keys, out, ctx.serializer, withCas, g.base64),
         )
       : fetchGroups(ctx, near, command, groups, out, withCas);
-  if (exchanges.length === 1 && unrouted.length === 0)
+  if (exchanges.length === 1 && unrouted.length === 0 && local === 0)
     return ctx.dispatch(groups[0]!.pool, exchanges[0]!, opts);
   const settled = await dispatchAll(ctx, groups, exchanges, opts);
   const failures = failuresOf(command, groups, settled, unrouted);
   // A failed server's batch may have delivered some hits before it failed: only answered servers count.
   if (failures.length > 0) for (const f of failures) for (const k of f.keys) out.delete(k);
-  return settleMulti(command, out, failures, groups.length + unrouted.length);
+  return settleMulti(command, out, failures, groups.length + unrouted.length + local);
 }
 
 /** setMulti: stores every entry; resolves with the keys that were NOT stored (see `settleMulti` on failures). */

@@ -18,6 +18,9 @@
  * write.
  */
 import type { MetaValueReply } from '@memkit/protocol';
+import { copyOf, type Flight, immutable, Link, NearEntry } from './near-entry';
+
+export { copyOf, type Flight, immutable, NearEntry, slotOf } from './near-entry';
 
 /** Resolved `nearCache` settings. */
 export interface NearCacheSettings {
@@ -81,83 +84,6 @@ export interface NearCacheStats {
   dropped: number;
 }
 
-/** A place in the LRU list (a circular doubly linked list around a sentinel). */
-class Link {
-  prev: Link = this;
-  next: Link = this;
-
-  /** Takes this link out of its list. */
-  unlink(): void {
-    this.prev.next = this.next;
-    this.next.prev = this.prev;
-  }
-
-  /** Puts `link` right after this one. */
-  insertAfter(link: Link): void {
-    link.prev = this;
-    link.next = this.next;
-    this.next.prev = link;
-    this.next = link;
-  }
-}
-
-/**
- * A value held by the near cache. Immutable values (strings, numbers,
- * bigints, booleans, null) are kept decoded; anything else is kept as its
- * serialized bytes and decoded afresh for every read, so that no two callers
- * ever share a mutable object.
- */
-export class NearEntry extends Link {
-  constructor(
-    readonly slot: string,
-    /** The decoded value, when immutable. */
-    readonly value: unknown,
-    /** The serialized bytes (a private copy), when the value is not immutable. */
-    readonly bytes: Buffer | undefined,
-    readonly flags: number,
-    readonly cas: bigint,
-    /** When the request that last fetched or confirmed the value was sent. */
-    public stamp: number,
-    /** Bytes counted for the entry. */
-    readonly size: number,
-  ) {
-    super();
-    this.bumped = stamp;
-  }
-
-  /** When the entry was last moved to the front of the LRU list. */
-  bumped: number;
-}
-
-/** Requests in flight for one key: how many, the generation they started in, and one readers may share. */
-export interface Flight {
-  /** Requests for the key not settled yet. */
-  count: number;
-  /** Bumped by every write or flush of the key: a request of an older generation must not fill the cache. */
-  gen: number;
-  /** A request readers of the key may join (no per-call signal or timeout), and when it was sent. */
-  shared: Promise<NearEntry | undefined> | undefined;
-  sharedSent: number;
-}
-
-/** The key the near cache holds an item under: its wire key, with base64 (binary) keys marked apart. */
-export function slotOf(wire: string, base64: boolean): string {
-  // A text key has no space, so "b " cannot start one.
-  return base64 ? `b ${wire}` : wire;
-}
-
-/** A private copy of `bytes` (small ones from Buffer's pool, as `Buffer.from` would, minus its type dispatch). */
-export function copyOf(bytes: Uint8Array): Buffer {
-  const copy = Buffer.allocUnsafe(bytes.length);
-  copy.set(bytes);
-  return copy;
-}
-
-/** Whether a decoded value can be handed to every reader as is. */
-export function immutable(value: unknown): boolean {
-  return value === null || (typeof value !== 'object' && typeof value !== 'function');
-}
-
 export class NearCache {
   private readonly entries = new Map<string, NearEntry>();
   /**
@@ -169,6 +95,8 @@ export class NearCache {
   private readonly lru = new Link();
   private readonly flights = new Map<string, Flight>();
   private bytes = 0;
+  /** Entries held per server address (so that a closed connection of a server with none costs no scan). */
+  private readonly perServer = new Map<string, number>();
   private readonly counters = {
     hits: 0,
     fetches: 0,
@@ -261,7 +189,7 @@ export class NearCache {
    * bytes (a decoded string's length if that is more, as for a compressed
    * text) and ENTRY_OVERHEAD_BYTES.
    */
-  entryOf(slot: string, reply: MetaValueReply, value: unknown, sent: number): NearEntry {
+  entryOf(slot: string, reply: MetaValueReply, value: unknown, sent: number, server = ''): NearEntry {
     const keep = immutable(value);
     const bytes = keep ? undefined : copyOf(reply.value);
     // A decoded string longer than its bytes (compressed text) counts as its length.
@@ -275,6 +203,7 @@ export class NearCache {
       reply.cas ?? 0n,
       sent,
       size,
+      server,
     );
   }
 
@@ -351,9 +280,24 @@ export class NearCache {
     this.entries.clear();
     this.lru.next = this.lru.prev = this.lru;
     this.bytes = 0;
+    this.perServer.clear();
     for (const f of this.flights.values()) {
       f.gen++;
       f.shared = undefined;
+    }
+  }
+
+  /**
+   * Drops every entry read from `server` (a connection to it closed: it may
+   * have restarted, and its CAS counters with it, so an old entry's CAS could
+   * match a new value). Entries of other servers stay.
+   */
+  dropServer(server: string): void {
+    if (!this.perServer.get(server)) return;
+    for (const e of [...this.entries.values()]) {
+      if (e.server !== server) continue;
+      this.remove(e);
+      this.counters.dropped++;
     }
   }
 
@@ -396,6 +340,7 @@ export class NearCache {
     this.entries.set(e.slot, e);
     this.lru.insertAfter(e);
     this.bytes += e.size;
+    this.perServer.set(e.server, (this.perServer.get(e.server) ?? 0) + 1);
     const max = this.settings.maxBytes;
     while (this.bytes > max) {
       this.remove(this.lru.prev as NearEntry);
@@ -407,5 +352,8 @@ export class NearCache {
     this.entries.delete(e.slot);
     e.unlink();
     this.bytes -= e.size;
+    const n = this.perServer.get(e.server)! - 1;
+    if (n === 0) this.perServer.delete(e.server);
+    else this.perServer.set(e.server, n);
   }
 }

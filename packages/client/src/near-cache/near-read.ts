@@ -163,7 +163,8 @@ function fetch(r: Read, refetch: boolean): Promise<NearEntry | undefined> {
   near.count('fetches');
   return request(r, exchange, (reply, f, gen, sent) => {
     if (reply === undefined) return undefined;
-    const e = near.entryOf(slot, reply, ctx.serializer.deserialize(reply.value, reply.flags ?? 0), sent);
+    const value = ctx.serializer.deserialize(reply.value, reply.flags ?? 0);
+    const e = near.entryOf(slot, reply, value, sent, r.pool.node.address);
     near.admit(e, reply, f, gen, refetch);
     return e;
   });
@@ -288,7 +289,13 @@ class NearBatch<T> implements NearHitSink {
     const gen = this.gens[i]!;
     // The entry (a copy of the bytes, for a value that is not immutable) only for a hot item.
     if (near.hot(reply, f, gen, false))
-      near.admit(near.entryOf(this.slots[i]!, reply, value, this.sent), reply, f, gen, false);
+      near.admit(
+        near.entryOf(this.slots[i]!, reply, value, this.sent, this.group.pool.node.address),
+        reply,
+        f,
+        gen,
+        false,
+      );
     this.out.set(this.group.keys[i]!, (this.withCas ? { value, cas: reply.cas } : value) as T);
   }
 
@@ -334,9 +341,9 @@ export function invalidating<T>(
  */
 export function createNearCache(settings: NearCacheSettings, cluster: Cluster): NearCache {
   const near = new NearCache(settings);
-  const clear = () => near.clear();
-  cluster.on('close', clear);
-  cluster.on('ring', clear);
+  // A closed connection drops what its server gave; a change of which server holds which keys, everything.
+  cluster.on('close', (address: string) => near.dropServer(address));
+  cluster.on('ring', () => near.clear());
   let warned = false;
   cluster.on('protocol', (message: ProtocolMessage) => {
     if (message.protocol !== 'text' || warned) return;
