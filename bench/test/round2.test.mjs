@@ -40,6 +40,20 @@ test('a client that caches without declaring a near cache is held to maxAge 0', 
   assert.match(res.workloads.j.problems.join(' '), /stale reads|server counted|read-back/);
 });
 
+test("memkit's own near cache passes the staleness check with a short maxAge, and reports its hit ratio", () => {
+  const res = worker(path.join(ROOT, 'adapters/memkit.mjs'), 'j', NEAR);
+  const j = res.workloads.j;
+  assert.ok(j.valid, j.problems.join('; '));
+  assert.deepEqual(j.nearCache, { maxBytes: 32 * 1024 * 1024, maxAge: 20 });
+  assert.equal(j.staleReads, 0);
+  assert.ok(
+    j.nearCacheStats.hits > 0 && j.nearCacheStats.revalidations > 0,
+    JSON.stringify(j.nearCacheStats),
+  );
+  assert.ok(j.nearCacheHitRatio > 0 && j.nearCacheHitRatio < 1, `hit ratio ${j.nearCacheHitRatio}`);
+  assert.equal(j.nearCacheHitRatio, Math.round((j.nearCacheStats.hits / j.reads) * 1000) / 1000);
+});
+
 test('memkit-nonear runs j only, without the near cache, held to maxAge 0', () => {
   const res = worker(path.join(ROOT, 'adapters/memkit-nonear.mjs'), 'c,j');
   assert.ok(res.smoke.ok, JSON.stringify(res.smoke));
