@@ -248,15 +248,30 @@ describe('near cache: staleness, revalidation, sharing', () => {
     expect(near.peek('k3')).toBeUndefined();
   });
 
-  it('a revalidation that a write overtook is not restamped', () => {
+  it('a revalidation that a write, a flush or a closed connection overtook vouches for nothing: refetch', () => {
     const clock = clockAt();
     const near = new NearCache({ maxBytes: 1 << 20, maxAge: 1000 }, clock.now);
+    for (const overtake of [
+      () => near.invalidate('k'),
+      () => near.clear(),
+      () => near.dropServer('mc1:11211'), // memcached may have restarted: an equal CAS proves nothing
+    ]) {
+      const { e } = fetchInto(near, 'k', reply('v'));
+      clock.t += 1500;
+      const f = near.depart('k');
+      const gen = f.gen;
+      overtake();
+      expect(near.revalidated(e, e.cas, -1, clock.t, f, gen)).toBe(false); // the caller refetches
+      expect(near.peek('k')).toBeUndefined();
+      near.arrive('k', f, undefined);
+    }
+    // a closed connection of another server leaves the key's revalidation alone
     const { e } = fetchInto(near, 'k', reply('v'));
+    clock.t += 1500;
     const f = near.depart('k');
-    const gen = f.gen;
-    near.invalidate('k');
-    expect(near.revalidated(e, e.cas, -1, clock.t, f, gen)).toBe(true); // the caller may return it…
-    expect(near.peek('k')).toBeUndefined(); // …but it is gone from the cache
+    near.dropServer('mc2:11211');
+    expect(near.revalidated(e, e.cas, -1, clock.t, f, f.gen)).toBe(true);
+    expect(near.peek('k')).toBe(e);
   });
 
   it('a request is joinable while it was sent less than maxAge ago, and not after a write', () => {

@@ -238,7 +238,11 @@ export class NearCache {
    * A revalidation sent at `sent` found `cas` (undefined: a miss) with
    * remaining TTL `ttl`: keeps and restamps `e` when the CAS is the same and
    * nothing invalidated the key meanwhile; otherwise drops it. True when the
-   * value is unchanged (the caller may return it, whether or not it stays cached).
+   * value is unchanged (the caller may return it, whether or not it stays
+   * cached). False when a write, flush or closed connection invalidated the
+   * key since the request was sent, whatever the CAS: the caller refetches
+   * (after a restart of memcached, or on another server after a ring change,
+   * an equal CAS proves nothing about the value).
    */
   revalidated(
     e: NearEntry,
@@ -248,10 +252,11 @@ export class NearCache {
     f: Flight,
     gen: number,
   ): boolean {
-    const same = cas !== undefined && cas === e.cas;
-    if (same) this.counters.unchanged++;
+    const sameCas = cas !== undefined && cas === e.cas;
+    if (sameCas) this.counters.unchanged++;
+    const same = sameCas && f.gen === gen;
     if (this.entries.get(e.slot) !== e) return same;
-    if (same && f.gen === gen && this.outlives(ttl)) {
+    if (same && this.outlives(ttl)) {
       e.stamp = sent;
       return true;
     }
@@ -298,6 +303,12 @@ export class NearCache {
       if (e.server !== server) continue;
       this.remove(e);
       this.counters.dropped++;
+      // its revalidation in flight, if any, must not vouch for the old value (see `revalidated`)
+      const f = this.flights.get(e.slot);
+      if (f !== undefined) {
+        f.gen++;
+        f.shared = undefined;
+      }
     }
   }
 
