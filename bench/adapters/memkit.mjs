@@ -58,6 +58,8 @@ export async function create(servers, opts = {}) {
   return {
     // what the skewed workload reports as the configuration that ran
     ...(near === true ? { nearCache: opts.nearCache } : near ? { nearCacheNote: near } : {}),
+    // the near cache's counters (hits, fetches, revalidations, ...), for the skewed workload's report
+    ...(near === true ? { nearCacheStats: () => client.nearCacheStats() } : {}),
     get: (key) => client.get(key),
     set: (key, value, ttl = 0) => client.set(key, value, { ttl }),
     getMulti: (keys) => client.getMulti(keys),

@@ -139,6 +139,7 @@ export async function runLoopWorkload(w, entry, ctx) {
     const s0 = await target.stats();
     // a minimum duration makes the op count open-ended
     const lat = w.minSeconds ? [] : new Float64Array(w.ops);
+    const near0 = c.nearCacheStats?.();
     const cpu0 = process.cpuUsage();
     const run = await guarded(
       closedLoop({
@@ -156,6 +157,7 @@ export async function runLoopWorkload(w, entry, ctx) {
       ctl,
     );
     const cpu = process.cpuUsage(cpu0);
+    if (near0) entry.nearCacheStats = nearCacheDelta(near0, c.nearCacheStats());
     if (nudger) {
       entry.tlsNudgeGets = nudger.stop();
       nudger = null;
@@ -193,6 +195,21 @@ export async function runLoopWorkload(w, entry, ctx) {
       }
     }
   }
+}
+
+/**
+ * The near cache's own counters over the measured phase, for an adapter that
+ * reports them (`nearCacheStats()`: counters only grow; entries and bytes are
+ * taken at the end).
+ */
+function nearCacheDelta(before, after) {
+  const out = {};
+  for (const [k, v] of Object.entries(after)) {
+    if (typeof v !== 'number') continue;
+    const gauge = k === 'entries' || k === 'bytes' || k === 'maxBytes' || k === 'maxAge';
+    out[k] = gauge ? v : v - (before[k] ?? 0);
+  }
+  return out;
 }
 
 /** Peak RSS of single large gets, each in a fresh process (lib/rss-probe.mjs). */

@@ -191,6 +191,7 @@ export function renderMarkdown(summary, { runsCount, header = '' } = {}) {
       notes.add(
         `${n} (ref): a reference loop, not a client (${c.meta.options}); it runs ${c.meta.only.join(', ')} only`,
       );
+    else if (c.meta?.only) notes.add(`${n}: ${c.meta.options}; it runs ${c.meta.only.join(', ')} only`);
   }
   if (hasCref) {
     notes.add(
@@ -222,7 +223,9 @@ function nearCacheCell(notes) {
       `${n} j: near cache maxAge ${w.nearCache.maxAge} ms, maxBytes ${w.nearCache.maxBytes}; ` +
         `oldest value served: replaced ${fmtRatio(w.maxStalenessMs)} ms before the read (bound ${w.staleBoundMs} ms)`,
     );
-    return `on, maxAge ${w.nearCache.maxAge} ms (${share})`;
+    const hits =
+      w.nearCacheHitRatio == null ? '' : `; ${fmtPct(w.nearCacheHitRatio)} of reads answered by it`;
+    return `on, maxAge ${w.nearCache.maxAge} ms (${share}${hits})`;
   };
 }
 

@@ -170,6 +170,10 @@ export function skewedPlan(w, { reader, writer, target, prefix, maxAgeMs, slackM
         staleBoundMs: bound,
         serverReadFraction: st.reads ? Math.round((server.cmd_get / st.reads) * 1000) / 1000 : null,
       });
+      // with an adapter that reports its near cache's counters: the share of reads it answered itself
+      const hits = entry.nearCacheStats?.hits;
+      if (hits !== undefined && st.reads)
+        entry.nearCacheHitRatio = Math.round((hits / st.reads) * 1000) / 1000;
       if (st.stale)
         problems.push(
           `${st.stale} stale reads beyond maxAge ${maxAgeMs} ms + slack ${slackMs} ms (first: ${st.firstStale})`,

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { renderMarkdown, summarize } from '../lib/report.mjs';
 import { zipfSequence } from '../lib/skewed.mjs';
 import { targets } from '../lib/targets.mjs';
-import { HERE, useFleet } from './helpers.mjs';
+import { HERE, ROOT, useFleet } from './helpers.mjs';
 
 const worker = useFleet();
 // A short maxAge, so a run of well under a second spans many of them.
@@ -38,6 +38,32 @@ test('a client that caches without declaring a near cache is held to maxAge 0', 
   const res = worker(path.join(HERE, 'fixtures/cheater.mjs'), 'j');
   assert.equal(res.workloads.j.valid, false);
   assert.match(res.workloads.j.problems.join(' '), /stale reads|server counted|read-back/);
+});
+
+test("memkit's own near cache passes the staleness check with a short maxAge, and reports its hit ratio", () => {
+  const res = worker(path.join(ROOT, 'adapters/memkit.mjs'), 'j', NEAR);
+  const j = res.workloads.j;
+  assert.ok(j.valid, j.problems.join('; '));
+  assert.deepEqual(j.nearCache, { maxBytes: 32 * 1024 * 1024, maxAge: 20 });
+  assert.equal(j.staleReads, 0);
+  assert.ok(
+    j.nearCacheStats.hits > 0 && j.nearCacheStats.revalidations > 0,
+    JSON.stringify(j.nearCacheStats),
+  );
+  assert.ok(j.nearCacheHitRatio > 0 && j.nearCacheHitRatio < 1, `hit ratio ${j.nearCacheHitRatio}`);
+  assert.equal(j.nearCacheHitRatio, Math.round((j.nearCacheStats.hits / j.reads) * 1000) / 1000);
+});
+
+test('memkit-nonear runs j only, without the near cache, held to maxAge 0', () => {
+  const res = worker(path.join(ROOT, 'adapters/memkit-nonear.mjs'), 'c,j');
+  assert.ok(res.smoke.ok, JSON.stringify(res.smoke));
+  assert.match(res.workloads.c.skipped, /runs j only/);
+  const j = res.workloads.j;
+  assert.ok(j.valid, j.problems.join('; '));
+  assert.equal(j.nearCache, null);
+  assert.equal(j.staleBoundMs, 50); // maxAge 0 + the default slack
+  assert.equal(j.staleReads, 0);
+  assert.ok(j.serverReadFraction >= 1, `server read fraction ${j.serverReadFraction}`);
 });
 
 test('a connection storm in a cold burst is reported', () => {

@@ -25,6 +25,8 @@ import { channels, type ProtocolMessage } from './diagnostics';
 import { startDiscovery } from './discovery/start';
 import type { KeyMapping, MappedKey } from './key-mapping';
 import { type KeyOptions, keyOptionsView } from './key-options';
+import type { NearCacheStats } from './near-cache/near-cache';
+import { createNearCache } from './near-cache/near-read';
 import { type ClientOptions, type CommandOptions, resolveOptions } from './options';
 import type { ServerResult } from './partial';
 import { createDefaultSerializer } from './serialization/index';
@@ -73,7 +75,8 @@ export class Client extends EventEmitter {
     cluster.on('protocol', (message: ProtocolMessage) => this.emit('protocol', message));
     const serializer =
       resolved.serializer ?? createDefaultSerializer({ minCompressLength: resolved.minCompressLength });
-    this.ctx = new Context(resolved, serializer, cluster);
+    const near = resolved.nearCache ? createNearCache(resolved.nearCache, cluster) : undefined;
+    this.ctx = new Context(resolved, serializer, cluster, near);
     enroll(cluster);
     this.stopDiscovery = discovery
       ? startDiscovery(discovery, cluster, resolved, (err, source) => {
@@ -322,6 +325,14 @@ export class Client extends EventEmitter {
     }
     const w = this.ctx.key(key, undefined, true);
     return 'form' in w ? (w as MappedKey) : { form: 'text', wire: w.wire, base64: false, route: w.route };
+  }
+
+  /**
+   * Counters and size of the near cache (option `nearCache`), or undefined
+   * when it is off. Shared by the client and its `withKeyOptions` views.
+   */
+  nearCacheStats(): NearCacheStats | undefined {
+    return this.ctx.near?.stats();
   }
 
   /**

@@ -11,6 +11,7 @@ import { traceCommand, tracingCommands } from './diagnostics';
 import type { Exchange } from './exchanges/exchange';
 import { mapKey } from './key-mapping';
 import { toWireKey, type WireKey } from './keys';
+import type { NearCache } from './near-cache/near-cache';
 import type { CommandOptions, ResolvedOptions } from './options';
 import type { Serializer } from './serialization/index';
 import { traceRequest, tracingCalls } from './tracing';
@@ -30,6 +31,8 @@ export class Context {
     readonly options: ResolvedOptions,
     readonly serializer: Serializer,
     readonly cluster: Cluster,
+    /** The near cache (option `nearCache`), shared by a client and its views: entries are keyed by wire key. */
+    readonly near: NearCache | undefined = undefined,
   ) {
     this.mapKeys = options.keyMapping === 'auto';
     this.binaryKeys = options.protocol === 'meta';
@@ -44,9 +47,9 @@ export class Context {
     return toWireKey(key, prefix, validate);
   }
 
-  /** A context sharing this one's cluster and serializer, with other resolved options. */
+  /** A context sharing this one's cluster, serializer and near cache, with other resolved options. */
   derive(options: ResolvedOptions): Context {
-    return new Context(options, this.serializer, this.cluster);
+    return new Context(options, this.serializer, this.cluster, this.near);
   }
 
   /**

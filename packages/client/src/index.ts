@@ -58,11 +58,13 @@ export {
   mapKey,
 } from './key-mapping';
 export type { KeyOptions } from './key-options';
+export type { NearCacheStats } from './near-cache/near-cache';
 export type {
   AuthOptions,
   ClientOptions,
   CommandOptions,
   HashingName,
+  NearCacheOptions,
   ServerSpec,
   TlsOptions,
 } from './options';

@@ -24,7 +24,14 @@ import {
   show,
   unknownName,
 } from './option-checks';
-import type { AuthOptions, ClientOptions, HashingName, ServerSpec, TlsOptions } from './options';
+import type {
+  AuthOptions,
+  ClientOptions,
+  HashingName,
+  NearCacheOptions,
+  ServerSpec,
+  TlsOptions,
+} from './options';
 import type { Serializer } from './serialization/index';
 
 /** One client option. */
@@ -54,6 +61,9 @@ export const DEFAULT_MAX_QUEUE = 100_000;
 
 /** The default per-value limit: memcached's 1 MiB item minus room for its item header and key. */
 export const DEFAULT_MAX_VALUE_SIZE = 1024 * 1024 - 512;
+
+/** The default `nearCache.maxBytes`. */
+export const DEFAULT_NEAR_CACHE_MAX_BYTES = 16 * 1024 * 1024;
 
 const TLS_KEYS: readonly (keyof TlsOptions)[] = ['ca', 'cert', 'key', 'servername', 'rejectUnauthorized'];
 
@@ -107,6 +117,19 @@ const checkKeyPrefix: Check = (v) => {
   } catch (err) {
     return `must be usable at the start of a key: ${(err as Error).message}`;
   }
+};
+
+const checkNearCache: Check = (v) => {
+  if (v === false) return undefined;
+  if (!isPlainObject(v)) return `must be false or { maxAge, maxBytes? }, got ${show(v)}`;
+  const unknown = unknownName(v, ['maxAge', 'maxBytes'] satisfies (keyof NearCacheOptions)[]);
+  if (unknown) return `has an ${unknown}`;
+  if (v.maxAge === undefined)
+    return 'needs maxAge: how long (ms) an entry may be served before it is revalidated';
+  const age = positiveMs(v.maxAge);
+  if (age) return `maxAge ${age}`;
+  const bytes = v.maxBytes === undefined ? undefined : positiveInt()(v.maxBytes);
+  return bytes ? `maxBytes ${bytes}` : undefined;
 };
 
 const checkSerializer: Check = (v) =>
@@ -314,6 +337,18 @@ export const CLIENT_OPTIONS: OptionTable = {
     doc: "While a server is dead: move its keys to the live servers (`'rehash'`) or fail them with `ERR_SERVER_DEAD` (`'error'`).",
     default: 'rehash',
     check: oneOf(['rehash', 'error']),
+  },
+  nearCache: {
+    type: 'false | NearCacheOptions',
+    doc:
+      'An in-process LRU of hot keys in front of memcached: `{ maxAge, maxBytes = 16 MiB }`. It needs the meta ' +
+      "protocol: refused with `protocol: 'text'`; with `'auto'`, servers found to speak text are read without it (and a warning says so). " +
+      'An item is cached when memcached reports it hot (`mg` flags `h1`, `l` ≤ 1 s); an entry is served for at most ' +
+      '`maxAge` ms after the request that fetched or revalidated it was sent, then revalidated by CAS. Writes through ' +
+      'this client are seen at once, other processes\' writes within `maxAge`: see "Near cache" in the README.',
+    default: false,
+    defaultText: 'off',
+    check: checkNearCache,
   },
   flushOnReconnect: {
     type: 'boolean',

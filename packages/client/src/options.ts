@@ -9,8 +9,9 @@ import type { KetamaHashing } from './cluster/ketama';
 import type { NodeLocator, ServerNode } from './cluster/locator';
 import { type DiscoveryOptions, type ResolvedDiscovery, resolveDiscovery } from './discovery/options';
 import type { KeyMapping } from './key-mapping';
+import type { NearCacheSettings } from './near-cache/near-cache';
 import { isPlainObject, show, unknownName } from './option-checks';
-import { CLIENT_OPTIONS, OPTION_NAMES } from './option-table';
+import { CLIENT_OPTIONS, DEFAULT_NEAR_CACHE_MAX_BYTES, OPTION_NAMES } from './option-table';
 import type { Serializer } from './serialization/index';
 import { parseServers } from './servers';
 
@@ -58,6 +59,28 @@ export interface AuthOptions {
   password: string;
   /** Default `'memcached'`. */
   mode?: 'memcached' | 'memcachier';
+}
+
+/**
+ * The near cache (client option `nearCache`): an in-process LRU of hot items
+ * in front of memcached. See the README section "Near cache" for how stale a
+ * read can be and when not to use it.
+ */
+export interface NearCacheOptions {
+  /**
+   * How long (ms) an entry may be served after the request that fetched or
+   * last revalidated it was sent; past that, the next read revalidates it
+   * (`mg <key> c t`: same CAS keeps it, another one refetches). Required: it
+   * is the staleness you accept.
+   */
+  maxAge: number;
+  /**
+   * Bound on the memory the entries are counted for: each counts its wire
+   * key's UTF-8 bytes, its value's serialized bytes (as memcached stores
+   * them; a compressed text counts as its decoded length) and 96 bytes of
+   * bookkeeping. The least recently used entries go first. Default 16 MiB.
+   */
+  maxBytes?: number;
 }
 
 /** Which key-to-server hashing a cluster uses (the ketama ones as `KetamaLocator`'s `hashing`). */
@@ -238,6 +261,17 @@ export interface ClientOptions {
    */
   failover?: 'rehash' | 'error';
   /**
+   * An in-process LRU of hot keys in front of memcached: `{ maxAge, maxBytes = 16 MiB }`. It needs the
+   * meta protocol: refused with `protocol: 'text'`; with `'auto'`, servers found to speak text are read
+   * without it (and a warning says so). An item is cached when memcached reports it hot (`mg` flags `h1`,
+   * `l` ≤ 1 s); an entry is served for at most `maxAge` ms after the request that fetched or revalidated
+   * it was sent, then revalidated by CAS. Writes through this client are seen at once, other processes'
+   * writes within `maxAge`: see "Near cache" in the README.
+   *
+   * Default: off.
+   */
+  nearCache?: false | NearCacheOptions;
+  /**
    * Flush a server that comes back from the dead before using it again (python-memcached's
    * `flush_on_reconnect`).
    *
@@ -284,6 +318,7 @@ export interface ResolvedOptions {
   failover: 'rehash' | 'error';
   flushOnReconnect: boolean;
   serializer: Serializer | undefined;
+  nearCache: NearCacheSettings | undefined;
 }
 
 let warnedDeadRetry = false;
@@ -338,7 +373,15 @@ export function resolveOptions(input: ClientOptions = {}): ResolvedOptions {
     failover: pick('failover'),
     flushOnReconnect: pick('flushOnReconnect'),
     serializer: o.serializer,
+    nearCache: o.nearCache
+      ? { maxAge: o.nearCache.maxAge, maxBytes: o.nearCache.maxBytes ?? DEFAULT_NEAR_CACHE_MAX_BYTES }
+      : undefined,
   };
+  if (resolved.nearCache && resolved.protocol === 'text') {
+    throw invalid(
+      "option nearCache needs protocol: 'meta' or 'auto' (its admission rule and revalidation read meta flags h, l and c, which the text protocol does not return)",
+    );
+  }
   if (resolved.reconnectMaxDelay < resolved.reconnectDelay) {
     throw invalid(
       `option reconnectMaxDelay (${resolved.reconnectMaxDelay} ms) must be at least reconnectDelay (${resolved.reconnectDelay} ms)`,

@@ -84,6 +84,14 @@ export interface CommandTrace {
   /** getOrSet: how the value was obtained. */
   readonly outcome: GetOrSetOutcome | undefined;
   /**
+   * With a near cache (client option `nearCache`): how many keys of this
+   * retrieval it answered without asking memcached (1 or 0 for a single-key
+   * call; a revalidated entry counts 0, since memcached was asked). Equal to
+   * `keyCount` when no request was sent at all. Undefined without a near
+   * cache, and for calls that do not read through it.
+   */
+  readonly nearCacheHits: number | undefined;
+  /**
    * A subscriber may set this at `start` to run the user code memkit calls
    * during this call (the getOrSet loader) inside its own context, e.g. with
    * the call's span active so the loader's work nests under it.
@@ -111,6 +119,7 @@ class CallTrace implements CommandTrace, SettleHook {
   server: TraceServer | undefined;
   servers: readonly TraceServer[];
   outcome: GetOrSetOutcome | undefined = undefined;
+  nearCacheHits: number | undefined = undefined;
   runInContext: (<R>(fn: () => R) => R) | undefined = undefined;
   /** The first request the call sent (its promise may be the call's). */
   request: Exchange<unknown> | undefined = undefined;
@@ -399,6 +408,24 @@ export function noteOutcome(outcome: GetOrSetOutcome): void {
   if (!subscribed(commandChannel)) return;
   const call = currentCall();
   if (call && call.outcome === undefined) call.outcome = outcome;
+}
+
+/** Adds `hits` keys answered by the near cache to the current call, if it is traced. */
+export function noteNearCache(hits: number): void {
+  // `running` is set only while a traced call runs its synchronous part, where reads consult the near cache.
+  const call = running;
+  if (call !== undefined) call.nearCacheHits = (call.nearCacheHits ?? 0) + hits;
+}
+
+/** Runs `fn` as part of no call: requests it sends are not counted to the call running now. */
+export function outsideCalls<R>(fn: () => R): R {
+  const outer = running;
+  running = undefined;
+  try {
+    return fn();
+  } finally {
+    running = outer;
+  }
 }
 
 /** Runs user code (a loader) in the subscriber's context of the current call, when it asked for one. */

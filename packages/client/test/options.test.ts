@@ -81,6 +81,17 @@ const BAD: Record<keyof ClientOptions, unknown[]> = {
   deadRetry: [0, -1, 'x', 3_000_000],
   failover: ['retry', true],
   flushOnReconnect: ['yes', 1],
+  nearCache: [
+    true,
+    {},
+    { maxBytes: 1024 },
+    { maxAge: 0 },
+    { maxAge: -1, maxBytes: 1024 },
+    { maxAge: 1000, maxBytes: 0 },
+    { maxAge: 1000, maxBytes: 1.5 },
+    { maxAge: 1000, maxSize: 10 },
+    { maxAge: '1s' },
+  ],
 };
 
 describe('client options', () => {
@@ -139,6 +150,24 @@ describe('client options', () => {
     expect(refusal({ reconnectDelay: 500, reconnectMaxDelay: 100 }).message).toMatch(
       /at least reconnectDelay/,
     );
+  });
+
+  it('nearCache: off by default, needs maxAge and the meta protocol, maxBytes defaults to 16 MiB', () => {
+    expect(resolveOptions({}).nearCache).toBeUndefined();
+    expect(resolveOptions({ nearCache: false, protocol: 'text' }).nearCache).toBeUndefined();
+    expect(resolveOptions({ nearCache: { maxAge: 500 } }).nearCache).toEqual({
+      maxAge: 500,
+      maxBytes: 16 * 1024 * 1024,
+    });
+    expect(refusal({ nearCache: {} }).message).toMatch(/option nearCache needs maxAge/);
+    expect(refusal({ nearCache: { maxAge: 1, maxBites: 10 } }).message).toMatch(/did you mean "maxBytes"/);
+    expect(resolveOptions({ protocol: 'auto', nearCache: { maxAge: 500 } }).nearCache?.maxAge).toBe(500);
+    const text = refusal({ protocol: 'text', nearCache: { maxAge: 1000 } });
+    expect(text.code).toBe('ERR_INVALID_OPTION');
+    expect(text.message).toMatch(/option nearCache needs protocol: 'meta'/);
+    const off = new Client({});
+    expect(off.nearCacheStats()).toBeUndefined();
+    void off.close();
   });
 
   it('defaults come from the table', () => {

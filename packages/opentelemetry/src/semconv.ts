@@ -30,6 +30,10 @@ export const ATTR_MEMKIT_HITS = 'memkit.hits';
 export const ATTR_MEMKIT_MISSES = 'memkit.misses';
 /** How getOrSet obtained its value: `hit`, `stale`, `won`, `waited`, `timeout`. */
 export const ATTR_MEMKIT_GET_OR_SET_OUTCOME = 'memkit.get_or_set.outcome';
+/** Whether the client's near cache answered the call, every key of it, without asking memcached. */
+export const ATTR_MEMKIT_NEAR_CACHE_HIT = 'memkit.near_cache.hit';
+/** Keys of a multi-key call the client's near cache answered without asking memcached. */
+export const ATTR_MEMKIT_NEAR_CACHE_HITS = 'memkit.near_cache.hits';
 /** The key, as returned by the `keyAttribute` hook (never recorded without it). */
 export const ATTR_MEMKIT_KEY = 'memkit.key';
 /** The keys of a multi-key call, as returned by the `keyAttribute` hook (at most `MAX_KEYS_RECORDED`). */

@@ -32,6 +32,8 @@ import {
   ATTR_MEMKIT_KEY,
   ATTR_MEMKIT_KEYS,
   ATTR_MEMKIT_MISSES,
+  ATTR_MEMKIT_NEAR_CACHE_HIT,
+  ATTR_MEMKIT_NEAR_CACHE_HITS,
   ATTR_MEMKIT_SERVER_COUNT,
   MAX_KEYS_RECORDED,
 } from './semconv';
@@ -161,6 +163,11 @@ export class SpanRecorder {
       span.setAttribute(ATTR_MEMKIT_MISSES, call.keyCount - hits);
     }
     if (call.outcome !== undefined) span.setAttribute(ATTR_MEMKIT_GET_OR_SET_OUTCOME, call.outcome);
+    const near = call.nearCacheHits;
+    if (near !== undefined) {
+      span.setAttribute(ATTR_MEMKIT_NEAR_CACHE_HIT, near > 0 && near === call.keyCount);
+      if (call.keys !== undefined) span.setAttribute(ATTR_MEMKIT_NEAR_CACHE_HITS, near);
+    }
     if (type !== undefined) fail(span, call.error, type);
     const hook = this.config().responseHook;
     if (hook) {

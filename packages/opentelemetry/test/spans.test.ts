@@ -175,3 +175,44 @@ describe('server errors and options', () => {
     }
   });
 });
+
+describe('a client with a near cache', () => {
+  it('records memkit.near_cache.hit on reads (and .hits on multi-key ones); other calls carry neither', async () => {
+    const writer = new Client({ servers: [server.address] });
+    const client = new Client({ servers: [server.address], nearCache: { maxAge: 60_000 } });
+    try {
+      await writer.set('near:1', 'a');
+      await writer.set('near:2', 'b');
+      await client.get('near:1'); // memcached: never read before, not cached
+      await client.get('near:1'); // read before: cached
+      otel.spans.reset();
+      await client.get('near:1');
+      await client.get('near:2');
+      await client.getMulti(['near:1', 'near:2']);
+      await client.getMulti(['near:1']);
+      await client.set('near:3', 'c');
+      const [hit, miss, partly, whole, set] = otel.finished();
+      expect(hit!.attributes['memkit.near_cache.hit']).toBe(true);
+      expect(hit!.attributes['memkit.hits']).toBe(1);
+      expect(miss!.attributes['memkit.near_cache.hit']).toBe(false);
+      expect(hit!.attributes['memkit.near_cache.hits']).toBeUndefined();
+      expect(partly!.attributes['memkit.near_cache.hit']).toBe(false);
+      expect(partly!.attributes['memkit.near_cache.hits']).toBe(1);
+      expect(whole!.attributes['memkit.near_cache.hit']).toBe(true);
+      expect(set!.attributes['memkit.near_cache.hit']).toBeUndefined();
+    } finally {
+      await client.close();
+      await writer.close();
+    }
+  });
+
+  it('a client without one records no near-cache attribute', async () => {
+    const client = new Client({ servers: [server.address] });
+    try {
+      await client.get('near:1');
+      expect(only('get').attributes['memkit.near_cache.hit']).toBeUndefined();
+    } finally {
+      await client.close();
+    }
+  });
+});

@@ -15,12 +15,18 @@
  * `protocol: 'auto'`, a call made before its server's protocol is known
  * waits for the probe (bounded by it: `connectTimeout` + `timeout`) to know
  * which of the two it is.
+ *
+ * With a near cache, a fresh entry answers (a hit) without asking memcached;
+ * otherwise memcached is asked as above, and the store goes through `store`,
+ * which drops the key from the near cache.
  */
 import { MemkitError, type MetaValueReply, toExptime } from '@memkit/protocol';
 import type { Context } from '../context';
 import type { LeaseDialect } from '../dialect/index';
 import { unwatchAbort, watchAbort } from '../exchanges/abort-watch';
-import { noteOutcome, runUserCode } from '../tracing';
+import { slotOf } from '../near-cache/near-cache';
+import { readEntry, writing } from '../near-cache/near-read';
+import { noteNearCache, noteOutcome, runUserCode } from '../tracing';
 import { retrieve } from './retrieval';
 import { type SetOptions, store } from './storage';
 
@@ -100,6 +106,15 @@ export function getOrSet<T>(
   const signal = opts.signal;
   if (signal?.aborted) return Promise.reject(aborted(key, signal));
   const wire = ctx.key(key);
+  const near = ctx.near;
+  if (near !== undefined) {
+    const e = near.fresh(slotOf(wire.wire, wire.base64));
+    noteNearCache(e === undefined ? 0 : 1);
+    if (e !== undefined) {
+      noteOutcome('hit');
+      return Promise.resolve(readEntry(ctx, e) as T);
+    }
+  }
   let local = inFlight.get(ctx.cluster);
   if (!local) {
     local = new Map();
@@ -243,7 +258,7 @@ async function loadAndStore<T>(
       // Release the win: delete our placeholder (only if still ours) so another caller can load.
       const k = ctx.key(key);
       const release = lease.release(k, won.cas);
-      await ctx.dispatch(ctx.cluster.poolFor(k.route), release, always).catch(() => false);
+      await writing(ctx, k, ctx.dispatch(ctx.cluster.poolFor(k.route), release, always)).catch(() => false);
     }
     throw err;
   }

@@ -10,6 +10,8 @@ import { toExptime } from '@memkit/protocol';
 import type { Context } from '../context';
 import type { Exchange } from '../exchanges/exchange';
 import type { CasResult } from '../exchanges/text';
+import { slotOf } from '../near-cache/near-cache';
+import { fetchGroups, invalidating, serveMany } from '../near-cache/near-read';
 import type { CommandOptions } from '../options';
 import { asServerError, type KeyFailure, settleMulti } from '../partial';
 import { groupKeys, type KeyGroup, type UnroutedKeys } from './group-keys';
@@ -54,18 +56,28 @@ async function retrieveMany<T>(
 ): Promise<Map<string, T>> {
   const out = new Map<string, T>();
   if (keys.length === 0) return out;
-  const { groups, unrouted } = groupKeys(ctx, keys, opts?.keyPrefix ?? ctx.options.keyPrefix);
+  const prefix = opts?.keyPrefix ?? ctx.options.keyPrefix;
+  const near = ctx.near;
+  // With a near cache, its fresh entries answer first; the rest is fetched (and offered to it).
+  const wanted = near === undefined ? keys : serveMany(ctx, near, keys, prefix, out, withCas);
+  if (wanted.length === 0) return out;
+  // The near cache's hits are an answer of their own: with them, servers that all fail make a partial failure.
+  const local = out.size > 0 ? 1 : 0;
+  const { groups, unrouted } = groupKeys(ctx, wanted, prefix);
   // Encode every group first: an invalid key must fail the call before anything is sent.
-  const exchanges = groups.map((g) =>
-    g.pool.dialect.getMulti<T>(command, g.wires, g.keys, out, ctx.serializer, withCas, g.base64),
-  );
-  if (exchanges.length === 1 && unrouted.length === 0)
+  const exchanges =
+    near === undefined
+      ? groups.map((g) =>
+          g.pool.dialect.getMulti<T>(command, g.wires, g.keys, out, ctx.serializer, withCas, g.base64),
+        )
+      : fetchGroups(ctx, near, command, groups, out, withCas);
+  if (exchanges.length === 1 && unrouted.length === 0 && local === 0)
     return ctx.dispatch(groups[0]!.pool, exchanges[0]!, opts);
   const settled = await dispatchAll(ctx, groups, exchanges, opts);
   const failures = failuresOf(command, groups, settled, unrouted);
   // A failed server's batch may have delivered some hits before it failed: only answered servers count.
   if (failures.length > 0) for (const f of failures) for (const k of f.keys) out.delete(k);
-  return settleMulti(command, out, failures, groups.length + unrouted.length);
+  return settleMulti(command, out, failures, groups.length + unrouted.length + local);
 }
 
 /** setMulti: stores every entry; resolves with the keys that were NOT stored (see `settleMulti` on failures). */
@@ -113,7 +125,13 @@ async function writeMany(
   const { groups, unrouted } = groupKeys(ctx, keys, opts?.keyPrefix ?? ctx.options.keyPrefix);
   // Encode every group first: an invalid key must fail the call before anything is sent.
   const exchanges = groups.map(make);
-  const settled = await dispatchAll(ctx, groups, exchanges, opts);
+  const dispatched = dispatchAll(ctx, groups, exchanges, opts);
+  if (ctx.near !== undefined) {
+    // Dropped now and again when each write settles, whatever its outcome (a failed write may have landed).
+    const slots = groups.flatMap((g) => g.wires.map((w, i) => slotOf(w, g.base64?.[i] === true)));
+    invalidating(ctx.near, slots, dispatched);
+  }
+  const settled = await dispatched;
   const notDone: number[] = [];
   settled.forEach((s, gi) => {
     if (s.status === 'rejected') return;

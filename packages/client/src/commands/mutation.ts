@@ -6,6 +6,7 @@ import { MemkitError, toExptime, U64_MAX } from '@memkit/protocol';
 import type { ServerPool } from '../connection/pool';
 import type { Context } from '../context';
 import type { WireKey } from '../keys';
+import { writing } from '../near-cache/near-read';
 import type { CommandOptions } from '../options';
 
 /** `delete`: true when an item was deleted, false when there was none. */
@@ -16,7 +17,7 @@ export function del(
 ): Promise<boolean> {
   const k = ctx.key(key);
   const pool = ctx.cluster.poolFor(k.route);
-  return ctx.dispatch(pool, pool.dialect.delete(k), opts);
+  return writing(ctx, k, ctx.dispatch(pool, pool.dialect.delete(k), opts));
 }
 
 /** Options of `incr`/`decr`. */
@@ -64,8 +65,8 @@ export function arithmetic(
   const k = ctx.key(key);
   const pool = ctx.cluster.poolFor(k.route);
   const once = pool.dialect.arithmetic(kind, k, create ? { delta: d, create } : { delta: d });
-  if (once) return ctx.dispatch(pool, once, opts);
-  return createStepByStep(ctx, pool, kind, k, d, create!, opts);
+  if (once) return writing(ctx, k, ctx.dispatch(pool, once, opts));
+  return writing(ctx, k, createStepByStep(ctx, pool, kind, k, d, create!, opts));
 }
 
 /** The fallback of dialects that cannot create a counter in one round trip: incr, add, incr. */
@@ -127,5 +128,5 @@ export function touch(
   const k = ctx.key(key);
   const exptime = toExptime(ttlSeconds);
   const pool = ctx.cluster.poolFor(k.route);
-  return ctx.dispatch(pool, pool.dialect.touch(k, exptime), opts);
+  return writing(ctx, k, ctx.dispatch(pool, pool.dialect.touch(k, exptime), opts));
 }

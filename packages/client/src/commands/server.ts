@@ -10,6 +10,7 @@ import type { MetadumpReply } from '@memkit/protocol';
 import type { ServerPool } from '../connection/pool';
 import type { Context } from '../context';
 import type { Exchange } from '../exchanges/exchange';
+import { invalidating } from '../near-cache/near-read';
 import type { CommandOptions } from '../options';
 import { asServerError, callError, type ServerResult } from '../partial';
 
@@ -49,13 +50,18 @@ export function version(ctx: Context, opts: CommandOptions | undefined): Promise
   return eachServer(ctx, (pool) => pool.dialect.version(), opts);
 }
 
-/** `flush_all [delay]` on every server. */
+/**
+ * `flush_all [delay]` on every server. The near cache is emptied now and
+ * when the flush settles (a delayed flush empties it at once: its entries
+ * would otherwise outlive the items).
+ */
 export function flushAll(
   ctx: Context,
   delaySeconds: number | undefined,
   opts: CommandOptions | undefined,
 ): Promise<ServerResult<void>[]> {
-  return eachServer(ctx, (pool) => pool.dialect.flushAll(delaySeconds), opts);
+  const done = eachServer(ctx, (pool) => pool.dialect.flushAll(delaySeconds), opts);
+  return ctx.near === undefined ? done : invalidating(ctx.near, undefined, done);
 }
 
 /** Every item's metadata (`lru_crawler metadump all`) on every server. */

@@ -7,6 +7,7 @@
 import { MemkitError, toExptime } from '@memkit/protocol';
 import type { Context } from '../context';
 import type { StoreKind } from '../dialect/index';
+import { writing } from '../near-cache/near-read';
 import type { CommandOptions } from '../options';
 import { byteLengthOf, longerThan, serializeForWrite, type WriteValue } from '../serialization/write';
 
@@ -62,7 +63,11 @@ export function store(
   const exptime = toExptime(opts?.ttl ?? 0);
   const pool = ctx.cluster.poolFor(k.route);
   const quiet = opts?.noreply === true;
-  const done = ctx.dispatch(pool, pool.dialect.store(kind, k, serialized, exptime, cas, quiet), opts);
+  const done = writing(
+    ctx,
+    k,
+    ctx.dispatch(pool, pool.dialect.store(kind, k, serialized, exptime, cas, quiet), opts),
+  );
   return quiet ? quietly(done) : done;
 }
 

@@ -10,8 +10,9 @@
  * Error replies are not the dialect's business: they are mapped in one
  * place, before any exchange sees them (exchanges/reply-route.ts).
  */
-import type { MetadumpReply, MetaValueReply } from '@memkit/protocol';
+import type { MetadumpReply, MetaReplyFlags, MetaValueReply } from '@memkit/protocol';
 import type { Exchange } from '../exchanges/exchange';
+import type { NearHitSink } from '../exchanges/meta-near';
 import type { WireKey } from '../keys';
 import type { Serializer } from '../serialization/index';
 import type { WriteValue } from '../serialization/write';
@@ -48,6 +49,30 @@ export interface LeaseDialect {
   ): Exchange<MetaValueReply | undefined>;
   /** Deletes the placeholder only if its CAS is still `cas` (the winner gives up). */
   release(key: WireKey, cas: bigint): Exchange<boolean>;
+}
+
+/**
+ * What the near cache (client option `nearCache`) needs from a server: reads
+ * that tell how hot the item is (meta `h`, `l`) with its CAS and TTL, and a
+ * CAS-only check to revalidate an entry. Dialects without it leave
+ * `Dialect.near` undefined (the client refuses `nearCache` with them).
+ */
+export interface NearDialect {
+  /** Reads `key` with value, flags, CAS, hit-before, last access and TTL; undefined on a miss. */
+  fetch(key: WireKey): Exchange<MetaValueReply | undefined>;
+  /** Reads only `key`'s CAS and TTL (no value); undefined on a miss. */
+  check(key: WireKey): Exchange<MetaReplyFlags | undefined>;
+  /**
+   * `fetch` of many keys of one server as one exchange: each hit goes to
+   * `sink` with its index (the sink fills `out`); resolves `out`.
+   */
+  fetchMany<T>(
+    command: string,
+    wires: readonly string[],
+    base64: readonly boolean[] | undefined,
+    out: Map<string, T>,
+    sink: NearHitSink,
+  ): Exchange<Map<string, T>>;
 }
 
 /** The wire dialect of one server. */
@@ -124,6 +149,8 @@ export interface Dialect {
 
   /** `getOrSet` stampede protection, when the dialect has it. */
   readonly lease: LeaseDialect | undefined;
+  /** The near cache's reads, when the dialect has them. */
+  readonly near: NearDialect | undefined;
 
   /** `stats [arg]`: name → value. */
   stats(arg: string | undefined): Exchange<Record<string, string>>;

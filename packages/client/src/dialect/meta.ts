@@ -18,8 +18,8 @@ import {
   MetaArithmeticExchange,
   MetaBatchStatusExchange,
   MetaGetExchange,
-  MetaLeaseExchange,
   MetaQuietExchange,
+  MetaReplyExchange,
   MetaStatusExchange,
 } from '../exchanges/meta';
 import { MetaMultiGetExchange } from '../exchanges/meta-multi-get';
@@ -27,6 +27,7 @@ import { batchOpaque, nextOpaque, reserveOpaques } from '../exchanges/opaque';
 import type { WireKey } from '../keys';
 import { dataOf } from '../serialization/write';
 import type { Dialect, LeaseDialect, StoreKind } from './dialect';
+import { metaNear } from './meta-near';
 import { textShared } from './text';
 
 const MODES: Record<StoreKind, MetaSetOptions['mode']> = {
@@ -49,7 +50,7 @@ const lease: LeaseDialect = {
     const o = valueGet(key, opaque, true);
     o.vivify = lockExptime;
     if (recacheSeconds !== undefined) o.recache = recacheSeconds;
-    return new MetaLeaseExchange('getOrSet', opaque, [encodeMetaGet(key.wire, o)]);
+    return new MetaReplyExchange('getOrSet', opaque, [encodeMetaGet(key.wire, o)]);
   },
   release(key, cas) {
     const opaque = nextOpaque();
@@ -62,6 +63,7 @@ export const metaDialect: Dialect = {
   name: 'meta',
   ...textShared,
   lease,
+  near: metaNear,
 
   getMulti(command, wires, keys, out, serializer, withCas, base64) {
     // Text `get` lines are cheaper for memcached, but cannot carry binary keys.

@@ -79,6 +79,8 @@ export const pendingDialect: Dialect = {
   name: 'auto',
   ...textShared,
   lease: undefined,
+  // Reads go to the server without the near cache until the probe tells whether it speaks meta.
+  near: undefined,
 
   getMulti(command, wires, keys, out, serializer, withCas, base64) {
     // Without binary wire keys both dialects write the same `get` lines.

@@ -92,6 +92,7 @@ export const textDialect: Dialect = {
   name: 'text',
   ...textShared,
   lease: undefined,
+  near: undefined,
 
   checkKey(key) {
     textKey(key);

@@ -17,7 +17,7 @@ import { Exchange, MORE } from './exchange';
 import { parseOpaque } from './opaque';
 
 /** Base of single-command meta exchanges: checks the opaque, then maps the reply to the result. */
-abstract class MetaSingle<T> extends Exchange<T> {
+export abstract class MetaSingle<T> extends Exchange<T> {
   override get meta(): boolean {
     return true;
   }
@@ -100,8 +100,12 @@ export class MetaArithmeticExchange extends MetaSingle<bigint | undefined> {
   }
 }
 
-/** `mg` returning the raw reply (flags W/X/Z etc.), for stampede protection. */
-export class MetaLeaseExchange extends MetaSingle<MetaValueReply | undefined> {
+/**
+ * `mg` returning the raw `VA` reply (undefined on `EN`), for the callers
+ * that read its flags: W/X/Z for stampede protection, h/l/c/t for the near
+ * cache.
+ */
+export class MetaReplyExchange extends MetaSingle<MetaValueReply | undefined> {
   protected map(reply: Reply, server: string): MetaValueReply | undefined {
     if (reply.type === 'EN') return undefined;
     if (reply.type !== 'VA') return this.unexpected(reply, server);
