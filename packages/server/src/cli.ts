@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import process from 'node:process';
 import { parseCli, USAGE } from './cli-args';
-import { watchNpmLauncher } from './launcher';
+import { findNpmLauncher, watchNpmLauncher } from './launcher';
 import { MEMCACHED_VERSION } from './version';
 
 /** The package's own version, from the package.json beside dist/ (and beside src/). */
@@ -17,6 +17,11 @@ function packageVersion(): string {
   };
   return pkg.version;
 }
+
+// Looked up before anything else: once the server says it is listening, npx may be told to stop
+// at any moment, and a launcher that is already gone can no longer be found among the ancestors
+// (the server would be reparented and keep the port).
+const npmLauncher = findNpmLauncher();
 
 async function main(): Promise<number> {
   const command = parseCli(process.argv.slice(2));
@@ -52,7 +57,7 @@ async function main(): Promise<number> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  watchNpmLauncher(stop);
+  watchNpmLauncher(stop, npmLauncher);
   return -1;
 }
 

@@ -58,11 +58,12 @@ function alive(pid: number): boolean {
 }
 
 /**
- * Calls `onGone` once when the npm launcher exits. Does nothing when there is none. The timer is
+ * Calls `onGone` once when the npm launcher (`launcher`, found at the start: see
+ * {@link findNpmLauncher}) exits, or at the first poll if it is already gone. Does nothing when
+ * there is none. The timer is
  * unref'd: it never keeps the process alive by itself. Returns a function that stops watching.
  */
-export function watchNpmLauncher(onGone: () => void): () => void {
-  const launcher = findNpmLauncher();
+export function watchNpmLauncher(onGone: () => void, launcher = findNpmLauncher()): () => void {
   if (launcher === undefined) return () => {};
   const timer = setInterval(() => {
     if (alive(launcher)) return;

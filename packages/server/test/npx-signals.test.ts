@@ -48,6 +48,16 @@ function processesMentioning(marker: string): number[] {
   return pids;
 }
 
+/** A process's state and command line, for a failure message. */
+function describeProcess(pid: number): string {
+  try {
+    const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ').slice(0, 2).join(' ');
+    return `${pid} (state, ppid: ${state}): ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')}`;
+  } catch {
+    return `${pid} (gone)`;
+  }
+}
+
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
@@ -124,9 +134,10 @@ describe('npx memkit-server', () => {
       if (target === 'npx') npx.kill(signal);
       else process.kill(-npx.pid!, signal);
       await npxExited;
+      // No process left first (then the port cannot be ours any more), then the port.
+      await until(() => processesMentioning(dir).length === 0, 10_000);
+      expect(processesMentioning(dir).map(describeProcess)).toEqual([]);
       expect(await until(async () => !(await accepts(listening)), 10_000), 'port still open').toBe(true);
-      expect(await until(() => processesMentioning(dir).length === 0, 10_000)).toBe(true);
-      expect(processesMentioning(dir)).toEqual([]);
     }, 60_000);
   }
 });

@@ -15,6 +15,10 @@ import { type MemkitServer, startServer } from '../src/index';
 const MEMORY_MB = 8;
 const CONNECTIONS = 100;
 const LOAD_MS = 6000;
+/** Calls that must succeed through the faults, however long that takes on a busy machine. */
+const MIN_OK = 10_000;
+/** How much longer than LOAD_MS the load may run to reach MIN_OK. */
+const MAX_EXTRA_LOAD_MS = 40_000;
 
 let server: MemkitServer;
 let proxy: FaultProxy;
@@ -327,6 +331,11 @@ describe('memkit-server under a 100-connection load through a fault proxy', () =
     );
     try {
       await sleep(LOAD_MS);
+      // A machine busy with other jobs serves fewer calls in LOAD_MS: the load goes on until
+      // enough of them succeeded (what is judged is correctness, not speed), bounded far below
+      // the test's own timeout.
+      const giveUp = performance.now() + MAX_EXTRA_LOAD_MS;
+      while (counts.ok < MIN_OK && performance.now() < giveUp) await sleep(100);
     } finally {
       await faults.stop();
       await attack.stop();
@@ -342,7 +351,7 @@ describe('memkit-server under a 100-connection load through a fault proxy', () =
         ` rssGrowthMb=${Math.round((maxRss - rssBefore) / 1024 / 1024)}`,
     );
     expect(counts.mismatches, counts.samples.join('\n')).toBe(0);
-    expect(counts.ok).toBeGreaterThan(10_000);
+    expect(counts.ok).toBeGreaterThanOrEqual(MIN_OK);
     expect(counts.broken).toBeGreaterThan(0);
     expect(attack.sent()).toBeGreaterThan(50);
     // Item memory stayed within -m while evicting; the process did not balloon either.
@@ -365,5 +374,5 @@ describe('memkit-server under a 100-connection load through a fault proxy', () =
       { replies: 2 },
     );
     expect(reply).toBe(`STORED\r\nVALUE after 0 1000\r\n${value.toString('latin1')}\r\nEND\r\n`);
-  }, 60_000);
+  }, 90_000);
 });

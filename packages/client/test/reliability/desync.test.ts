@@ -38,9 +38,12 @@ function expectSound(r: DesyncReport, minOps: number): void {
   for (const kind of REQUIRED_KINDS) {
     expect(r.injected[kind], kind).toBeGreaterThan(0);
   }
-  expect(f.errors.ERR_PROTOCOL ?? 0).toBeGreaterThan(0);
-  expect(f.errors.ERR_CONNECTION_CLOSED ?? 0).toBeGreaterThan(0);
-  expect(f.errors.ERR_TIMEOUT ?? 0).toBeGreaterThan(0);
+  // A server's error counts whether it failed a single-key call or its share of a multi-key one.
+  const seen = (code: string) => (f.errors[code] ?? 0) + (f.partialCauses[code] ?? 0);
+  for (const code of ['ERR_PROTOCOL', 'ERR_CONNECTION_CLOSED', 'ERR_TIMEOUT']) {
+    expect(seen(code), code).toBeGreaterThan(0);
+  }
+  for (const code of Object.keys(f.partialCauses)) expect(FAULT_CODES).toContain(code);
   expect(f.ok).toBeGreaterThan(f.ops / 2);
   // Without faults: every call succeeds with its own value, before and after.
   for (const p of [r.baseline, r.recovery]) {
@@ -48,9 +51,11 @@ function expectSound(r: DesyncReport, minOps: number): void {
     expect(p.ok).toBe(p.ops);
     expect(p.mismatches + p.corrupt).toBe(0);
   }
-  // Back to full speed (generous: the machine is shared), and no connection leaked: at most
-  // connectionsPerServer (default 2) per server, at least one.
-  expect(r.recovery.opsPerSecond).toBeGreaterThan(r.baseline.opsPerSecond * 0.5);
+  // Back to normal: every server alive again (bounded generously: a probe per dead server, on a
+  // shared machine), and no connection leaked: at most connectionsPerServer (default 2) per
+  // server, at least one. Throughput before and after is printed, not compared: on a machine
+  // shared with other jobs it measures the neighbours as much as the client.
+  expect(r.recoveredAfterMs).toBeLessThan(15_000);
   expect(r.openConnections).toBeGreaterThanOrEqual(3);
   expect(r.openConnections).toBeLessThanOrEqual(3 * 2);
 }

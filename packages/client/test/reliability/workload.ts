@@ -26,6 +26,11 @@ export interface PhaseCounts {
   ok: number;
   /** Errors by `code` (or `name` for something that is not a MemkitError). */
   errors: Record<string, number>;
+  /**
+   * The servers' errors inside ERR_PARTIAL_FAILURE, by code: a stall's first timeout lands
+   * here when the call it fails is a multi-key one.
+   */
+  partialCauses: Record<string, number>;
   /** Values that belong to another key: must stay 0. */
   mismatches: number;
   /** Values that belong to no key (bytes changed in flight). */
@@ -64,7 +69,7 @@ export function formatReport(label: string, r: DesyncReport): string {
     `ops=${p.ops} ok=${p.ok} errors=${JSON.stringify(p.errors)} ops/s=${p.opsPerSecond}`;
   return [
     `[desync ${label}] ops=${f.ops} ok=${f.ok} mismatches=${f.mismatches} corrupt=${f.corrupt} late=${f.late}`,
-    `  errors=${JSON.stringify(f.errors)}`,
+    `  errors=${JSON.stringify(f.errors)} inside partial failures=${JSON.stringify(f.partialCauses)}`,
     `  faults injected=${JSON.stringify(r.injected)}`,
     `  fault episodes=${JSON.stringify(r.episodes)}`,
     `  maxSettleMs=${Math.round(f.maxSettleMs)} (timeout ${r.timeout}) faultPhaseMs=${Math.round(f.elapsedMs)}`,
@@ -114,6 +119,7 @@ function emptyCounts(): PhaseCounts {
     ops: 0,
     ok: 0,
     errors: {},
+    partialCauses: {},
     mismatches: 0,
     corrupt: 0,
     samples: [],
@@ -280,7 +286,14 @@ async function runPhase(client: Client, counts: PhaseCounts, ctx: PhaseContext):
       const code = (err as { code?: string }).code ?? (err as Error).name ?? 'unknown';
       counts.errors[code] = (counts.errors[code] ?? 0) + 1;
       // What the servers that answered returned must be sound too.
-      if (code === 'ERR_PARTIAL_FAILURE') check((err as { partial: T }).partial);
+      if (code === 'ERR_PARTIAL_FAILURE') {
+        const partial = err as { partial: T; failures: Array<{ error: { code?: string } }> };
+        check(partial.partial);
+        for (const f of partial.failures) {
+          const cause = f.error.code ?? 'unknown';
+          counts.partialCauses[cause] = (counts.partialCauses[cause] ?? 0) + 1;
+        }
+      }
       // Fast failures (every server dead, backoff) settle without I/O: without a yield these
       // loops would spin in microtasks and starve the timers that probe dead servers.
       await new Promise((resolve) => setImmediate(resolve));
