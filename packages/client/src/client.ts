@@ -13,6 +13,8 @@ import {
 } from './call-options';
 import { enroll, forget } from './census';
 import { Cluster, type TopologyEvent } from './cluster/cluster';
+import type { ServerStateChange } from './cluster/health';
+import type { InvalidationMessage } from './cluster/invalidations';
 import { type GetOrSetOptions, getOrSet, type Loader } from './commands/get-or-set';
 import { deleteMulti, getMulti, getsMulti, type MultiOptions, setMulti } from './commands/multi';
 import { type ArithmeticOptions, arithmetic, del, touch } from './commands/mutation';
@@ -67,6 +69,8 @@ export class Client extends EventEmitter {
     const cluster = new Cluster(resolved.servers, resolved.hashing, resolved, discovery !== undefined);
     cluster.on('server:dead', (a, e) => this.emit('server:dead', a, e));
     cluster.on('server:alive', (a) => this.emit('server:alive', a));
+    cluster.on('server:state', (change: ServerStateChange) => this.emit('server:state', change));
+    cluster.on('invalidation', (m: InvalidationMessage) => this.emit('invalidation', m));
     cluster.on('connect', (a) => this.emit('connect', a));
     cluster.on('close', (a, e) => this.emit('close', a, e));
     cluster.on('topology', (event: TopologyEvent) => this.emit('topology', event));

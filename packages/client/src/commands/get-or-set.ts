@@ -17,6 +17,7 @@
  * which of the two it is.
  */
 import { MemkitError, type MetaValueReply, toExptime } from '@memkit/protocol';
+import { capExptime } from '../cluster/ttl-cap';
 import type { Context } from '../context';
 import type { LeaseDialect } from '../dialect/index';
 import { unwatchAbort, watchAbort } from '../exchanges/abort-watch';
@@ -198,7 +199,8 @@ async function leasedGetOrSet<T>(
   for (;;) {
     // Routed afresh each time: the cluster may have changed while this caller waited.
     const pool = ctx.cluster.poolFor(k.route);
-    const reply = await ctx.dispatch(pool, lease.get(k, lockExptime, recache), opts);
+    const lock = pool.ttlCap === undefined ? lockExptime : capExptime(lockExptime, pool.ttlCap);
+    const reply = await ctx.dispatch(pool, lease.get(k, lock, recache), opts);
     if (!reply || reply.win) {
       // No reply means a server without vivify support (EN): load without protection.
       noteOutcome('won');

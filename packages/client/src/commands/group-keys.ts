@@ -48,10 +48,20 @@ export interface Grouping {
 /**
  * Groups `keys` by server, prefixing each with `prefix`. Throws `KeyError`
  * for a key that is not a string; other key checks are the encoders'.
+ * `write`: routed as writes (keys whose home is out are noted for
+ * invalidation); otherwise keys with an invalidation pending on their
+ * server are left out (a miss).
  */
-export function groupKeys(ctx: Context, keys: readonly string[], prefix: string): Grouping {
-  const pools = ctx.cluster.pools;
-  if (pools.length === 1 && !ctx.mapKeys) {
+export function groupKeys(ctx: Context, keys: readonly string[], prefix: string, write = false): Grouping {
+  const cluster = ctx.cluster;
+  const pools = cluster.pools;
+  const ring = cluster.current;
+  // One server, nothing dead, no moved keys to note, nothing to invalidate: every key goes to it.
+  const direct =
+    pools.length === 1 &&
+    !ring.degraded &&
+    (write ? ring.previous === undefined : cluster.invalidations.pending === 0);
+  if (direct && !ctx.mapKeys) {
     for (const key of keys) checkString(key);
     // Unprefixed keys go out as given: no copy of the caller's array.
     const wires = prefix === '' ? keys : keys.map((k) => prefix + k);
@@ -77,7 +87,12 @@ export function groupKeys(ctx: Context, keys: readonly string[], prefix: string)
     }
     let pool: ServerPool;
     try {
-      pool = pools.length === 1 ? pools[0]! : ctx.cluster.poolFor(route);
+      if (direct) pool = pools[0]!;
+      else if (write) pool = cluster.writePoolFor({ wire, base64, route });
+      else {
+        pool = cluster.poolFor(route);
+        if (cluster.invalidations.pending !== 0 && cluster.stale(pool, { wire, base64, route })) continue;
+      }
     } catch (err) {
       const error =
         err instanceof MemkitError ? err : new MemkitError('ERR_SERVER_DEAD', String(err), { cause: err });

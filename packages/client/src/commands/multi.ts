@@ -7,6 +7,7 @@
  * never as misses or "not stored" (see partial.ts).
  */
 import { toExptime } from '@memkit/protocol';
+import { capExptime } from '../cluster/ttl-cap';
 import type { Context } from '../context';
 import type { Exchange } from '../exchanges/exchange';
 import type { CasResult } from '../exchanges/text';
@@ -82,7 +83,7 @@ export function setMulti(
     g.pool.dialect.setMulti(
       g.wires,
       g.positions ? g.positions.map((p) => values[p]!) : values,
-      exptime,
+      g.pool.ttlCap === undefined ? exptime : capExptime(exptime, g.pool.ttlCap),
       g.base64,
     ),
   );
@@ -110,10 +111,13 @@ async function writeMany(
   make: (g: KeyGroup) => Exchange<number[]>,
 ): Promise<string[]> {
   if (keys.length === 0) return [];
-  const { groups, unrouted } = groupKeys(ctx, keys, opts?.keyPrefix ?? ctx.options.keyPrefix);
+  const { groups, unrouted } = groupKeys(ctx, keys, opts?.keyPrefix ?? ctx.options.keyPrefix, true);
   // Encode every group first: an invalid key must fail the call before anything is sent.
   const exchanges = groups.map(make);
   const settled = await dispatchAll(ctx, groups, exchanges, opts);
+  settled.forEach((s, gi) => {
+    if (s.status === 'rejected') noteFailedGroup(groups[gi]!, s.reason);
+  });
   const notDone: number[] = [];
   settled.forEach((s, gi) => {
     if (s.status === 'rejected') return;
@@ -150,6 +154,14 @@ function failuresOf(
     found.push({ first: u.positions[0]!, failure: { server: u.server ?? '', keys: u.keys, error: u.error } });
   }
   return found.sort((a, b) => a.first - b.first).map((f) => f.failure);
+}
+
+/** A server's share of a multi-key write failed: its keys are invalidated there once it is reachable. */
+function noteFailedGroup(g: KeyGroup, reason: unknown): void {
+  const err = reason instanceof Error ? reason : new Error(String(reason));
+  g.wires.forEach((wire, i) => {
+    g.pool.writeFailed({ wire, base64: g.base64?.[i] === true, route: wire }, err);
+  });
 }
 
 function dispatchAll<T>(

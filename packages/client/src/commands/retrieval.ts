@@ -3,6 +3,7 @@
  * dialect writes them.
  */
 import { toExptime } from '@memkit/protocol';
+import { capExptime } from '../cluster/ttl-cap';
 import type { Context } from '../context';
 import type { RetrievalKind } from '../dialect/index';
 import type { CommandOptions } from '../options';
@@ -19,6 +20,11 @@ export function retrieve(
 ): Promise<unknown> {
   const k = ctx.key(key);
   const pool = ctx.cluster.poolFor(k.route);
-  const exptime = ttlSeconds === undefined ? undefined : toExptime(ttlSeconds);
-  return ctx.dispatch(pool, pool.dialect.retrieve(kind, k, exptime, ctx.serializer), opts);
+  let exptime = ttlSeconds === undefined ? undefined : toExptime(ttlSeconds);
+  if (exptime !== undefined && pool.ttlCap !== undefined) exptime = capExptime(exptime, pool.ttlCap);
+  const req = pool.dialect.retrieve(kind, k, exptime, ctx.serializer);
+  // An invalidation of this key is still due on that server: what it holds may be stale.
+  if (ctx.cluster.invalidations.pending !== 0 && ctx.cluster.stale(pool, k))
+    return Promise.resolve(undefined);
+  return ctx.dispatch(pool, req, opts);
 }
