@@ -23,8 +23,8 @@ import {
   type ValueView,
   valueReplyOfView,
 } from '@memkit/protocol';
-import { unwatchAbort } from './abort-watch';
 import type { WireKey } from '../keys';
+import { unwatchAbort } from './abort-watch';
 
 /** `onReply` result: more replies belong to this exchange. */
 export const MORE = false;
