@@ -74,6 +74,7 @@ export {
   PartialFailureError,
   type ServerResult,
 } from './partial';
+export type { FailureMessage } from './routes/on-error';
 export * from './serialization/index';
 export { parseServer, parseServers } from './servers';
 export {

@@ -282,7 +282,8 @@ export interface ClientOptions {
   /**
    * What a server or network failure does to a call: reject with its `MemkitError` (`'throw'`), or
    * (`'miss'`) read as a miss (`undefined`; multi-key: the key is absent) and write as not stored
-   * (`false`; multi-key: in the returned list), the error going to the `failure` event and the
+   * (`false`; `setMulti`/`deleteMulti`: the failed keys are in the returned list; `getOrSet`: the
+   * loader's value), never rejecting, the error going to the `failure` event and the
    * `memkit:call:failure` channel. Bad input still rejects.
    *
    * Default: `'throw'`.
