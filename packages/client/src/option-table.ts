@@ -399,7 +399,7 @@ export const CLIENT_OPTIONS: OptionTable = {
     doc:
       'Keys remembered per server for invalidation: keys written while their server was dead (or moved away by a ' +
       'membership change, or whose write to it failed) are deleted on it before it serves again. Past the budget the ' +
-      'server is flushed (`flush_all`) on its return instead, said by the `invalidation` event. About 150 bytes per key; `0` turns it off.',
+      'server is flushed (`flush_all`) on its return instead, said by the `invalidation` event. About 75 bytes plus the key per remembered key; `0` turns it off.',
     default: 100_000,
     check: numberIn(0, Number.MAX_SAFE_INTEGER, true, 'an integer >= 0'),
   },

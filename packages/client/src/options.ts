@@ -293,7 +293,7 @@ export interface ClientOptions {
    * Keys remembered per server for invalidation: keys written while their server was dead (or moved away
    * by a membership change, or whose write to it failed) are deleted on it before it serves again. Past
    * the budget the server is flushed (`flush_all`) on its return instead, said by the `invalidation`
-   * event. About 150 bytes per key; `0` turns it off.
+   * event. About 75 bytes plus the key per remembered key; `0` turns it off.
    *
    * Default: `100000`.
    */

@@ -59,8 +59,10 @@ export interface InvalidationHooks {
   retryDelay: number;
 }
 
-/** Keys per `md` batch (one exchange each, all pipelined). */
+/** Keys per `md` batch (one exchange each, pipelined). */
 const BATCH = 500;
+/** Batches in flight at once: 10 000 keys, well within a timeout on a reachable server. */
+const WINDOW = 20;
 /** Rounds of replay before a server whose keys keep being written elsewhere is flushed instead. */
 const MAX_ROUNDS = 20;
 
@@ -272,22 +274,29 @@ export class Invalidations {
       this.scheduleDrain(0);
   }
 
-  /** Pipelined deletes of `slots` on `pool`, in batches; rejects when any batch failed. */
+  /**
+   * Pipelined deletes of `slots` on `pool`, in batches of BATCH keys, WINDOW
+   * batches in flight at a time (each window within the timeout, however
+   * many keys there are); rejects when any batch failed.
+   */
   private async deleteOn(pool: ServerPool, slots: readonly string[]): Promise<void> {
-    const batches: Promise<unknown>[] = [];
-    for (let i = 0; i < slots.length; i += BATCH) {
-      const part = slots.slice(i, i + BATCH);
-      const keys = part.map(keyOf);
-      const base64 = keys.some((k) => k.base64) ? keys.map((k) => k.base64) : undefined;
-      const ex = pool.dialect.deleteMulti(
-        keys.map((k) => k.wire),
-        base64,
-      );
-      ex.deadline = performance.now() + this.hooks.timeout;
-      pool.send(ex);
-      batches.push(ex.promise);
+    for (let start = 0; start < slots.length; start += BATCH * WINDOW) {
+      const batches: Promise<unknown>[] = [];
+      const end = Math.min(slots.length, start + BATCH * WINDOW);
+      const deadline = performance.now() + this.hooks.timeout;
+      for (let i = start; i < end; i += BATCH) {
+        const keys = slots.slice(i, Math.min(end, i + BATCH)).map(keyOf);
+        const base64 = keys.some((k) => k.base64) ? keys.map((k) => k.base64) : undefined;
+        const ex = pool.dialect.deleteMulti(
+          keys.map((k) => k.wire),
+          base64,
+        );
+        ex.deadline = deadline;
+        pool.send(ex);
+        batches.push(ex.promise);
+      }
+      await Promise.all(batches);
     }
-    await Promise.all(batches);
   }
 
   private async flush(pool: ServerPool): Promise<void> {
