@@ -43,6 +43,12 @@ export interface UnroutedKeys {
 export interface Grouping {
   groups: KeyGroup[];
   unrouted: UnroutedKeys[];
+  /**
+   * Reads only: keys sent to a server where an invalidation of them is still
+   * pending (a write of theirs failed there): a hit of theirs may be stale
+   * and must be answered as a miss. Undefined when there are none.
+   */
+  stale?: string[];
 }
 
 /**
@@ -50,7 +56,8 @@ export interface Grouping {
  * for a key that is not a string; other key checks are the encoders'.
  * `write`: routed as writes (keys whose home is out are noted for
  * invalidation); otherwise keys with an invalidation pending on their
- * server are left out (a miss).
+ * server are still sent (so that a failed server is a failure, never a
+ * miss) and listed in `stale`.
  */
 export function groupKeys(ctx: Context, keys: readonly string[], prefix: string, write = false): Grouping {
   const cluster = ctx.cluster;
@@ -72,6 +79,7 @@ export function groupKeys(ctx: Context, keys: readonly string[], prefix: string,
   }
   const byPool = new Map<ServerPool, Building>();
   const unrouted = new Map<string | undefined, UnroutedKeys>();
+  let stale: string[] | undefined;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     checkString(key);
@@ -91,7 +99,10 @@ export function groupKeys(ctx: Context, keys: readonly string[], prefix: string,
       else if (write) pool = cluster.writePoolFor({ wire, base64, route });
       else {
         pool = cluster.poolFor(route);
-        if (cluster.invalidations.pending !== 0 && cluster.stale(pool, { wire, base64, route })) continue;
+        if (cluster.invalidations.pending !== 0 && cluster.stale(pool, { wire, base64, route })) {
+          stale ??= [];
+          stale.push(key);
+        }
       }
     } catch (err) {
       const error =
@@ -127,7 +138,9 @@ export function groupKeys(ctx: Context, keys: readonly string[], prefix: string,
       base64: anyBase64 ? flags : undefined,
     }),
   );
-  return { groups, unrouted: [...unrouted.values()] };
+  return stale === undefined
+    ? { groups, unrouted: [...unrouted.values()] }
+    : { groups, unrouted: [...unrouted.values()], stale };
 }
 
 /** A group while keys are added to it. */

@@ -55,17 +55,19 @@ async function retrieveMany<T>(
 ): Promise<Map<string, T>> {
   const out = new Map<string, T>();
   if (keys.length === 0) return out;
-  const { groups, unrouted } = groupKeys(ctx, keys, opts?.keyPrefix ?? ctx.options.keyPrefix);
+  const { groups, unrouted, stale } = groupKeys(ctx, keys, opts?.keyPrefix ?? ctx.options.keyPrefix);
   // Encode every group first: an invalid key must fail the call before anything is sent.
   const exchanges = groups.map((g) =>
     g.pool.dialect.getMulti<T>(command, g.wires, g.keys, out, ctx.serializer, withCas, g.base64),
   );
-  if (exchanges.length === 1 && unrouted.length === 0)
+  if (exchanges.length === 1 && unrouted.length === 0 && stale === undefined)
     return ctx.dispatch(groups[0]!.pool, exchanges[0]!, opts);
   const settled = await dispatchAll(ctx, groups, exchanges, opts);
   const failures = failuresOf(command, groups, settled, unrouted);
   // A failed server's batch may have delivered some hits before it failed: only answered servers count.
   if (failures.length > 0) for (const f of failures) for (const k of f.keys) out.delete(k);
+  // Hits that an invalidation still due on their server may have made stale are misses.
+  if (stale !== undefined) for (const k of stale) out.delete(k);
   return settleMulti(command, out, failures, groups.length + unrouted.length);
 }
 

@@ -23,8 +23,9 @@ export function retrieve(
   let exptime = ttlSeconds === undefined ? undefined : toExptime(ttlSeconds);
   if (exptime !== undefined && pool.ttlCap !== undefined) exptime = capExptime(exptime, pool.ttlCap);
   const req = pool.dialect.retrieve(kind, k, exptime, ctx.serializer);
-  // An invalidation of this key is still due on that server: what it holds may be stale.
+  // An invalidation of this key is still due on that server: what it holds may be stale, so a hit
+  // is answered as a miss. The read still goes out, so that a failed server is a failure.
   if (ctx.cluster.invalidations.pending !== 0 && ctx.cluster.stale(pool, k))
-    return Promise.resolve(undefined);
+    return ctx.dispatch(pool, req, opts).then(() => undefined);
   return ctx.dispatch(pool, req, opts);
 }
