@@ -20,7 +20,8 @@
  * `server:state` (ServerStateChange), `invalidation` (InvalidationMessage),
  * `connect` (address), `close` (address, error), `topology` (TopologyEvent),
  * `ring` (RingChange: the rings before and after, for hooks that must act on
- * keys whose owner changed).
+ * keys whose owner changed). With `failover: 'gutter'`, the gutter servers'
+ * `server:*`, `connect` and `close` events are repeated here.
  */
 import { EventEmitter } from 'node:events';
 import { MemkitError } from '@memkit/protocol';
@@ -56,6 +57,9 @@ export interface RingChange {
   previous: Ring;
   next: Ring;
 }
+
+/** Events of the gutter pool repeated by its cluster. */
+const GUTTER_EVENTS = ['server:dead', 'server:alive', 'server:state', 'connect', 'close'] as const;
 
 export class Cluster extends EventEmitter {
   private ring: Ring;
@@ -96,6 +100,9 @@ export class Cluster extends EventEmitter {
       options.failover === 'gutter' && options.gutter
         ? new Cluster(options.gutter.servers, hashing, subPoolOptions(options), false, options.gutter.ttl)
         : undefined;
+    // The gutter servers' own health and connections are the client's events too.
+    for (const event of GUTTER_EVENTS)
+      this.gutter?.on(event, (...args: unknown[]) => this.emit(event, ...args));
     this.health = new Health(options, {
       pool: (address) => this.ring.byAddress.get(address),
       canFailover: () => this.ring.locator !== undefined || this.gutter !== undefined,

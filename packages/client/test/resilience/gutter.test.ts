@@ -6,6 +6,8 @@
  * from the gutter server, on memcached's own clock); and the primary that
  * comes back serves nothing stale.
  */
+
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import {
   type MemcachedInstance,
   rawCommand,
@@ -81,8 +83,10 @@ async function passLoad(
  * Reads a few of B's keys until the client marks B dead (its suspect phase: timeouts or refused
  * connects), 15 s at most. Returns what those reads saw.
  */
-async function untilDead(client: Client): Promise<Tally> {
+async function untilDead(client: Client): Promise<{ tally: Tally; stallMs: number }> {
   const tally = new Tally(TIMEOUT + 50);
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const dead = nextEvent(client, 'server:dead', b.address);
   let marked = false;
   void dead.then(() => {
@@ -95,7 +99,8 @@ async function untilDead(client: Client): Promise<Tally> {
     await new Promise((r) => setTimeout(r, 50));
   }
   await dead;
-  return tally;
+  loop.disable();
+  return { tally, stallMs: loop.max / 1e6 };
 }
 
 function options(failover: 'gutter' | 'rehash'): ClientOptions {
@@ -118,7 +123,7 @@ async function outage(client: Client, mode: 'gutter' | 'rehash') {
   for (const k of keys) expect(await client.set(k, 'v0')).toBe(true);
   const before = await passLoad(client, 'v1', [], 'v0');
   await freeze(b);
-  const suspect = await untilDead(client);
+  const { tally: suspect, stallMs } = await untilDead(client);
   const during = await passLoad(client, 'v2', ['v0'], 'v1');
   const sideLoad = failoverLoad();
   const alive = nextEvent(client, 'server:alive', b.address);
@@ -131,15 +136,23 @@ async function outage(client: Client, mode: 'gutter' | 'rehash') {
   console.info(
     `failover ${mode}: live primaries' load before ${before.load}, during ${during.load} (x${ratio.toFixed(3)}); ` +
       `hit ratio before ${r(before.tally)}, during ${r(during.tally)}, just after ${r(after)}, then ${r(again)}; ` +
-      `suspect phase: rejected ${JSON.stringify(suspect.rejected)}, slowest ${Math.round(suspect.slowest)} ms; ` +
+      `suspect phase: rejected ${JSON.stringify(suspect.rejected)}, slowest ${Math.round(suspect.slowest)} ms ` +
+      `(event loop stalled up to ${Math.round(stallMs)} ms); ` +
       `slowest call otherwise ${Math.round(Math.max(before.tally.slowest, during.tally.slowest, after.slowest, again.slowest))} ms`,
   );
   // While suspect, B's reads fail with their own timeout (never answered from elsewhere), none late.
   expect(suspect.hits + suspect.misses).toBe(0);
   expect(Object.keys(suspect.rejected).length).toBeGreaterThan(0);
   for (const code of Object.keys(suspect.rejected))
-    expect(['ERR_TIMEOUT', 'ERR_SERVER_DEAD']).toContain(code);
-  expect(suspect.late, `suspect-phase calls over ${TIMEOUT + 50} ms`).toBe(0);
+    expect(['ERR_TIMEOUT', 'ERR_SERVER_DEAD', 'ERR_CONNECTION_CLOSED']).toContain(code);
+  // Each waited at most its timeout: 50 ms of slack, plus the longest stall of this process's event
+  // loop meanwhile (on a shared 2-core machine a timer can fire that late through no fault of the
+  // client's). A call queued behind another one on B would take twice the timeout.
+  const bound = TIMEOUT + 50 + stallMs;
+  expect(
+    suspect.took.filter((ms) => ms > bound),
+    `suspect-phase calls over ${Math.round(bound)} ms (event loop stalled up to ${Math.round(stallMs)} ms)`,
+  ).toEqual([]);
   for (const t of [before.tally, during.tally, after, again]) {
     expect(t.wrong).toBe(0);
     expect(t.stale).toBe(0);
@@ -192,6 +205,8 @@ describe('failover routes during an outage', () => {
       failover: 'gutter',
       gutter: { servers: [g.address], ttl },
     });
+    const connected: string[] = [];
+    client.on('connect', (address: string) => connected.push(address));
     try {
       bKeys = keys.filter((k) => client.serverFor(k) === b.address);
       await b.stop();
@@ -207,6 +222,8 @@ describe('failover routes during an outage', () => {
       expect(await client.incr(k5, 1, { initial: 7, ttl: 0 })).toBe(7n);
       expect(await client.setMulti([[k6, 'multi']], { ttl: 0 })).toEqual([]);
       const written = [k0, k1, k2, k3, k4, k5, k6];
+      // The gutter server's connection is reported like a primary's.
+      expect(connected).toContain(g.address);
       // Every one is on the gutter server, with a TTL of at most gutter.ttl.
       for (const k of written) {
         const reply = await rawCommand(g, `mg ${k} t v\r\n`);

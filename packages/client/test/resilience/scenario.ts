@@ -53,6 +53,8 @@ export class Tally {
   late = 0;
   slowest = 0;
   readonly rejected: Record<string, number> = {};
+  /** How long each call took, ms, in call order. */
+  readonly took: number[] = [];
 
   constructor(private readonly deadlineMs: number) {}
 
@@ -67,6 +69,7 @@ export class Tally {
       return { ok: false };
     } finally {
       const took = performance.now() - start;
+      this.took.push(took);
       this.slowest = Math.max(this.slowest, took);
       if (took > this.deadlineMs) this.late++;
     }
