@@ -5,15 +5,16 @@
  * `memkit:call:failure`; bad input still rejects.
  */
 import diagnostics from 'node:diagnostics_channel';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { type MemcachedInstance, startMemcachedCluster, stopAll } from '@memkit/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Client, type FailureMessage } from '../../src/index';
-import { freeze } from './scenario';
+import { addresses, freeze, nextEvent, Tally } from './scenario';
 
 let servers: MemcachedInstance[];
 
 beforeEach(async () => {
-  servers = await startMemcachedCluster(2);
+  servers = await startMemcachedCluster(3);
 });
 afterEach(async () => {
   for (const s of servers) if (s.running) s.kill('SIGCONT');
@@ -153,6 +154,72 @@ describe("onError: 'miss'", () => {
       expect(await client.getOrSet(onDead[0]!, () => 'fresh')).toBe('fresh');
       expect(await client.getOrSet(onLive[1]!, () => 'fresh')).toBe('fresh');
       expect(await client.get(onLive[1]!)).toBe('fresh');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('under load through a flap (frozen, marked dead, back): no call rejects or runs late, nothing wrong or stale', async () => {
+    const [a, b, c] = servers as [MemcachedInstance, MemcachedInstance, MemcachedInstance];
+    const timeout = 300;
+    const client = new Client({
+      servers: addresses([a, b, c]),
+      onError: 'miss',
+      timeout,
+      deadRetryDelay: 1000,
+    });
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    try {
+      const keys = Array.from({ length: 300 }, (_, i) => `load:${i}`);
+      for (const k of keys) expect(await client.set(k, 'v0')).toBe(true);
+      const seen = failures(client);
+      // Read-through traffic, 16 callers: a read (its value checked), then a write of the phase's value.
+      let phase = 0;
+      const tally = new Tally(Number.POSITIVE_INFINITY);
+      let running = true;
+      const worker = async (w: number) => {
+        for (let i = w; running; i += 16) {
+          const k = keys[i % keys.length]!;
+          const p = phase;
+          const r = await tally.time(() => client.get(k));
+          // Any value written so far but the current one would be stale; the current one (or the one
+          // of the phase before, raced by another caller) is right.
+          if (r.ok && r.value !== undefined && r.value !== `v${p}` && r.value !== `v${p - 1}`)
+            tally.read(r.value, `v${p}`, ['v0', 'v1']);
+          await tally.time(() => client.set(k, `v${p}`));
+        }
+      };
+      const workers = Array.from({ length: 16 }, (_, w) => worker(w));
+      loop.enable();
+      await new Promise((r) => setTimeout(r, 300));
+      phase = 1;
+      const dead = nextEvent(client, 'server:dead', b.address);
+      await freeze(b);
+      await dead;
+      await new Promise((r) => setTimeout(r, 300));
+      phase = 2;
+      const alive = nextEvent(client, 'server:alive', b.address);
+      b.kill('SIGCONT');
+      await alive;
+      await new Promise((r) => setTimeout(r, 300));
+      running = false;
+      await Promise.all(workers);
+      loop.disable();
+      const stallMs = loop.max / 1e6;
+      console.info(
+        `onError miss under a flap: ${tally.took.length} calls, ${seen.length} failures answered as misses, ` +
+          `slowest ${Math.round(tally.slowest)} ms (event loop stalled up to ${Math.round(stallMs)} ms)`,
+      );
+      expect(tally.rejected).toEqual({});
+      expect(tally.wrong + tally.stale).toBe(0);
+      // B's suspect phase: its calls timed out, each answered as a miss and reported.
+      expect(seen.length).toBeGreaterThan(0);
+      for (const m of seen)
+        expect(['ERR_TIMEOUT', 'ERR_CONNECTION_CLOSED', 'ERR_SERVER_DEAD']).toContain(m.error.code);
+      // None waited past its timeout (+ 50 ms, + this process's own event-loop stall).
+      expect(tally.took.filter((ms) => ms > timeout + 50 + stallMs)).toEqual([]);
+      // After B's return every key reads its latest value or a miss: nothing from before the flap.
+      for (const k of keys) expect(['v2', undefined]).toContain(await client.get(k));
     } finally {
       await client.close();
     }
