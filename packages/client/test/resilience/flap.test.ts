@@ -60,8 +60,16 @@ function invalidations(client: Client): InvalidationMessage[] {
 }
 
 describe('a server that flaps (frozen, then back with its old items)', () => {
-  it('serves no stale value afterwards, with the default options', async () => {
-    const client = new Client({ servers: addresses(servers), timeout: 300, deadRetryDelay: 1000 });
+  it.each([
+    ['meta (the default)', {}],
+    ["text (invalidated with pipelined 'delete')", { protocol: 'text' as const }],
+  ])('serves no stale value afterwards, with the default options: %s', async (_, protocol) => {
+    const client = new Client({
+      servers: addresses(servers),
+      timeout: 300,
+      deadRetryDelay: 1000,
+      ...protocol,
+    });
     try {
       const seen = invalidations(client);
       const tally = await flap(client);
