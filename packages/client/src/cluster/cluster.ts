@@ -290,6 +290,7 @@ export class Cluster extends EventEmitter {
     if (this.closed) return undefined;
     this.checkReplicas(new Ring(nodes, [], locator));
     const tracked = diff.ringChanged && this.invalidations.enabled && before.members.length > 0;
+    if (tracked) this.invalidations.topologyChanged();
     // Health may have changed while the ring was built (one more cached rebuild at most).
     const previous = tracked ? new Ring(before.members, [], before.locator) : before.previous;
     const next = this.ringOf(nodes, pools, locator, previous);

@@ -74,6 +74,11 @@ class ServerNotes {
 
 export class Invalidations {
   private readonly notes = new Map<string, ServerNotes>();
+  /**
+   * Per server, keys delivered (deleted there) since the last membership
+   * change, at most `budget` each: `noteMoved` skips them.
+   */
+  private readonly clean = new Map<string, Set<string>>();
   /** Keys noted over all servers: reads consult the notes only while this is above 0. */
   pending = 0;
   private drainTimer: NodeJS.Timeout | undefined;
@@ -106,6 +111,23 @@ export class Invalidations {
     this.pending++;
     if (n.keys.size > this.budget) this.overflow(server, n);
     else if (!this.hooks.isDown(server)) this.scheduleDrain(0);
+  }
+
+  /**
+   * A write of `key`, which the last membership change moved away from
+   * `server` (still a member), went to its new owner: `server`'s copy is
+   * stale now. Noted like `note`, except when it was already deleted there
+   * since that change (nothing has written it there since), so that a key
+   * written again and again costs one delete, not one per write.
+   */
+  noteMoved(server: string, key: WireKey): void {
+    if (this.clean.get(server)?.has(slotOf(key))) return;
+    this.note(server, key, '');
+  }
+
+  /** A membership change: keys deleted since the last one may be written on those servers again. */
+  topologyChanged(): void {
+    this.clean.clear();
   }
 
   /** Marks `server` for a flush when it next comes back (e.g. it left the cluster and may rejoin). */
@@ -197,6 +219,20 @@ export class Invalidations {
     const n = this.notes.get(server);
     if (n) this.pending -= n.keys.size;
     this.notes.delete(server);
+    this.clean.delete(server);
+  }
+
+  /** `slots` were deleted on `server` (in the background): remembered for `noteMoved`, within the budget. */
+  private delivered(server: string, slots: readonly string[]): void {
+    let c = this.clean.get(server);
+    if (!c) {
+      c = new Set();
+      this.clean.set(server, c);
+    }
+    for (const slot of slots) {
+      if (c.size >= this.budget) return;
+      c.add(slot);
+    }
   }
 
   close(): void {
@@ -251,13 +287,15 @@ export class Invalidations {
         n.keys.clear();
         work.push(
           this.deleteOn(pool, slots).then(
-            () =>
+            () => {
+              this.delivered(server, slots);
               this.publish(
                 server,
                 'delivered',
                 slots.length,
                 `${server}: ${slots.length} key(s) invalidated in the background`,
-              ),
+              );
+            },
             () => {
               failed = true;
               for (const slot of slots) this.note(server, keyOf(slot), '');

@@ -48,14 +48,14 @@ export function noteMissed(
   ring: Ring,
   key: WireKey,
   pool: ServerPool | undefined,
-  notes: Pick<Invalidations, 'note'>,
+  notes: Pick<Invalidations, 'note' | 'noteMoved'>,
 ): void {
   const home = ring.home(key.route);
   const to = pool?.node.address ?? '';
   if (home !== undefined && home.address !== to) notes.note(home.address, key, to);
   const before = ring.previous?.home(key.route);
   if (before !== undefined && before.address !== home?.address && ring.byAddress.has(before.address))
-    notes.note(before.address, key, '');
+    notes.noteMoved(before.address, key);
 }
 
 /** The `n` replica servers of `route`: the live ones in replica order, and the addresses of dead ones. */

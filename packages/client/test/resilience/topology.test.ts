@@ -6,7 +6,7 @@
  * background (and read as misses there until they are).
  */
 import diagnostics from 'node:diagnostics_channel';
-import { type MemcachedInstance, startMemcachedCluster, stopAll } from '@memkit/testing';
+import { type MemcachedInstance, rawStats, startMemcachedCluster, stopAll } from '@memkit/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CENSUS_CHANNEL, Client, type ClientCensus, type InvalidationMessage } from '../../src/index';
 import { ConfigResponder, entry } from '../helpers/config-responder';
@@ -91,6 +91,45 @@ describe('keys moved by a membership change', () => {
       const then = await readAll(client, 'v2', ['v1']);
       expect(then.stale).toBe(0);
       expect(then.hits).toBe(keys.length - moved.length);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a moved key written again and again costs its old owner one delete, not one per write', async () => {
+    const [a, b, c] = mcs as [MemcachedInstance, MemcachedInstance, MemcachedInstance];
+    endpoint.mode = { kind: 'config', version: 1, nodes: [entry(a.port), entry(b.port)] };
+    const client = new Client({
+      discovery: { configEndpoint: endpoint.address, interval: 50 },
+      timeout: 2000,
+    });
+    const deletes = async () => {
+      let n = 0;
+      for (const m of [a, b]) {
+        const s = await rawStats(m);
+        n += Number(s.delete_hits) + Number(s.delete_misses);
+      }
+      return n;
+    };
+    try {
+      expect((await nextTopology(client)).version).toBe(1);
+      for (const k of keys) expect(await client.set(k, 'v1')).toBe(true);
+      const owners = keys.map((k) => client.serverFor(k));
+      await setTopology(client, 2, [a, b, c]);
+      const moved = keys.filter((k, i) => client.serverFor(k) !== owners[i]);
+      const before = await deletes();
+      for (let round = 0; round < 3; round++) {
+        for (const k of moved) expect(await client.set(k, `v${round + 2}`)).toBe(true);
+        // Delivered before the next round.
+        for (let i = 0; pendingInvalidations() > 0; i++) {
+          expect(i).toBeLessThan(200);
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      }
+      expect(await deletes()).toBe(before + moved.length);
+      // Still right: back on A and B, nothing from before the move.
+      await setTopology(client, 3, [a, b]);
+      for (const k of moved) expect(await client.get(k)).toBeUndefined();
     } finally {
       await client.close();
     }
