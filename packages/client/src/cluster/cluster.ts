@@ -33,7 +33,7 @@ import { Health, type ServerState } from './health';
 import { type InvalidationMessage, Invalidations } from './invalidations';
 import type { ServerNode } from './locator';
 import { Waiters } from './readiness';
-import { type Hashing, LocatorFactory, Ring } from './ring';
+import { type Hashing, historyOf, LocatorFactory, Ring } from './ring';
 import { failoverPool, noServer, noteMissed, replicaPools, subPoolOptions } from './routing';
 import { diffTopology, isEmptyDiff } from './topology';
 
@@ -292,7 +292,7 @@ export class Cluster extends EventEmitter {
     const tracked = diff.ringChanged && this.invalidations.enabled && before.members.length > 0;
     if (tracked) this.invalidations.topologyChanged();
     // Health may have changed while the ring was built (one more cached rebuild at most).
-    const previous = tracked ? new Ring(before.members, [], before.locator) : before.previous;
+    const previous = tracked ? historyOf(before) : before.previous;
     const next = this.ringOf(nodes, pools, locator, previous);
     this.ring = next;
     this.version = version;

@@ -45,7 +45,8 @@ export class Ring {
     readonly dead: ReadonlySet<string> = NONE,
     /**
      * The ring before the last membership change, while writes of the keys
-     * it moved are tracked (see invalidations.ts); undefined otherwise.
+     * it moved are tracked (see invalidations.ts), itself holding the ring
+     * before the change before (up to `HISTORY` changes); undefined otherwise.
      */
     readonly previous: Ring | undefined = undefined,
   ) {
@@ -68,6 +69,19 @@ export class Ring {
     if (home === undefined || !this.dead.has(home.address)) return home;
     return this.live === this.locator ? undefined : this.live?.locate(route);
   }
+}
+
+/** Membership changes whose moved keys are tracked (each costs writes one more ring lookup). */
+export const HISTORY = 4;
+
+/**
+ * The routing of `ring` alone (no pools, nothing dead), as the `previous` of
+ * the ring after a membership change, with the rings of the `depth - 1`
+ * changes before it.
+ */
+export function historyOf(ring: Ring, depth = HISTORY): Ring {
+  const older = depth > 1 && ring.previous !== undefined ? historyOf(ring.previous, depth - 1) : undefined;
+  return new Ring(ring.members, [], ring.locator, ring.locator, NONE, older);
 }
 
 /** Builds locators for one `hashing` option, sharing hashed points between successive rings. */

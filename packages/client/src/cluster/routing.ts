@@ -41,8 +41,9 @@ export function failoverPool(
 /**
  * Notes `key` for invalidation on the servers that miss a write of it that
  * went to `pool` (undefined: refused): its home, when the write went
- * elsewhere, and its home before the last membership change, when that is
- * another member still (whose copy would be stale if the key moved back).
+ * elsewhere, and its homes before the last membership changes (the
+ * `previous` chain), when those are other members still (whose copies would
+ * be stale if the key moved back).
  */
 export function noteMissed(
   ring: Ring,
@@ -53,9 +54,14 @@ export function noteMissed(
   const home = ring.home(key.route);
   const to = pool?.node.address ?? '';
   if (home !== undefined && home.address !== to) notes.note(home.address, key, to);
-  const before = ring.previous?.home(key.route);
-  if (before !== undefined && before.address !== home?.address && ring.byAddress.has(before.address))
-    notes.noteMoved(before.address, key);
+  let noted: string | undefined;
+  for (let r = ring.previous; r !== undefined; r = r.previous) {
+    const before = r.home(key.route)?.address;
+    if (before === undefined || before === home?.address || before === noted || !ring.byAddress.has(before))
+      continue;
+    notes.noteMoved(before, key);
+    noted = before;
+  }
 }
 
 /** The `n` replica servers of `route`: the live ones in replica order, and the addresses of dead ones. */

@@ -135,6 +135,36 @@ describe('keys moved by a membership change', () => {
     }
   });
 
+  it('tracks the last few changes, not just the last: a key moved two changes ago is not served stale either', async () => {
+    const [a, b, c] = mcs as [MemcachedInstance, MemcachedInstance, MemcachedInstance];
+    endpoint.mode = { kind: 'config', version: 1, nodes: [entry(a.port), entry(b.port)] };
+    const client = new Client({
+      discovery: { configEndpoint: endpoint.address, interval: 50 },
+      timeout: 2000,
+    });
+    try {
+      expect((await nextTopology(client)).version).toBe(1);
+      for (const k of keys) expect(await client.set(k, 'v1')).toBe(true);
+      const owners = keys.map((k) => client.serverFor(k));
+      // C joins: some of A's keys move to C (and are not written yet)...
+      await setTopology(client, 2, [a, b, c]);
+      const at = (m: MemcachedInstance) => `localhost:${m.port}`;
+      const fromA = keys.filter((k, i) => owners[i] === at(a) && client.serverFor(k) === at(c));
+      expect(fromA.length).toBeGreaterThan(10);
+      // ...then B leaves (its keys spread over A and C; A's moved keys stay on C), and every key is written.
+      await setTopology(client, 3, [a, c]);
+      for (const k of keys) expect(await client.set(k, 'v2')).toBe(true);
+      // Back to A and B: A's keys that went to C come home to A, which must not serve "v1".
+      await setTopology(client, 4, [a, b]);
+      const tally = await readAll(client, 'v2', ['v1']);
+      expect(tally.stale, 'keys moved two changes ago that read "v1" again').toBe(0);
+      expect(tally.wrong).toBe(0);
+      for (const k of fromA) expect(await client.get(k)).not.toBe('v1');
+    } finally {
+      await client.close();
+    }
+  });
+
   it('with invalidationBudget: 0 the old owner serves the values from before the move (what the default prevents)', async () => {
     const { client, moved } = await moveAndBack(0);
     try {
