@@ -68,16 +68,17 @@ function everyCall(
   ];
 }
 
+/** A stopped server and an `onError: 'miss'` client of it alone (its connects are refused). */
+async function stoppedServerClient(): Promise<{ dead: MemcachedInstance; client: Client }> {
+  const dead = servers[1]!;
+  await dead.stop();
+  const client = new Client({ servers: [dead.address], onError: 'miss', timeout: 300, connectTimeout: 300 });
+  return { dead, client };
+}
+
 describe("onError: 'miss'", () => {
   it('a stopped server: each call kind resolves as a miss, with a failure event and message', async () => {
-    const dead = servers[1]!;
-    await dead.stop();
-    const client = new Client({
-      servers: [dead.address],
-      onError: 'miss',
-      timeout: 300,
-      connectTimeout: 300,
-    });
+    const { dead, client } = await stoppedServerClient();
     const channel: FailureMessage[] = [];
     const listen = (m: unknown) => channel.push(m as FailureMessage);
     diagnostics.subscribe('memkit:call:failure', listen);
@@ -226,14 +227,7 @@ describe("onError: 'miss'", () => {
   });
 
   it('bad input still rejects; a loader that fails still rejects', async () => {
-    const dead = servers[1]!;
-    await dead.stop();
-    const client = new Client({
-      servers: [dead.address],
-      onError: 'miss',
-      timeout: 300,
-      connectTimeout: 300,
-    });
+    const { dead, client } = await stoppedServerClient();
     try {
       await expect(client.get('a key with spaces')).rejects.toMatchObject({ code: 'ERR_KEY_INVALID' });
       await expect(client.set('big', 'x'.repeat(2 * 1024 * 1024))).rejects.toMatchObject({
