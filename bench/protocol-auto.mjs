@@ -23,7 +23,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@memkit/client';
 import { startMemcached } from './lib/server.mjs';
-import { median, pct } from './lib/stats.mjs';
+import { median, pct, ratioSummary } from './lib/stats.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const args = process.argv.slice(2);
@@ -162,19 +162,4 @@ async function parent() {
     );
   }
   console.log(lines.join('\n'));
-}
-
-/** Median of paired ratios with a 95% percentile-bootstrap interval (2,000 resamples, fixed seed). */
-function ratioSummary(ratios) {
-  let seed = 12345;
-  const rand = () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x80000000;
-  };
-  const medians = [];
-  for (let b = 0; b < 2000; b++) {
-    medians.push(median(Array.from(ratios, () => ratios[Math.floor(rand() * ratios.length)])));
-  }
-  medians.sort((x, y) => x - y);
-  return { median: median(ratios), low: medians[50], high: medians[1949] };
 }

@@ -9,6 +9,7 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import type { Cluster } from './cluster/cluster';
+import type { ServerState } from './cluster/health';
 
 /** Connections of one server, by state. */
 export interface ConnectionStates {
@@ -28,8 +29,12 @@ export interface ServerCensus {
   host: string;
   /** TCP port; undefined for a unix socket. */
   port: number | undefined;
-  /** Marked dead by failover. */
+  /** Marked dead by failover (state `dead` or `probing`). */
   dead: boolean;
+  /** Its circuit-breaker state: `healthy`, `suspect`, `dead` or `probing` (see the README, "Failures and outages"). */
+  state: ServerState;
+  /** Keys waiting to be invalidated on it (see `invalidationBudget`). */
+  pendingInvalidations: number;
   /** Its open connections, by state. */
   connections: ConnectionStates;
   /** `connectionsPerServer`. */
@@ -84,6 +89,8 @@ function answer(message: unknown): void {
           host: n.host,
           port: n.socketPath ? undefined : n.port,
           dead: cluster.isDead(n.address),
+          state: cluster.state(n.address),
+          pendingInvalidations: cluster.invalidations.describe(n.address).keys,
           connections: states,
           maxConnections: pool.maxConnections,
           pending,

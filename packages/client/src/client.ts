@@ -13,6 +13,8 @@ import {
 } from './call-options';
 import { enroll, forget } from './census';
 import { Cluster, type TopologyEvent } from './cluster/cluster';
+import type { ServerStateChange } from './cluster/health';
+import type { InvalidationMessage } from './cluster/invalidations';
 import { type GetOrSetOptions, getOrSet, type Loader } from './commands/get-or-set';
 import { deleteMulti, getMulti, getsMulti, type MultiOptions, setMulti } from './commands/multi';
 import { type ArithmeticOptions, arithmetic, del, touch } from './commands/mutation';
@@ -29,6 +31,7 @@ import type { NearCacheStats } from './near-cache/near-cache';
 import { createNearCache } from './near-cache/near-read';
 import { type ClientOptions, type CommandOptions, resolveOptions } from './options';
 import type { ServerResult } from './partial';
+import { type FailureMessage, missOnOutage } from './routes/on-error';
 import { createDefaultSerializer } from './serialization/index';
 import { type Hits, traceCall, tracingCalls } from './tracing';
 
@@ -44,7 +47,13 @@ import { type Hits, traceCall, tracingCalls } from './tracing';
  * emitted only when someone listens, and always published on the
  * `memkit:discovery:error` diagnostics channel), `protocol` (`{ server,
  * protocol, reason, version }`, once per server, when `protocol: 'auto'`
- * learned which protocol it speaks; also on `memkit:server:protocol`).
+ * learned which protocol it speaks; also on `memkit:server:protocol`),
+ * `server:state` (`ServerStateChange`: the circuit breaker of a server moved,
+ * also on `memkit:server:state`), `invalidation` (`InvalidationMessage`:
+ * keys a returning server missed were deleted on it, or it was flushed
+ * instead; also on `memkit:invalidation`), `failure` (`FailureMessage`: with
+ * `onError: 'miss'`, a failure answered as a miss; also on
+ * `memkit:call:failure`).
  *
  * @example
  * const client = new Client({ servers: ['127.0.0.1:11211'] });
@@ -61,6 +70,8 @@ export class Client extends EventEmitter {
   private closing: Promise<void> | undefined;
 
   private readonly stopDiscovery: () => void;
+  /** `onError: 'miss'`: outages resolve as misses (routes/on-error.ts). */
+  private readonly missOnError: boolean;
 
   constructor(options: ClientOptions = {}) {
     super();
@@ -69,6 +80,9 @@ export class Client extends EventEmitter {
     const cluster = new Cluster(resolved.servers, resolved.hashing, resolved, discovery !== undefined);
     cluster.on('server:dead', (a, e) => this.emit('server:dead', a, e));
     cluster.on('server:alive', (a) => this.emit('server:alive', a));
+    cluster.on('server:state', (change: ServerStateChange) => this.emit('server:state', change));
+    cluster.on('invalidation', (m: InvalidationMessage) => this.emit('invalidation', m));
+    cluster.on('failure', (m: FailureMessage) => this.emit('failure', m));
     cluster.on('connect', (a) => this.emit('connect', a));
     cluster.on('close', (a, e) => this.emit('close', a, e));
     cluster.on('topology', (event: TopologyEvent) => this.emit('topology', event));
@@ -77,6 +91,7 @@ export class Client extends EventEmitter {
       resolved.serializer ?? createDefaultSerializer({ minCompressLength: resolved.minCompressLength });
     const near = resolved.nearCache ? createNearCache(resolved.nearCache, cluster) : undefined;
     this.ctx = new Context(resolved, serializer, cluster, near);
+    this.missOnError = resolved.onError === 'miss';
     enroll(cluster);
     this.stopDiscovery = discovery
       ? startDiscovery(discovery, cluster, resolved, (err, source) => {
@@ -215,7 +230,7 @@ export class Client extends EventEmitter {
     } catch (err) {
       return Promise.reject(err);
     }
-    const keys = tracingCalls() ? list.map((e) => e[0]) : undefined;
+    const keys = tracingCalls() || this.missOnError ? list.map((e) => e[0]) : undefined;
     return this.run('setMulti', 'setMulti', opts, () => setMulti(this.ctx, list, opts), undefined, keys);
   }
 
@@ -446,8 +461,9 @@ export class Client extends EventEmitter {
    * Runs one public call: published on the `memkit:command` tracing channel
    * when someone subscribes (`key`/`keys` and how `hits` are counted describe
    * it), refused with ERR_CLIENT_CLOSED once `close()` began, its options
-   * checked, and a synchronous throw (invalid key, value too large) turned
-   * into a rejected promise.
+   * checked, a synchronous throw (invalid key, value too large) turned
+   * into a rejected promise, and with `onError: 'miss'` an outage turned
+   * into a miss.
    */
   private run<T>(
     method: string,
@@ -458,20 +474,24 @@ export class Client extends EventEmitter {
     keys?: readonly string[],
     hits: Hits = 'none',
   ): Promise<T> {
+    let call: Promise<T>;
     if (tracingCalls()) {
       // A synchronous throw stays synchronous here: traceCall publishes it as error + end. (An
       // argument, not a named closure: the build would name a named one on every call.)
-      return traceCall(method, key, keys, this.ctx.cluster.nodes, hits, () => {
+      call = traceCall(method, key, keys, this.ctx.cluster.nodes, hits, () => {
         this.check(method, kind, opts);
         return this.whenServers(opts, fn);
       });
+    } else {
+      try {
+        this.check(method, kind, opts);
+        call = this.whenServers(opts, fn);
+      } catch (err) {
+        call = Promise.reject(err);
+      }
     }
-    try {
-      this.check(method, kind, opts);
-      return this.whenServers(opts, fn);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    // onError: 'miss': outages resolve as misses (routes/on-error.ts).
+    return this.missOnError ? missOnOutage(call, method, () => keysOf(key, keys), this.ctx.cluster) : call;
   }
 
   /** Runs `fn` now, or (before discovery's first server list) once there is one, waiting at most the call's timeout. */
@@ -488,4 +508,13 @@ export class Client extends EventEmitter {
     if (this.root.closed) throw new MemkitError('ERR_CLIENT_CLOSED', `${method}: the client is closed`);
     checkCallOptions(method, kind, opts);
   }
+}
+
+/** The caller's keys of a call, for a failure report (a `Uint8Array` key has no string form). */
+function keysOf(
+  key: string | Uint8Array | undefined,
+  keys: readonly string[] | undefined,
+): readonly string[] {
+  if (keys !== undefined) return keys;
+  return typeof key === 'string' ? [key] : [];
 }

@@ -53,6 +53,23 @@ export class Context {
   }
 
   /**
+   * `dispatch` for a single-key write: when the write fails on an outage,
+   * its key is noted for invalidation on that server (invalidations.ts).
+   */
+  dispatchWrite<T>(
+    pool: ServerPool,
+    req: Exchange<T>,
+    opts: CommandOptions | undefined,
+    key: WireKey,
+  ): Promise<T> {
+    if (this.cluster.invalidations.enabled) {
+      req.noteTo = pool;
+      req.noteKey = key;
+    }
+    return this.dispatch(pool, req, opts);
+  }
+
+  /**
    * Sets deadline and signal, sends, and returns the exchange's promise. When
    * calls are traced, the exchange is counted to the call running right now
    * (see `tracing.ts`): a command must send before its first `await`, unless

@@ -37,6 +37,12 @@ export const channels = {
   connectionError: diagnostics.channel('memkit:connection:error'),
   serverDead: diagnostics.channel('memkit:server:dead'),
   serverAlive: diagnostics.channel('memkit:server:alive'),
+  /** A server's circuit-breaker state changed (message: `ServerStateChange`). */
+  serverState: diagnostics.channel('memkit:server:state'),
+  /** Keys were invalidated on a server, or its invalidations overflowed (message: `InvalidationMessage`). */
+  invalidation: diagnostics.channel('memkit:invalidation'),
+  /** With `onError: 'miss'`, a failure turned into a miss or `false` (message: `FailureMessage`). */
+  failure: diagnostics.channel('memkit:call:failure'),
   /** A membership change was applied (message: the `topology` event). */
   topology: diagnostics.channel('memkit:topology'),
   /** Discovery failed to read a topology, or read a bad one (message: `DiscoveryMessage`). */

@@ -17,9 +17,11 @@ export {
   type ServerCensus,
 } from './census';
 export { Client } from './client';
-export type { TopologyEvent } from './cluster/cluster';
+export type { RingChange, TopologyEvent } from './cluster/cluster';
 export { PointCache, type PointScheme } from './cluster/continuum';
 export type { KeyInput } from './cluster/hash';
+export type { ServerState, ServerStateChange } from './cluster/health';
+export type { InvalidationMessage } from './cluster/invalidations';
 export {
   type ContinuumPoint,
   type KetamaBuildOptions,
@@ -74,6 +76,7 @@ export {
   PartialFailureError,
   type ServerResult,
 } from './partial';
+export type { FailureMessage } from './routes/on-error';
 export * from './serialization/index';
 export { parseServer, parseServers } from './servers';
 export {

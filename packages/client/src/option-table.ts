@@ -27,9 +27,11 @@ import {
 import type {
   AuthOptions,
   ClientOptions,
+  GutterOptions,
   HashingName,
   NearCacheOptions,
   ServerSpec,
+  ShadowOptions,
   TlsOptions,
 } from './options';
 import type { Serializer } from './serialization/index';
@@ -141,6 +143,38 @@ const checkHashing: Check = (v) =>
   typeof v === 'function'
     ? undefined
     : oneOf(HASHING_NAMES)(v)?.replace(', got', ', or (nodes) => NodeLocator, got');
+
+const checkPool = (name: string, v: Record<string, unknown>): string | undefined =>
+  typeof v.servers === 'string' || (Array.isArray(v.servers) && v.servers.length > 0)
+    ? undefined
+    : `${name}.servers must be a non-empty array of servers (or one comma-separated string), got ${show(v.servers)}`;
+
+const checkGutter: Check = (v) => {
+  if (!isPlainObject(v)) return `must be { servers, ttl? }, got ${show(v)}`;
+  const unknown = unknownName(v, ['servers', 'ttl'] satisfies (keyof GutterOptions)[]);
+  if (unknown) return `has an ${unknown}`;
+  if (v.ttl !== undefined) {
+    const bad = numberIn(1, 2592000, false, 'a number of seconds from 1 to 2592000 (30 days)')(v.ttl);
+    if (bad) return `ttl ${bad}`;
+  }
+  return checkPool('gutter', v)?.replace(/^gutter\./, '');
+};
+
+const checkShadow: Check = (v) => {
+  if (!isPlainObject(v)) return `must be { servers, fraction }, got ${show(v)}`;
+  const unknown = unknownName(v, ['servers', 'fraction'] satisfies (keyof ShadowOptions)[]);
+  if (unknown) return `has an ${unknown}`;
+  const bad = numberIn(0, 1, false, 'a number from 0 to 1')(v.fraction);
+  if (bad) return `fraction ${bad}`;
+  return checkPool('shadow', v)?.replace(/^shadow\./, '');
+};
+
+const checkWarmFrom: Check = (v) =>
+  typeof v === 'string' ||
+  (Array.isArray(v) && v.length > 0) ||
+  (typeof v === 'object' && v !== null && typeof (v as { get?: unknown }).get === 'function')
+    ? undefined
+    : `must be a Client or its servers (an array, or one comma-separated string), got ${show(v)}`;
 
 const checkServers: Check = (v) =>
   typeof v === 'string' || Array.isArray(v)
@@ -333,10 +367,76 @@ export const CLIENT_OPTIONS: OptionTable = {
     check: numberIn(Number.MIN_VALUE, Math.floor(MAX_TIMER_MS / 1000), false, 'a number of seconds above 0'),
   },
   failover: {
-    type: "'rehash' | 'error'",
-    doc: "While a server is dead: move its keys to the live servers (`'rehash'`) or fail them with `ERR_SERVER_DEAD` (`'error'`).",
+    type: "'rehash' | 'error' | 'gutter'",
+    doc:
+      "While a server is dead: move its keys to the live servers (`'rehash'`), fail them with `ERR_SERVER_DEAD` " +
+      "(`'error'`), or send them to the `gutter` pool with short TTLs, leaving the live servers' load as it was (`'gutter'`). " +
+      'See "Failures and outages" in the README.',
     default: 'rehash',
-    check: oneOf(['rehash', 'error']),
+    check: oneOf(['rehash', 'error', 'gutter']),
+  },
+  gutter: {
+    type: 'GutterOptions',
+    doc:
+      "`{ servers, ttl }` for `failover: 'gutter'`: a separate small pool (`servers` as in `servers`) that takes the keys " +
+      'of dead servers, every TTL clamped to `ttl` seconds (default 10), so what it holds is never more than `ttl` seconds stale.',
+    default: undefined as GutterOptions | undefined,
+    defaultText: 'none',
+    check: checkGutter,
+  },
+  replicas: {
+    type: 'number',
+    doc:
+      "Copies of each key, on that many distinct servers (the ring's next distinct servers). Writes go to every copy, " +
+      'reads to the first healthy one and on to the next on an error. Needs `hashing` with `locateN` (the built-in ones).',
+    default: 1,
+    check: positiveInt(16),
+  },
+  replicaWrites: {
+    type: "'all' | 'majority' | 'any'",
+    doc:
+      'With `replicas` above 1, how many copies must be stored for a write to count as stored. Copies that failed are ' +
+      'invalidated when their server is reachable again, and reported: `ERR_PARTIAL_FAILURE` when too few were stored, ' +
+      'the `failure` event otherwise.',
+    default: 'all',
+    check: oneOf(['all', 'majority', 'any']),
+  },
+  onError: {
+    type: "'throw' | 'miss'",
+    doc:
+      "What a server or network failure does to a call: reject with its `MemkitError` (`'throw'`), or (`'miss'`) " +
+      'read as a miss (`undefined`; multi-key: the key is absent) and write as not stored (`false`; `setMulti`/`deleteMulti`: ' +
+      "the failed keys are in the returned list; `getOrSet`: the loader's value), never rejecting, the error going to the " +
+      '`failure` event and the `memkit:call:failure` channel. Bad input still rejects.',
+    default: 'throw',
+    check: oneOf(['throw', 'miss']),
+  },
+  invalidationBudget: {
+    type: 'number',
+    doc:
+      'Keys remembered per server for invalidation: keys written while their server was dead (or moved away by a ' +
+      'membership change, or whose write to it failed) are deleted on it before it serves again. Past the budget the ' +
+      'server is flushed (`flush_all`) on its return instead, said by the `invalidation` event. About 75 bytes plus the key per remembered key; `0` turns it off.',
+    default: 100_000,
+    check: numberIn(0, Number.MAX_SAFE_INTEGER, true, 'an integer >= 0'),
+  },
+  warmFrom: {
+    type: 'Client | string | ReadonlyArray<string | ServerSpec>',
+    doc:
+      'An older cluster to warm this one from (a `Client`, or its servers): a read that misses here reads there and, on ' +
+      'a hit, `add`s the value here with its remaining TTL. Writes here delete the key there, so it cannot come back from it.',
+    default: undefined as ClientOptions['warmFrom'],
+    defaultText: 'none',
+    check: checkWarmFrom,
+  },
+  shadow: {
+    type: 'ShadowOptions',
+    doc:
+      '`{ servers, fraction }`: mirror the calls of a fixed `fraction` (0–1) of the keys (chosen by key hash) to another ' +
+      'pool, fire-and-forget: its answers, failures and latency never reach the caller, and mirrored calls are dropped while it is backed up.',
+    default: undefined as ShadowOptions | undefined,
+    defaultText: 'none',
+    check: checkShadow,
   },
   nearCache: {
     type: 'false | NearCacheOptions',

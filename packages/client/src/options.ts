@@ -5,6 +5,7 @@
  */
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { MemkitError } from '@memkit/protocol';
+import type { Client } from './client';
 import type { KetamaHashing } from './cluster/ketama';
 import type { NodeLocator, ServerNode } from './cluster/locator';
 import { type DiscoveryOptions, type ResolvedDiscovery, resolveDiscovery } from './discovery/options';
@@ -81,6 +82,22 @@ export interface NearCacheOptions {
    * bookkeeping. The least recently used entries go first. Default 16 MiB.
    */
   maxBytes?: number;
+}
+
+/** The `gutter` option: the pool that takes dead servers' keys with `failover: 'gutter'`. */
+export interface GutterOptions {
+  /** The gutter servers, as in the `servers` option. */
+  servers: string | ReadonlyArray<string | ServerSpec>;
+  /** Seconds: every TTL written to the gutter is clamped to this (no-expiry too). Default 10. */
+  ttl?: number;
+}
+
+/** The `shadow` option: a pool that gets a copy of some of the traffic. */
+export interface ShadowOptions {
+  /** The shadow servers, as in the `servers` option. */
+  servers: string | ReadonlyArray<string | ServerSpec>;
+  /** The share of keys (0–1, picked by key hash, so always the same keys) whose calls are mirrored. */
+  fraction: number;
 }
 
 /** Which key-to-server hashing a cluster uses (the ketama ones as `KetamaLocator`'s `hashing`). */
@@ -254,12 +271,72 @@ export interface ClientOptions {
    */
   deadRetry?: number;
   /**
-   * While a server is dead: move its keys to the live servers (`'rehash'`) or fail them with
-   * `ERR_SERVER_DEAD` (`'error'`).
+   * While a server is dead: move its keys to the live servers (`'rehash'`), fail them with
+   * `ERR_SERVER_DEAD` (`'error'`), or send them to the `gutter` pool with short TTLs, leaving the live
+   * servers' load as it was (`'gutter'`). See "Failures and outages" in the README.
    *
    * Default: `'rehash'`.
    */
-  failover?: 'rehash' | 'error';
+  failover?: 'rehash' | 'error' | 'gutter';
+  /**
+   * `{ servers, ttl }` for `failover: 'gutter'`: a separate small pool (`servers` as in `servers`) that
+   * takes the keys of dead servers, every TTL clamped to `ttl` seconds (default 10), so what it holds is
+   * never more than `ttl` seconds stale.
+   *
+   * Default: none.
+   */
+  gutter?: GutterOptions;
+  /**
+   * Copies of each key, on that many distinct servers (the ring's next distinct servers). Writes go to
+   * every copy, reads to the first healthy one and on to the next on an error. Needs `hashing` with
+   * `locateN` (the built-in ones).
+   *
+   * Default: `1`.
+   */
+  replicas?: number;
+  /**
+   * With `replicas` above 1, how many copies must be stored for a write to count as stored. Copies that
+   * failed are invalidated when their server is reachable again, and reported: `ERR_PARTIAL_FAILURE` when
+   * too few were stored, the `failure` event otherwise.
+   *
+   * Default: `'all'`.
+   */
+  replicaWrites?: 'all' | 'majority' | 'any';
+  /**
+   * What a server or network failure does to a call: reject with its `MemkitError` (`'throw'`), or
+   * (`'miss'`) read as a miss (`undefined`; multi-key: the key is absent) and write as not stored
+   * (`false`; `setMulti`/`deleteMulti`: the failed keys are in the returned list; `getOrSet`: the
+   * loader's value), never rejecting, the error going to the `failure` event and the
+   * `memkit:call:failure` channel. Bad input still rejects.
+   *
+   * Default: `'throw'`.
+   */
+  onError?: 'throw' | 'miss';
+  /**
+   * Keys remembered per server for invalidation: keys written while their server was dead (or moved away
+   * by a membership change, or whose write to it failed) are deleted on it before it serves again. Past
+   * the budget the server is flushed (`flush_all`) on its return instead, said by the `invalidation`
+   * event. About 75 bytes plus the key per remembered key; `0` turns it off.
+   *
+   * Default: `100000`.
+   */
+  invalidationBudget?: number;
+  /**
+   * An older cluster to warm this one from (a `Client`, or its servers): a read that misses here reads
+   * there and, on a hit, `add`s the value here with its remaining TTL. Writes here delete the key there,
+   * so it cannot come back from it.
+   *
+   * Default: none.
+   */
+  warmFrom?: Client | string | ReadonlyArray<string | ServerSpec>;
+  /**
+   * `{ servers, fraction }`: mirror the calls of a fixed `fraction` (0–1) of the keys (chosen by key
+   * hash) to another pool, fire-and-forget: its answers, failures and latency never reach the caller, and
+   * mirrored calls are dropped while it is backed up.
+   *
+   * Default: none.
+   */
+  shadow?: ShadowOptions;
   /**
    * An in-process LRU of hot keys in front of memcached: `{ maxAge, maxBytes = 16 MiB }`. It needs the
    * meta protocol: refused with `protocol: 'text'`; with `'auto'`, servers found to speak text are read
@@ -315,11 +392,22 @@ export interface ResolvedOptions {
   hashing: HashingName | ((nodes: readonly ServerNode[]) => NodeLocator);
   failureThreshold: number;
   deadRetryDelay: number;
-  failover: 'rehash' | 'error';
+  failover: 'rehash' | 'error' | 'gutter';
   flushOnReconnect: boolean;
   serializer: Serializer | undefined;
   nearCache: NearCacheSettings | undefined;
+  /** With `failover: 'gutter'`: its servers and TTL cap (seconds). */
+  gutter: { servers: ServerNode[]; ttl: number } | undefined;
+  replicas: number;
+  replicaWrites: 'all' | 'majority' | 'any';
+  onError: 'throw' | 'miss';
+  invalidationBudget: number;
+  warmFrom: Client | ServerNode[] | undefined;
+  shadow: { servers: ServerNode[]; fraction: number } | undefined;
 }
+
+/** Default `gutter.ttl`, seconds. */
+export const DEFAULT_GUTTER_TTL = 10;
 
 let warnedDeadRetry = false;
 
@@ -376,12 +464,26 @@ export function resolveOptions(input: ClientOptions = {}): ResolvedOptions {
     nearCache: o.nearCache
       ? { maxAge: o.nearCache.maxAge, maxBytes: o.nearCache.maxBytes ?? DEFAULT_NEAR_CACHE_MAX_BYTES }
       : undefined,
+    gutter: o.gutter && {
+      servers: resolveServers(o.gutter.servers, 'gutter.'),
+      ttl: o.gutter.ttl ?? DEFAULT_GUTTER_TTL,
+    },
+    replicas: pick('replicas'),
+    replicaWrites: pick('replicaWrites'),
+    onError: pick('onError'),
+    invalidationBudget: pick('invalidationBudget'),
+    warmFrom:
+      o.warmFrom === undefined || isClientLike(o.warmFrom)
+        ? (o.warmFrom as Client | undefined)
+        : resolveServers(o.warmFrom as string | ReadonlyArray<string | ServerSpec>, 'warmFrom: '),
+    shadow: o.shadow && { servers: resolveServers(o.shadow.servers, 'shadow.'), fraction: o.shadow.fraction },
   };
   if (resolved.nearCache && resolved.protocol === 'text') {
     throw invalid(
       "option nearCache needs protocol: 'meta' or 'auto' (its admission rule and revalidation read meta flags h, l and c, which the text protocol does not return)",
     );
   }
+  checkRoutes(resolved);
   if (resolved.reconnectMaxDelay < resolved.reconnectDelay) {
     throw invalid(
       `option reconnectMaxDelay (${resolved.reconnectMaxDelay} ms) must be at least reconnectDelay (${resolved.reconnectDelay} ms)`,
@@ -399,14 +501,36 @@ function checkedDiscovery(d: DiscoveryOptions, resolver: readonly string[] | und
   }
 }
 
-/** `servers` as nodes: an array, or one comma-separated string. */
-function resolveServers(servers: string | ReadonlyArray<string | ServerSpec>): ServerNode[] {
+/** `servers` as nodes: an array, or one comma-separated string (`within` names the option holding them). */
+function resolveServers(servers: string | ReadonlyArray<string | ServerSpec>, within = ''): ServerNode[] {
   const list = typeof servers === 'string' ? servers.split(',').filter((s) => s.trim() !== '') : servers;
   try {
     return parseServers(list);
   } catch (err) {
-    throw invalid(`option ${(err as Error).message}`, err);
+    throw invalid(`option ${within}${(err as Error).message}`, err);
   }
+}
+
+function isClientLike(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The resilience options that only make sense together. */
+function checkRoutes(r: ResolvedOptions): void {
+  if (r.failover === 'gutter' && r.gutter === undefined)
+    throw invalid("option failover: 'gutter' needs the gutter option: { servers: [...], ttl: 10 }");
+  if (r.gutter !== undefined && r.failover !== 'gutter')
+    throw invalid("option gutter is used only with failover: 'gutter'; add failover: 'gutter'");
+  if (r.gutter) {
+    const primaries = new Set(r.servers.map((n) => n.address));
+    const shared = r.gutter.servers.find((n) => primaries.has(n.address));
+    if (shared)
+      throw invalid(
+        `option gutter.servers: ${shared.address} is also in servers; the gutter pool must be other servers`,
+      );
+  }
+  if (r.replicas > 1 && r.discovery === undefined && r.replicas > r.servers.length)
+    throw invalid(`option replicas (${r.replicas}) is more than the ${r.servers.length} server(s)`);
 }
 
 /** `deadRetryDelay` (ms), or the deprecated `deadRetry` (seconds) with a one-time warning. */

@@ -53,7 +53,9 @@ describe('@memkit/server as the configuration endpoint', () => {
     let key = 0;
     while (client.serverFor(`k${key}`) !== b.address) key++;
     await client.set(`k${key}`, 'on b');
-    expect(connected).toEqual([a.address, b.address]);
+    // The key moved from a to b: a also gets a delete of it in the background (its old copy would be
+    // stale if the key moved back), which may open a second connection to a.
+    expect([...new Set(connected)]).toEqual([a.address, b.address]);
     expect(b.stats().curr_items).toBe(1);
   });
 });

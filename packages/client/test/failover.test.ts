@@ -88,17 +88,22 @@ describe('failover: rehash', () => {
     }
   });
 
-  it('flushOnReconnect: a stalled server that comes back cannot serve values from before', async () => {
-    const make = (flushOnReconnect: boolean) =>
+  it('a stalled server that comes back cannot serve values from before (invalidation by default, or flushOnReconnect); with both off it can', async () => {
+    const make = (flushOnReconnect: boolean, invalidationBudget?: number) =>
       new Client({
         servers: servers.map((s) => s.address),
         timeout: 500,
         failureThreshold: 1,
         deadRetryDelay: 1000,
         flushOnReconnect,
+        invalidationBudget,
       });
-    for (const flush of [false, true]) {
-      const client = make(flush);
+    for (const [flush, budget] of [
+      [false, 0],
+      [false, undefined],
+      [true, 0],
+    ] as const) {
+      const client = make(flush, budget);
       try {
         await client.flushAll();
         const victim = servers[2]!;
@@ -113,8 +118,8 @@ describe('failover: rehash', () => {
         victim.kill('SIGCONT');
         await alive;
         expect(client.serverFor(key)).toBe(victim.address);
-        // Without flushOnReconnect the old value resurfaces (python-memcached's caveat).
-        expect(await client.get(key)).toBe(flush ? undefined : 'old');
+        // With neither, the old value resurfaces (python-memcached's caveat).
+        expect(await client.get(key)).toBe(flush || budget === undefined ? undefined : 'old');
       } finally {
         await client.close();
       }

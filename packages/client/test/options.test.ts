@@ -79,7 +79,7 @@ const BAD: Record<keyof ClientOptions, unknown[]> = {
   failureThreshold: [0, 1.5],
   deadRetryDelay: [0, -1, 2 ** 31],
   deadRetry: [0, -1, 'x', 3_000_000],
-  failover: ['retry', true],
+  failover: ['retry', true, 'gutter'],
   flushOnReconnect: ['yes', 1],
   nearCache: [
     true,
@@ -91,6 +91,27 @@ const BAD: Record<keyof ClientOptions, unknown[]> = {
     { maxAge: 1000, maxBytes: 1.5 },
     { maxAge: 1000, maxSize: 10 },
     { maxAge: '1s' },
+  ],
+  gutter: [
+    'g:11211',
+    {},
+    { servers: [] },
+    { servers: ['g:11211'], ttl: 0 },
+    { servers: ['g:11211'], tll: 5 },
+    // Without failover: 'gutter' it would do nothing.
+    { servers: ['g:11211'], ttl: 5 },
+  ],
+  replicas: [0, 1.5, 17, '2', 2],
+  replicaWrites: ['most', 1],
+  onError: ['ignore', true],
+  invalidationBudget: [-1, 1.5, '10'],
+  warmFrom: [42, [], null, ['old:port']],
+  shadow: [
+    'x',
+    { servers: ['s:11211'] },
+    { servers: ['s:11211'], fraction: 2 },
+    { servers: [], fraction: 0.1 },
+    { servers: ['s:11211'], fraction: 0.1, mode: 'all' },
   ],
 };
 

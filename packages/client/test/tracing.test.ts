@@ -207,6 +207,8 @@ describe('tracing channels (memkit:command, memkit:batch)', () => {
       host: '127.0.0.1',
       port: server.port,
       dead: false,
+      state: 'healthy',
+      pendingInvalidations: 0,
       maxConnections: 2,
       pending: 0,
     });

@@ -216,6 +216,35 @@ export class KetamaLocator implements NodeLocator {
   locate(key: KeyInput): ServerNode | undefined {
     const nodes = this.#nodes;
     if (nodes.length <= 1) return nodes[0]; // libmemcached skips hashing for one server
+    return nodes[this.#owners[this.#point(key)]!];
+  }
+
+  /**
+   * Up to `n` distinct servers for `key`: its owner, then the owners of the
+   * next points clockwise that are not already in the list (the replica
+   * placement of ketama-based routers such as twemproxy and mcrouter).
+   */
+  locateN(key: KeyInput, n: number): ServerNode[] {
+    const nodes = this.#nodes;
+    const want = Math.min(n, nodes.length);
+    if (want <= 0) return [];
+    if (nodes.length === 1) return [nodes[0]!];
+    const owners = this.#owners;
+    const found: ServerNode[] = [];
+    const seen = new Uint8Array(nodes.length);
+    for (let i = this.#point(key), steps = 0; found.length < want && steps < owners.length; steps++) {
+      const o = owners[i]!;
+      if (seen[o] === 0) {
+        seen[o] = 1;
+        found.push(nodes[o]!);
+      }
+      i = i + 1 === owners.length ? 0 : i + 1;
+    }
+    return found;
+  }
+
+  /** Index of the first point >= the key hash, wrapping round. */
+  #point(key: KeyInput): number {
     const values = this.#values;
     const hash = this.#keyHash(key);
     let lo = 0;
@@ -225,8 +254,7 @@ export class KetamaLocator implements NodeLocator {
       if (values[mid]! < hash) lo = mid + 1;
       else hi = mid;
     }
-    if (lo === values.length) lo = 0;
-    return nodes[this.#owners[lo]!];
+    return lo === values.length ? 0 : lo;
   }
 
   /**

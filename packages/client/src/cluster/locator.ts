@@ -30,6 +30,12 @@ export interface ServerNode {
 export interface NodeLocator {
   /** The server for this key (UTF-8 bytes of a string key, after prefixing); undefined when no live server. */
   locate(key: string | Uint8Array): ServerNode | undefined;
+  /**
+   * Up to `n` distinct live servers for this key, the first being `locate(key)`'s:
+   * where its replicas go (`replicas` option). Optional for custom locators,
+   * which then cannot be used with `replicas` above 1.
+   */
+  locateN?(key: string | Uint8Array, n: number): ServerNode[];
   /** Called with the currently live servers whenever liveness changes. */
   rebuild(liveNodes: readonly ServerNode[]): void;
 }

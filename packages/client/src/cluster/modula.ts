@@ -75,6 +75,24 @@ export class ModulaLocator implements NodeLocator {
   }
 
   /**
+   * Up to `n` distinct live servers for `key`: `locate(key)`'s first, then
+   * the live servers of the following buckets, in bucket order (python-memcached
+   * has no replication; this is memkit's placement for `replicas`).
+   */
+  locateN(key: KeyInput, n: number): ServerNode[] {
+    const first = this.locate(key);
+    if (!first || n <= 0) return [];
+    const buckets = this.#buckets;
+    const found = [first];
+    const start = buckets.indexOf(first);
+    for (let k = 1; k < buckets.length && found.length < n; k++) {
+      const node = buckets[(start + k) % buckets.length]!;
+      if (this.#live.has(node.address) && !found.includes(node)) found.push(node);
+    }
+    return found;
+  }
+
+  /**
    * The server for a precomputed hash: python-memcached's `(hashvalue, key)`
    * keys, which bypass the key hash. Dead-server probing still applies.
    * @throws MemkitError `ERR_INVALID_ARGUMENT` when `hash` is not a safe integer.

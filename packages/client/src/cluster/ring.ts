@@ -23,26 +23,65 @@ function ketamaHashing(hashing: Hashing): KetamaHashing | undefined {
   return typeof hashing === 'string' && KETAMA.has(hashing) ? (hashing as KetamaHashing) : undefined;
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** An immutable routing snapshot. */
 export class Ring {
   /** Pools by server address. */
   readonly byAddress: ReadonlyMap<string, ServerPool>;
+  /** True when some member is routed around (dead): routing takes the slower, checking path. */
+  readonly degraded: boolean;
 
   constructor(
     /** Member servers, in configuration (or canonical) order. */
     readonly members: readonly ServerNode[],
     /** One pool per member, same order. */
     readonly pools: readonly ServerPool[],
-    /** Maps keys to live members; undefined with at most one member (no hashing needed). */
+    /** Maps keys to members, dead or not (their home); undefined with at most one member. */
     readonly locator: NodeLocator | undefined,
+    /** Maps keys to live members (`failover: 'rehash'`); `locator` itself when none is dead. */
+    readonly live: NodeLocator | undefined = locator,
+    /** Members routed around when this ring was made. */
+    readonly dead: ReadonlySet<string> = NONE,
+    /**
+     * The ring before the last membership change, while writes of the keys
+     * it moved are tracked (see invalidations.ts), itself holding the ring
+     * before the change before (up to `HISTORY` changes); undefined otherwise.
+     */
+    readonly previous: Ring | undefined = undefined,
   ) {
     this.byAddress = new Map(pools.map((p) => [p.node.address, p]));
+    this.degraded = dead.size > 0;
   }
 
-  /** The server `route` (a full wire key) goes to on this ring, if any. */
-  owner(route: string | Uint8Array): ServerNode | undefined {
+  /** The member that owns `route` (a full wire key) when every member is alive. */
+  home(route: string | Uint8Array): ServerNode | undefined {
     return this.locator ? this.locator.locate(route) : this.members[0];
   }
+
+  /**
+   * The member requests for `route` go to on this ring: its home, or with
+   * `failover: 'rehash'` the live member its keys moved to while it is dead;
+   * undefined when it goes to no member (home dead, no rehash).
+   */
+  owner(route: string | Uint8Array): ServerNode | undefined {
+    const home = this.home(route);
+    if (home === undefined || !this.dead.has(home.address)) return home;
+    return this.live === this.locator ? undefined : this.live?.locate(route);
+  }
+}
+
+/** Membership changes whose moved keys are tracked (each costs writes one more ring lookup). */
+export const HISTORY = 4;
+
+/**
+ * The routing of `ring` alone (no pools, nothing dead), as the `previous` of
+ * the ring after a membership change, with the rings of the `depth - 1`
+ * changes before it.
+ */
+export function historyOf(ring: Ring, depth = HISTORY): Ring {
+  const older = depth > 1 && ring.previous !== undefined ? historyOf(ring.previous, depth - 1) : undefined;
+  return new Ring(ring.members, [], ring.locator, ring.locator, NONE, older);
 }
 
 /** Builds locators for one `hashing` option, sharing hashed points between successive rings. */

@@ -21,11 +21,15 @@
  * which drops the key from the near cache.
  */
 import { MemkitError, type MetaValueReply, toExptime } from '@memkit/protocol';
+import { capExptime } from '../cluster/ttl-cap';
+import type { ServerPool } from '../connection/pool';
 import type { Context } from '../context';
 import type { LeaseDialect } from '../dialect/index';
 import { unwatchAbort, watchAbort } from '../exchanges/abort-watch';
 import { slotOf } from '../near-cache/near-cache';
 import { readEntry, writing } from '../near-cache/near-read';
+import { failureMessage, reportFailure } from '../routes/on-error';
+import { isOutage } from '../routes/outage';
 import { noteNearCache, noteOutcome, runUserCode } from '../tracing';
 import { retrieve } from './retrieval';
 import { type SetOptions, store } from './storage';
@@ -129,6 +133,18 @@ export function getOrSet<T>(
     existing.join(signal);
     return untilAborted(existing.promise as Promise<T>, key, signal);
   }
+  let pool: ServerPool;
+  try {
+    pool = ctx.cluster.poolFor(wire.route);
+  } catch (err) {
+    // onError: 'miss' with no server for the key: load without the cache.
+    if (!missing(ctx, err, key)) throw err;
+    return untilAborted(
+      Promise.resolve().then(() => runUserCode(() => loader({ signal }))),
+      key,
+      signal,
+    );
+  }
   const load = new SharedLoad(signal);
   load.join(signal);
   const shared: GetOrSetOptions = { ...opts, signal: load.controller?.signal };
@@ -137,7 +153,7 @@ export function getOrSet<T>(
     return lease ? leasedGetOrSet(ctx, lease, key, loader, shared) : plainGetOrSet(ctx, key, loader, shared);
   };
   // protocol: 'auto' before the server's protocol is known: whether it has leases decides the path.
-  const known = ctx.cluster.poolFor(wire.route).protocolKnown();
+  const known = pool.protocolKnown();
   load.promise = (known ? known.then(begin) : begin()).finally(() => {
     load.release();
     if (local.get(slot) === load) local.delete(slot);
@@ -186,14 +202,17 @@ async function plainGetOrSet<T>(
   loader: Loader<T>,
   opts: GetOrSetOptions,
 ): Promise<T> {
-  const hit = await retrieve(ctx, 'get', key, undefined, opts);
+  const hit = await retrieve(ctx, 'get', key, undefined, opts).catch((err: unknown) => {
+    if (missing(ctx, err, key)) return undefined;
+    throw err;
+  });
   if (hit !== undefined) {
     noteOutcome('hit');
     return hit as T;
   }
   noteOutcome('won');
   const value = await runUserCode(() => loader({ signal: opts.signal }));
-  await store(ctx, 'set', key, value, undefined, unsignalled(opts));
+  await storeLoaded(ctx, 'set', key, value, undefined, unsignalled(opts));
   return value;
 }
 
@@ -212,8 +231,16 @@ async function leasedGetOrSet<T>(
   let waited = false;
   for (;;) {
     // Routed afresh each time: the cluster may have changed while this caller waited.
-    const pool = ctx.cluster.poolFor(k.route);
-    const reply = await ctx.dispatch(pool, lease.get(k, lockExptime, recache), opts);
+    let reply: MetaValueReply | undefined;
+    try {
+      const pool = ctx.cluster.poolFor(k.route);
+      const lock = pool.ttlCap === undefined ? lockExptime : capExptime(lockExptime, pool.ttlCap);
+      reply = await ctx.dispatch(pool, lease.get(k, lock, recache), opts);
+    } catch (err) {
+      // onError: 'miss': the cache is out; load and try to store (no lease to hold).
+      if (!missing(ctx, err, key)) throw err;
+      reply = undefined;
+    }
     if (!reply || reply.win) {
       // No reply means a server without vivify support (EN): load without protection.
       noteOutcome('won');
@@ -265,11 +292,34 @@ async function loadAndStore<T>(
   // Routed by `store` after the loader ran, which may have taken long enough for the cluster to
   // change. With our win's CAS, the store fails (false) when someone stored a newer value
   // meanwhile: ours is still a valid answer for this caller.
-  await store(ctx, won?.cas === undefined ? 'set' : 'cas', key, value, won?.cas, {
+  await storeLoaded(ctx, won?.cas === undefined ? 'set' : 'cas', key, value, won?.cas, {
     ...always,
     noreply: false,
   });
   return value;
+}
+
+/** Stores a loaded value; with `onError: 'miss'` a failed store is reported and ignored (the value is still the answer). */
+async function storeLoaded(
+  ctx: Context,
+  kind: 'set' | 'cas',
+  key: string,
+  value: unknown,
+  cas: bigint | undefined,
+  opts: GetOrSetOptions,
+): Promise<void> {
+  try {
+    await store(ctx, kind, key, value, cas, opts);
+  } catch (err) {
+    if (!missing(ctx, err, key)) throw err;
+  }
+}
+
+/** With `onError: 'miss'`, whether `err` is an outage (then reported as a `failure`); otherwise false. */
+function missing(ctx: Context, err: unknown, key: string): boolean {
+  if (ctx.options.onError !== 'miss' || !isOutage(err)) return false;
+  reportFailure(ctx.cluster, failureMessage('getOrSet', err.server ?? '', [key], err));
+  return true;
 }
 
 /** Waits `ms` between polls of another caller's lock; ERR_ABORTED at once when `signal` aborts. */

@@ -43,15 +43,32 @@ export interface UnroutedKeys {
 export interface Grouping {
   groups: KeyGroup[];
   unrouted: UnroutedKeys[];
+  /**
+   * Reads only: keys sent to a server where an invalidation of them is still
+   * pending (a write of theirs failed there): a hit of theirs may be stale
+   * and must be answered as a miss. Undefined when there are none.
+   */
+  stale?: string[];
 }
 
 /**
  * Groups `keys` by server, prefixing each with `prefix`. Throws `KeyError`
  * for a key that is not a string; other key checks are the encoders'.
+ * `write`: routed as writes (keys whose home is out are noted for
+ * invalidation); otherwise keys with an invalidation pending on their
+ * server are still sent (so that a failed server is a failure, never a
+ * miss) and listed in `stale`.
  */
-export function groupKeys(ctx: Context, keys: readonly string[], prefix: string): Grouping {
-  const pools = ctx.cluster.pools;
-  if (pools.length === 1 && !ctx.mapKeys) {
+export function groupKeys(ctx: Context, keys: readonly string[], prefix: string, write = false): Grouping {
+  const cluster = ctx.cluster;
+  const pools = cluster.pools;
+  const ring = cluster.current;
+  // One server, nothing dead, no moved keys to note, nothing to invalidate: every key goes to it.
+  const direct =
+    pools.length === 1 &&
+    !ring.degraded &&
+    (write ? ring.previous === undefined : cluster.invalidations.pending === 0);
+  if (direct && !ctx.mapKeys) {
     for (const key of keys) checkString(key);
     // Unprefixed keys go out as given: no copy of the caller's array.
     const wires = prefix === '' ? keys : keys.map((k) => prefix + k);
@@ -62,6 +79,7 @@ export function groupKeys(ctx: Context, keys: readonly string[], prefix: string)
   }
   const byPool = new Map<ServerPool, Building>();
   const unrouted = new Map<string | undefined, UnroutedKeys>();
+  let stale: string[] | undefined;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     checkString(key);
@@ -77,7 +95,15 @@ export function groupKeys(ctx: Context, keys: readonly string[], prefix: string)
     }
     let pool: ServerPool;
     try {
-      pool = pools.length === 1 ? pools[0]! : ctx.cluster.poolFor(route);
+      if (direct) pool = pools[0]!;
+      else if (write) pool = cluster.writePoolFor({ wire, base64, route });
+      else {
+        pool = cluster.poolFor(route);
+        if (cluster.invalidations.pending !== 0 && cluster.stale(pool, { wire, base64, route })) {
+          stale ??= [];
+          stale.push(key);
+        }
+      }
     } catch (err) {
       const error =
         err instanceof MemkitError ? err : new MemkitError('ERR_SERVER_DEAD', String(err), { cause: err });
@@ -112,7 +138,9 @@ export function groupKeys(ctx: Context, keys: readonly string[], prefix: string)
       base64: anyBase64 ? flags : undefined,
     }),
   );
-  return { groups, unrouted: [...unrouted.values()] };
+  return stale === undefined
+    ? { groups, unrouted: [...unrouted.values()] }
+    : { groups, unrouted: [...unrouted.values()], stale };
 }
 
 /** A group while keys are added to it. */

@@ -7,11 +7,12 @@
  * never as misses or "not stored" (see partial.ts).
  */
 import { toExptime } from '@memkit/protocol';
+import { capExptime } from '../cluster/ttl-cap';
 import type { Context } from '../context';
 import type { Exchange } from '../exchanges/exchange';
 import type { CasResult } from '../exchanges/text';
 import { slotOf } from '../near-cache/near-cache';
-import { fetchGroups, invalidating, serveMany } from '../near-cache/near-read';
+import { fetchGroups, invalidating, serveMany, slotOfKey } from '../near-cache/near-read';
 import type { CommandOptions } from '../options';
 import { asServerError, type KeyFailure, settleMulti } from '../partial';
 import { groupKeys, type KeyGroup, type UnroutedKeys } from './group-keys';
@@ -63,7 +64,7 @@ async function retrieveMany<T>(
   if (wanted.length === 0) return out;
   // The near cache's hits are an answer of their own: with them, servers that all fail make a partial failure.
   const local = out.size > 0 ? 1 : 0;
-  const { groups, unrouted } = groupKeys(ctx, wanted, prefix);
+  const { groups, unrouted, stale } = groupKeys(ctx, wanted, prefix);
   // Encode every group first: an invalid key must fail the call before anything is sent.
   const exchanges =
     near === undefined
@@ -71,12 +72,20 @@ async function retrieveMany<T>(
           g.pool.dialect.getMulti<T>(command, g.wires, g.keys, out, ctx.serializer, withCas, g.base64),
         )
       : fetchGroups(ctx, near, command, groups, out, withCas);
-  if (exchanges.length === 1 && unrouted.length === 0 && local === 0)
+  if (exchanges.length === 1 && unrouted.length === 0 && local === 0 && stale === undefined)
     return ctx.dispatch(groups[0]!.pool, exchanges[0]!, opts);
   const settled = await dispatchAll(ctx, groups, exchanges, opts);
   const failures = failuresOf(command, groups, settled, unrouted);
   // A failed server's batch may have delivered some hits before it failed: only answered servers count.
   if (failures.length > 0) for (const f of failures) for (const k of f.keys) out.delete(k);
+  // Hits that an invalidation still due on their server may have made stale are misses, and
+  // the near cache must not keep them either.
+  if (stale !== undefined) {
+    for (const k of stale) {
+      out.delete(k);
+      near?.invalidate(slotOfKey(ctx, k, prefix));
+    }
+  }
   return settleMulti(command, out, failures, groups.length + unrouted.length + local);
 }
 
@@ -94,7 +103,7 @@ export function setMulti(
     g.pool.dialect.setMulti(
       g.wires,
       g.positions ? g.positions.map((p) => values[p]!) : values,
-      exptime,
+      g.pool.ttlCap === undefined ? exptime : capExptime(exptime, g.pool.ttlCap),
       g.base64,
     ),
   );
@@ -122,7 +131,7 @@ async function writeMany(
   make: (g: KeyGroup) => Exchange<number[]>,
 ): Promise<string[]> {
   if (keys.length === 0) return [];
-  const { groups, unrouted } = groupKeys(ctx, keys, opts?.keyPrefix ?? ctx.options.keyPrefix);
+  const { groups, unrouted } = groupKeys(ctx, keys, opts?.keyPrefix ?? ctx.options.keyPrefix, true);
   // Encode every group first: an invalid key must fail the call before anything is sent.
   const exchanges = groups.map(make);
   const dispatched = dispatchAll(ctx, groups, exchanges, opts);
@@ -132,6 +141,9 @@ async function writeMany(
     invalidating(ctx.near, slots, dispatched);
   }
   const settled = await dispatched;
+  settled.forEach((s, gi) => {
+    if (s.status === 'rejected') noteFailedGroup(groups[gi]!, s.reason);
+  });
   const notDone: number[] = [];
   settled.forEach((s, gi) => {
     if (s.status === 'rejected') return;
@@ -168,6 +180,14 @@ function failuresOf(
     found.push({ first: u.positions[0]!, failure: { server: u.server ?? '', keys: u.keys, error: u.error } });
   }
   return found.sort((a, b) => a.first - b.first).map((f) => f.failure);
+}
+
+/** A server's share of a multi-key write failed: its keys are invalidated there once it is reachable. */
+function noteFailedGroup(g: KeyGroup, reason: unknown): void {
+  const err = reason instanceof Error ? reason : new Error(String(reason));
+  g.wires.forEach((wire, i) => {
+    g.pool.writeFailed({ wire, base64: g.base64?.[i] === true, route: wire }, err);
+  });
 }
 
 function dispatchAll<T>(

@@ -3,6 +3,7 @@
  * incr/decr (64-bit unsigned, results as `bigint`), touch.
  */
 import { MemkitError, toExptime, U64_MAX } from '@memkit/protocol';
+import { capExptime } from '../cluster/ttl-cap';
 import type { ServerPool } from '../connection/pool';
 import type { Context } from '../context';
 import type { WireKey } from '../keys';
@@ -16,8 +17,8 @@ export function del(
   opts: CommandOptions | undefined,
 ): Promise<boolean> {
   const k = ctx.key(key);
-  const pool = ctx.cluster.poolFor(k.route);
-  return writing(ctx, k, ctx.dispatch(pool, pool.dialect.delete(k), opts));
+  const pool = ctx.cluster.writePoolFor(k);
+  return writing(ctx, k, ctx.dispatchWrite(pool, pool.dialect.delete(k), opts, k));
 }
 
 /** Options of `incr`/`decr`. */
@@ -63,9 +64,10 @@ export function arithmetic(
   const d = u64(kind, 'delta', delta);
   const create = creation(kind, opts);
   const k = ctx.key(key);
-  const pool = ctx.cluster.poolFor(k.route);
+  const pool = ctx.cluster.writePoolFor(k);
+  if (create && pool.ttlCap !== undefined) create.exptime = capExptime(create.exptime, pool.ttlCap);
   const once = pool.dialect.arithmetic(kind, k, create ? { delta: d, create } : { delta: d });
-  if (once) return writing(ctx, k, ctx.dispatch(pool, once, opts));
+  if (once) return writing(ctx, k, ctx.dispatchWrite(pool, once, opts, k));
   return writing(ctx, k, createStepByStep(ctx, pool, kind, k, d, create!, opts));
 }
 
@@ -81,10 +83,10 @@ async function createStepByStep(
 ): Promise<bigint | undefined> {
   const digits = { bytes: Buffer.from(String(create.initial), 'latin1'), flags: 0 };
   for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt++) {
-    const value = await ctx.dispatch(pool, pool.dialect.arithmetic(kind, k, { delta })!, opts);
+    const value = await ctx.dispatchWrite(pool, pool.dialect.arithmetic(kind, k, { delta })!, opts, k);
     if (value !== undefined) return value;
     const add = pool.dialect.store('add', k, digits, create.exptime, undefined, false);
-    if (await ctx.dispatch(pool, add, opts)) return create.initial;
+    if (await ctx.dispatchWrite(pool, add, opts, k)) return create.initial;
   }
   return undefined;
 }
@@ -126,7 +128,8 @@ export function touch(
   opts: CommandOptions | undefined,
 ): Promise<boolean> {
   const k = ctx.key(key);
-  const exptime = toExptime(ttlSeconds);
-  const pool = ctx.cluster.poolFor(k.route);
-  return writing(ctx, k, ctx.dispatch(pool, pool.dialect.touch(k, exptime), opts));
+  let exptime = toExptime(ttlSeconds);
+  const pool = ctx.cluster.writePoolFor(k);
+  if (pool.ttlCap !== undefined) exptime = capExptime(exptime, pool.ttlCap);
+  return writing(ctx, k, ctx.dispatchWrite(pool, pool.dialect.touch(k, exptime), opts, k));
 }

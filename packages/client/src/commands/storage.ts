@@ -5,6 +5,7 @@
  * when a too-large set arrives.
  */
 import { MemkitError, toExptime } from '@memkit/protocol';
+import { capExptime } from '../cluster/ttl-cap';
 import type { Context } from '../context';
 import type { StoreKind } from '../dialect/index';
 import { writing } from '../near-cache/near-read';
@@ -60,13 +61,14 @@ export function store(
 ): Promise<boolean> {
   const k = ctx.key(key);
   const serialized = serializeValue(ctx, value, key);
-  const exptime = toExptime(opts?.ttl ?? 0);
-  const pool = ctx.cluster.poolFor(k.route);
+  let exptime = toExptime(opts?.ttl ?? 0);
+  const pool = ctx.cluster.writePoolFor(k);
+  if (pool.ttlCap !== undefined) exptime = capExptime(exptime, pool.ttlCap);
   const quiet = opts?.noreply === true;
   const done = writing(
     ctx,
     k,
-    ctx.dispatch(pool, pool.dialect.store(kind, k, serialized, exptime, cas, quiet), opts),
+    ctx.dispatchWrite(pool, pool.dialect.store(kind, k, serialized, exptime, cas, quiet), opts, k),
   );
   return quiet ? quietly(done) : done;
 }

@@ -16,17 +16,20 @@ import type { ServerNode } from '../cluster/locator';
 import { channels, type ProtocolMessage, publishConnection } from '../diagnostics';
 import { type Dialect, dialectFor } from '../dialect/index';
 import { pendingDialect } from '../dialect/pending';
-import type { Exchange } from '../exchanges/exchange';
+import type { Exchange, WriteFailureSink } from '../exchanges/exchange';
 import type { ProtocolVerdict } from '../exchanges/protocol-probe';
+import type { WireKey } from '../keys';
 import type { ResolvedOptions } from '../options';
+import { isOutage } from '../routes/outage';
 import { type CloseReason, Connection, type ConnectionOptions, type ConnectionOwner } from './connection';
 import { DialectProbe } from './dialect-probe';
 
 /**
  * Events: `connect` (address), `close` (address, error), `failure` (address, error, consecutive count),
+ * `recovered` (address: a good reply after failures), `writeFailed` (pool, key: a write failed on an outage),
  * `protocol` (`ProtocolMessage`, once, when `protocol: 'auto'` learned the server's dialect).
  */
-export class ServerPool extends EventEmitter implements ConnectionOwner {
+export class ServerPool extends EventEmitter implements ConnectionOwner, WriteFailureSink {
   /**
    * How this server is spoken to. Chosen per server, so that servers of one
    * client may speak different dialects. With `protocol: 'auto'` it is the
@@ -39,6 +42,8 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
   private next = 0;
   /** Consecutive failures (connect errors, timeouts, dropped connections) since the last good reply. */
   failures = 0;
+  /** Seconds: TTLs written to this server are clamped to it (a gutter server); undefined for no cap. */
+  ttlCap: number | undefined = undefined;
   private retryAt = 0;
   private lastError: MemkitError | undefined;
   private closed = false;
@@ -234,6 +239,11 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
     this.retryAt = 0;
   }
 
+  /** A write sent here failed: on an outage, `writeFailed` (pool, key) tells the cluster to invalidate the key here later. */
+  writeFailed(key: WireKey, err: Error): void {
+    if (isOutage(err)) this.emit('writeFailed', this, key);
+  }
+
   /** Drops every connection (e.g. when the server is marked dead). */
   reset(err: MemkitError): void {
     for (const c of this.conns) c?.destroy(err);
@@ -290,7 +300,10 @@ export class ServerPool extends EventEmitter implements ConnectionOwner {
   }
 
   onSuccess(): void {
-    this.failures = 0;
+    if (this.failures !== 0) {
+      this.failures = 0;
+      this.emit('recovered', this.node.address);
+    }
   }
 
   onClose(conn: Connection, err: MemkitError, unwritten: Exchange[], reason: CloseReason): void {

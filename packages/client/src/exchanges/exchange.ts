@@ -23,12 +23,18 @@ import {
   type ValueView,
   valueReplyOfView,
 } from '@memkit/protocol';
+import type { WireKey } from '../keys';
 import { unwatchAbort } from './abort-watch';
 
 /** `onReply` result: more replies belong to this exchange. */
 export const MORE = false;
 /** `onReply` result: that reply was the last one; the exchange has settled. */
 export const DONE = true;
+
+/** Told when a write fails (see `Exchange.noteTo`): the server may still hold the old value. */
+export interface WriteFailureSink {
+  writeFailed(key: WireKey, err: Error): void;
+}
 
 /**
  * Told when an exchange settles, just before its promise does: a traced call
@@ -56,6 +62,10 @@ export abstract class Exchange<T = unknown> {
   keyCount = 1;
   /** Told of the outcome before `promise` settles (see `SettleHook`). */
   hook: SettleHook | undefined = undefined;
+  /** A single-key write: told of its failure, with `noteKey` (so the key is invalidated there later). */
+  noteTo: WriteFailureSink | undefined = undefined;
+  /** The key of a write, for `noteTo`. */
+  noteKey: WireKey | undefined = undefined;
   promise: Promise<T>;
   // Typed loosely so Exchange<T> stays assignable to Exchange<unknown> (T only flows out via `promise`).
   private resolveFn!: (v: unknown) => void;
@@ -125,6 +135,7 @@ export abstract class Exchange<T = unknown> {
       this.settled = true;
       this.detachSignal();
       if (this.pendingError) {
+        if (this.noteTo !== undefined) this.noteTo.writeFailed(this.noteKey!, this.pendingError);
         this.hook?.settled(false, this.pendingError);
         this.rejectFn(this.pendingError);
       } else {
@@ -139,6 +150,7 @@ export abstract class Exchange<T = unknown> {
     if (!this.settled) {
       this.settled = true;
       this.detachSignal();
+      if (this.noteTo !== undefined) this.noteTo.writeFailed(this.noteKey!, err);
       this.hook?.settled(false, err);
       this.rejectFn(err);
     }

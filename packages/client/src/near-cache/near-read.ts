@@ -191,7 +191,7 @@ function revalidate(r: Read, e: NearEntry): Promise<NearEntry | undefined> {
 }
 
 /** The slot of a multi-key call's `key` with `prefix` (keys that are not strings are never held). */
-function slotOfKey(ctx: Context, key: string, prefix: string): string {
+export function slotOfKey(ctx: Context, key: string, prefix: string): string {
   if (!ctx.mapKeys) return prefix === '' ? key : prefix + key;
   const k = ctx.key(key, prefix);
   return slotOf(k.wire, k.base64);
