@@ -24,7 +24,9 @@ let probe: Socket;
 /** memcached's client connections with none of this file's clients connected. */
 let idle: number;
 beforeAll(async () => {
-  mc = await startMemcached();
+  // On a unix socket of its own: a TCP port can be one that another test's memcached had, whose
+  // clients, still reconnecting, would then be counted here.
+  mc = await startMemcached({ socketPath: true });
   probe = await connectRaw(mc);
   idle = await serverConnections();
 });
