@@ -15,6 +15,7 @@ import { enroll, forget } from './census';
 import { Cluster, type TopologyEvent } from './cluster/cluster';
 import type { ServerStateChange } from './cluster/health';
 import type { InvalidationMessage } from './cluster/invalidations';
+import type { ReplicaFailureMessage } from './cluster/replicas';
 import { type GetOrSetOptions, getOrSet, type Loader } from './commands/get-or-set';
 import { deleteMulti, getMulti, getsMulti, type MultiOptions, setMulti } from './commands/multi';
 import { type ArithmeticOptions, arithmetic, del, touch } from './commands/mutation';
@@ -81,6 +82,7 @@ export class Client extends EventEmitter {
     cluster.on('server:state', (change: ServerStateChange) => this.emit('server:state', change));
     cluster.on('invalidation', (m: InvalidationMessage) => this.emit('invalidation', m));
     cluster.on('failure', (m: FailureMessage) => this.emit('failure', m));
+    cluster.on('replica:failure', (m: ReplicaFailureMessage) => this.emit('replica:failure', m));
     cluster.on('connect', (a) => this.emit('connect', a));
     cluster.on('close', (a, e) => this.emit('close', a, e));
     cluster.on('topology', (event: TopologyEvent) => this.emit('topology', event));

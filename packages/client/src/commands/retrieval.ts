@@ -7,6 +7,7 @@ import { capExptime } from '../cluster/ttl-cap';
 import type { Context } from '../context';
 import type { RetrievalKind } from '../dialect/index';
 import type { CommandOptions } from '../options';
+import { replicatedRetrieve } from './replicated';
 
 export type { CasResult } from '../exchanges/text';
 
@@ -18,6 +19,7 @@ export function retrieve(
   ttlSeconds: number | undefined,
   opts: CommandOptions | undefined,
 ): Promise<unknown> {
+  if (ctx.replicated) return replicatedRetrieve(ctx, kind, key, ttlSeconds, opts);
   const k = ctx.key(key);
   const pool = ctx.cluster.poolFor(k.route);
   let exptime = ttlSeconds === undefined ? undefined : toExptime(ttlSeconds);

@@ -10,6 +10,7 @@ import type { Context } from '../context';
 import type { StoreKind } from '../dialect/index';
 import type { CommandOptions } from '../options';
 import { byteLengthOf, longerThan, serializeForWrite, type WriteValue } from '../serialization/write';
+import { replicatedStore } from './replicated';
 
 export type { StoreKind } from '../dialect/index';
 
@@ -58,6 +59,7 @@ export function store(
   cas: bigint | undefined,
   opts: SetOptions | undefined,
 ): Promise<boolean> {
+  if (ctx.replicated) return replicatedStore(ctx, kind, key, value, cas, opts);
   const k = ctx.key(key);
   const serialized = serializeValue(ctx, value, key);
   let exptime = toExptime(opts?.ttl ?? 0);
