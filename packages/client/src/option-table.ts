@@ -373,7 +373,7 @@ export const CLIENT_OPTIONS: OptionTable = {
       "Copies of each key (1–16), on that many distinct servers: ketama's owner then the next distinct servers clockwise, " +
       "modula's bucket then the next ones. Writes go to every live copy and settle when all answered; reads go to the first " +
       'healthy copy and on to the next on an outage (a miss is a miss). More than the configured servers is refused ' +
-      '(`ERR_INVALID_OPTION`); with `discovery` it is clamped to the current members. Not with `failover: \'gutter\'`; ' +
+      "(`ERR_INVALID_OPTION`); with `discovery` it is clamped to the current members. Not with `failover: 'gutter'`; " +
       '`failover` does not apply (a dead copy is skipped, not rehashed). Needs `hashing` with `locateN` (the built-in ones). ' +
       'See "Replicas" in the README.',
     default: 1,

@@ -496,7 +496,9 @@ function checkRoutes(r: ResolvedOptions): void {
     throw invalid(`option replicas (${r.replicas}) is more than the ${r.servers.length} server(s)`);
   // A dead replica is skipped, never replaced: a gutter pool would hold copies no read looks for.
   if (r.replicas > 1 && r.failover === 'gutter')
-    throw invalid("option replicas above 1 does not combine with failover: 'gutter' (dead copies are skipped, not moved)");
+    throw invalid(
+      "option replicas above 1 does not combine with failover: 'gutter' (dead copies are skipped, not moved)",
+    );
 }
 
 /** `deadRetryDelay` (ms), or the deprecated `deadRetry` (seconds) with a one-time warning. */
