@@ -20,6 +20,7 @@ import { type GetOrSetOptions, getOrSet, type Loader } from './commands/get-or-s
 import { deleteMulti, getMulti, getsMulti, type MultiOptions, setMulti } from './commands/multi';
 import { type ArithmeticOptions, arithmetic, del, touch } from './commands/mutation';
 import { type RawCommandOptions, rawCommand } from './commands/raw';
+import { readPool } from './commands/replicated';
 import { type CasResult, retrieve } from './commands/retrieval';
 import { flushAll, metadump, stats, version } from './commands/server';
 import { type SetOptions, type StoreKind, store, type WriteOptions } from './commands/storage';
@@ -316,16 +317,29 @@ export class Client extends EventEmitter {
 
   /**
    * The address of the server that holds `key` right now (after prefixing and
-   * failover), like python-memcached's `_get_server`. Throws ERR_SERVER_DEAD
+   * failover), like python-memcached's `_get_server`; with `replicas`, the
+   * copy reads go to (see `replicasFor` for all of them). Throws ERR_SERVER_DEAD
    * when no server can take it, and ERR_KEY_INVALID when that server's
    * dialect cannot write the key (a binary key on a text server; with
    * `protocol: 'auto'`, known once the server's protocol is).
    */
   serverFor(key: string | Uint8Array): string {
     const k = this.ctx.key(key, undefined, true);
-    const pool = this.ctx.cluster.poolFor(k.route);
+    const pool = this.ctx.replicated ? readPool(this.ctx, k) : this.ctx.cluster.poolFor(k.route);
     pool.dialect.checkKey(k);
     return pool.node.address;
+  }
+
+  /**
+   * The servers that hold copies of `key` (`replicas` option), in replica
+   * order, dead ones included: the first live one is where reads go. One
+   * server (the key's home) when `replicas` is 1.
+   */
+  replicasFor(key: string | Uint8Array): string[] {
+    const k = this.ctx.key(key, undefined, true);
+    const ring = this.ctx.cluster.current;
+    if (!this.ctx.replicated || ring.locator?.locateN === undefined) return [this.serverFor(key)];
+    return ring.locator.locateN(k.route, this.ctx.options.replicas).map((n) => n.address);
   }
 
   /**

@@ -54,12 +54,17 @@ export function requiredCopies(mode: ResolvedOptions['replicaWrites'], n: number
 
 /**
  * The replicas a read of `key` may ask, in order: live ones without a pending
- * invalidation of `key` (their copy may be older than the others').
+ * invalidation of `key` (their copy may be older than the others'), healthy
+ * ones before suspect ones (those that just failed: a timeout, a dropped
+ * connection), each group in replica order.
  */
 export function readOrder(ctx: Context, live: readonly ServerPool[], key: WireKey): readonly ServerPool[] {
   const cluster = ctx.cluster;
-  if (cluster.invalidations.pending === 0) return live;
-  return live.filter((p) => !cluster.stale(p, key));
+  const order = cluster.invalidations.pending === 0 ? live : live.filter((p) => !cluster.stale(p, key));
+  let suspect: ServerPool[] | undefined;
+  for (const p of order) if (p.failures !== 0) (suspect ??= []).push(p);
+  if (suspect === undefined) return order;
+  return [...order.filter((p) => p.failures === 0), ...suspect];
 }
 
 /** Whether a read that failed with `err` may go on to the next replica. */
@@ -83,9 +88,25 @@ export function noReplica(down: readonly string[]): MemkitError {
   );
 }
 
-/** A write missed dead replicas: each deletes the key before serving again. */
-export function noteDown(ctx: Context, down: readonly string[], key: WireKey): void {
-  for (const address of down) ctx.cluster.invalidations.note(address, key, '');
+/**
+ * A write of `key` to `copies` leaves these to forget it: its dead replicas
+ * (they delete it before serving again) and, after a membership change, the
+ * servers that held its copies under the previous ring and no longer do
+ * (their copy would be stale if the key moved back to them).
+ */
+export function noteDown(ctx: Context, copies: ReplicaSet, key: WireKey): void {
+  const notes = ctx.cluster.invalidations;
+  for (const address of copies.down) notes.note(address, key, '');
+  const ring = ctx.cluster.current;
+  const before = ring.previous;
+  if (before?.locator?.locateN === undefined) return;
+  for (const node of before.locator.locateN(key.route, ctx.options.replicas)) {
+    const a = node.address;
+    // A server that left is flushed if it ever rejoins (cluster.ts).
+    if (!ring.byAddress.has(a) || copies.down.includes(a) || copies.live.some((p) => p.node.address === a))
+      continue;
+    notes.note(a, key, '');
+  }
 }
 
 /** Reports copies that failed while the write still counted as stored (`replica:failure`). */

@@ -187,7 +187,7 @@ export async function replicatedWriteMany(
   const groups = groupBy(keys, pairs);
   // Encode every batch first: an invalid key or value fails the call before anything is sent.
   const exchanges = groups.map(make);
-  for (const r of routed) noteDown(ctx, r.down, r.key);
+  for (const r of routed) noteDown(ctx, r, r.key);
   const settled = await Promise.allSettled(
     exchanges.map((ex, gi) => ctx.dispatch(groups[gi]!.pool, ex, opts)),
   );

@@ -46,6 +46,16 @@ import { asServerError, callError, type KeyFailure, PartialFailureError } from '
 import { createStepByStep } from './mutation';
 import { serializeValue } from './storage';
 
+/**
+ * The replica a read of `k` goes to now: the first healthy one (see
+ * `readOrder`); ERR_SERVER_DEAD when every replica is dead.
+ */
+export function readPool(ctx: Context, k: WireKey): ServerPool {
+  const { live, down } = ctx.cluster.replicasFor(k.route);
+  if (live.length === 0) throw noReplica(down);
+  return readOrder(ctx, live, k)[0] ?? live[0]!;
+}
+
 /** get/gets/gat/gats from the first healthy replica, failing over to the next on an outage. */
 export function replicatedRetrieve(
   ctx: Context,
@@ -178,7 +188,7 @@ export function replicatedArithmetic(
 ): Promise<bigint | undefined> {
   const { live, down } = ctx.cluster.replicasFor(k.route);
   if (live.length === 0) return Promise.reject(noReplica(down));
-  noteDown(ctx, down, k);
+  noteDown(ctx, { live, down }, k);
   const calls = live.map((pool) => {
     const once = pool.dialect.arithmetic(kind, k, create ? { delta, create } : { delta });
     return once
@@ -208,7 +218,7 @@ async function replicatedCas(
   const casEx = make(primary, 'cas');
   const sets = others.map((pool) => make(pool, 'set'));
   if (!(await ctx.dispatchWrite(primary, casEx, opts, k))) return false;
-  noteDown(ctx, down, k);
+  noteDown(ctx, { live, down }, k);
   const calls = [Promise.resolve(true), ...sets.map((ex, i) => ctx.dispatchWrite(others[i]!, ex, opts, k))];
   return settleCopies(ctx, 'cas', key, k, [primary, ...others], down, calls);
 }
@@ -224,11 +234,11 @@ function onEveryReplica<T>(
 ): Promise<T> {
   const { live, down } = ctx.cluster.replicasFor(k.route);
   if (live.length === 0) {
-    noteDown(ctx, down, k);
+    noteDown(ctx, { live, down }, k);
     return Promise.reject(noReplica(down));
   }
   const exchanges = live.map(make);
-  noteDown(ctx, down, k);
+  noteDown(ctx, { live, down }, k);
   const calls = exchanges.map((ex, i) => ctx.dispatchWrite(live[i]!, ex, opts, k));
   return settleCopies(ctx, command, key, k, live, down, calls);
 }
