@@ -96,9 +96,9 @@ describe('replicas: 2 of 3 servers', () => {
 });
 
 /** Concurrent readers and writers until `stop()`; counts what they saw. */
-function load(c: Client, workers: number, written: readonly string[]) {
-  const reads = new Tally(300 + 50);
-  const writes = new Tally(300 + 50);
+function load(c: Client, workers: number, written: readonly string[], lateMs = 300 + 50) {
+  const reads = new Tally(lateMs);
+  const writes = new Tally(lateMs);
   let running = true;
   let n = 0;
   const run = async (w: number) => {
@@ -203,6 +203,61 @@ describe('a replica killed under load', () => {
     }
     const all = await c.getMulti(keys.slice(0, 50));
     for (const k of keys.slice(0, 50)) expect(all.get(k)).toBe('v3');
+  });
+});
+
+describe('a replica frozen under load (SIGSTOP)', () => {
+  it("replicaWrites: 'any': no misses; only reads already waiting on it when it froze fail", async () => {
+    const workers = 16;
+    const c = client({ replicas: 2, replicaWrites: 'any', deadRetryDelay: 60_000 });
+    for (const k of keys) expect(await c.set(k, `v1:${k}`)).toBe(true);
+    const b = servers[1]!;
+    // Late means over timeout + 150 ms here: freezing a server makes many timers fire in one turn of
+    // this busy process's event loop, on a shared 2-core box, and that turn alone can take over 50 ms.
+    // The bound still proves what matters: no call waited for two timeouts (600 ms) on two copies.
+    const traffic = load(c, workers, keys, 300 + 150);
+    await new Promise((r) => setTimeout(r, 200));
+    const dead = nextEvent(c, 'server:dead', b.address);
+    await freeze(b);
+    await dead;
+    const atDeath = traffic.reads.hits + traffic.reads.misses;
+    while (traffic.reads.hits + traffic.reads.misses < atDeath + 2000)
+      await new Promise((r) => setTimeout(r, 50));
+    await traffic.stop();
+    expect(traffic.reads.misses).toBe(0);
+    expect(traffic.reads.wrong).toBe(0);
+    // A read waiting on B when it froze times out, or fails with the connection that an earlier
+    // read's timeout destroyed just before its own deadline: either way the call's one deadline
+    // leaves no time for the other copy. Each worker has one call at a time, and B is read last
+    // once it failed, so at most one such read per worker.
+    const codes = Object.keys(traffic.reads.rejected);
+    expect(codes.filter((code) => code !== 'ERR_TIMEOUT' && code !== 'ERR_CONNECTION_CLOSED')).toEqual([]);
+    expect(traffic.reads.rejections).toBeLessThanOrEqual(workers);
+    expect(traffic.writes.rejected).toEqual({});
+    expect(traffic.reads.late + traffic.writes.late, 'calls over timeout + 150 ms').toBe(0);
+    console.log(
+      `replicas freeze/any: reads ${traffic.reads.hits} hits ${traffic.reads.misses} misses ` +
+        `${traffic.reads.rejections} timed out, writes ${traffic.writes.rejections} rejected, ` +
+        `slowest ${Math.round(Math.max(traffic.reads.slowest, traffic.writes.slowest))} ms`,
+    );
+  });
+});
+
+describe('getOrSet with replicas', () => {
+  it('loads once, stores on every copy, then hits', async () => {
+    const c = client({ replicas: 2 });
+    const raw = direct();
+    let loads = 0;
+    const loader = async () => {
+      loads++;
+      return 'loaded';
+    };
+    const got = await Promise.all(Array.from({ length: 10 }, () => c.getOrSet('rep:gos', loader)));
+    expect(got.every((v) => v === 'loaded')).toBe(true);
+    expect(loads).toBe(1);
+    expect(await holders(raw, 'rep:gos')).toHaveLength(2);
+    expect(await c.getOrSet('rep:gos', loader)).toBe('loaded');
+    expect(loads).toBe(1);
   });
 });
 
