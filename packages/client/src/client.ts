@@ -53,7 +53,9 @@ import { type Hits, traceCall, tracingCalls } from './tracing';
  * keys a returning server missed were deleted on it, or it was flushed
  * instead; also on `memkit:invalidation`), `failure` (`FailureMessage`: with
  * `onError: 'miss'`, a failure answered as a miss; also on
- * `memkit:call:failure`).
+ * `memkit:call:failure`), `replica:failure` (`ReplicaFailureMessage`: with
+ * `replicas`, copies of a write that failed while enough others answered;
+ * also on `memkit:replica:failure`).
  *
  * @example
  * const client = new Client({ servers: ['127.0.0.1:11211'] });
