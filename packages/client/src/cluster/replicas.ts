@@ -61,10 +61,8 @@ export function requiredCopies(mode: ResolvedOptions['replicaWrites'], n: number
 export function readOrder(ctx: Context, live: readonly ServerPool[], key: WireKey): readonly ServerPool[] {
   const cluster = ctx.cluster;
   const order = cluster.invalidations.pending === 0 ? live : live.filter((p) => !cluster.stale(p, key));
-  let suspect: ServerPool[] | undefined;
-  for (const p of order) if (p.failures !== 0) (suspect ??= []).push(p);
-  if (suspect === undefined) return order;
-  return [...order.filter((p) => p.failures === 0), ...suspect];
+  if (order.every((p) => p.failures === 0)) return order;
+  return [...order.filter((p) => p.failures === 0), ...order.filter((p) => p.failures !== 0)];
 }
 
 /** Whether a read that failed with `err` may go on to the next replica. */
