@@ -53,16 +53,33 @@ export function requiredCopies(mode: ResolvedOptions['replicaWrites'], n: number
 }
 
 /**
- * The replicas a read of `key` may ask, in order: live ones without a pending
+ * The replicas a read of `key` asks, in order: live ones without a pending
  * invalidation of `key` (their copy may be older than the others'), healthy
  * ones before suspect ones (those that just failed: a timeout, a dropped
- * connection), each group in replica order.
+ * connection), each group in replica order. When every live copy has an
+ * invalidation pending, all of them, with `stale` set: the read still goes
+ * out (so that a failed server is a failure) but a hit is answered as a miss.
  */
-export function readOrder(ctx: Context, live: readonly ServerPool[], key: WireKey): readonly ServerPool[] {
+export function readOrder(
+  ctx: Context,
+  live: readonly ServerPool[],
+  key: WireKey,
+): { order: readonly ServerPool[]; stale: boolean } {
   const cluster = ctx.cluster;
-  const order = cluster.invalidations.pending === 0 ? live : live.filter((p) => !cluster.stale(p, key));
-  if (order.every((p) => p.failures === 0)) return order;
-  return [...order.filter((p) => p.failures === 0), ...order.filter((p) => p.failures !== 0)];
+  let order = live;
+  let stale = false;
+  if (cluster.invalidations.pending !== 0) {
+    order = live.filter((p) => !cluster.stale(p, key));
+    if (order.length === 0) {
+      order = live;
+      stale = true;
+    }
+  }
+  if (order.every((p) => p.failures === 0)) return { order, stale };
+  return {
+    order: [...order.filter((p) => p.failures === 0), ...order.filter((p) => p.failures !== 0)],
+    stale,
+  };
 }
 
 /** Whether a read that failed with `err` may go on to the next replica. */

@@ -104,10 +104,14 @@ function groupBy(keys: readonly string[], pairs: ReadonlyArray<[ServerPool, Rout
 }
 
 /** The index of the first replica from `from` on that is neither dead nor stale for the key, or -1. */
-function nextReplica(ctx: Context, p: { r: Routed; order: readonly ServerPool[] }, from: number): number {
+function nextReplica(
+  ctx: Context,
+  p: { r: Routed; order: readonly ServerPool[]; stale: boolean },
+  from: number,
+): number {
   for (let i = from; i < p.order.length; i++) {
     const pool = p.order[i]!;
-    if (!ctx.cluster.isDead(pool.node.address) && !ctx.cluster.stale(pool, p.r.key)) return i;
+    if (!ctx.cluster.isDead(pool.node.address) && (p.stale || !ctx.cluster.stale(pool, p.r.key))) return i;
   }
   return -1;
 }
@@ -125,15 +129,21 @@ export async function replicatedRetrieveMany<T>(
   const failures = new Failures();
   const deadline = performance.now() + (opts?.timeout ?? ctx.options.timeout);
   // Per key: the replicas it may be read from, and which one is next.
-  let pending: Array<{ r: Routed; order: readonly ServerPool[]; next: number }> = [];
+  let pending: Array<{ r: Routed; order: readonly ServerPool[]; next: number; stale: boolean }> = [];
+  // Keys every live copy of which has an invalidation pending: read (a failure stays one), hits dropped.
+  let staleKeys: string[] | undefined;
   for (const r of route(ctx, keys, opts?.keyPrefix ?? ctx.options.keyPrefix)) {
     if (r.live.length === 0) {
       const err = noReplica(r.down);
       failures.add(err.server ?? '', keys[r.i]!, r.i, err);
       continue;
     }
-    const order = readOrder(ctx, r.live, r.key);
-    if (order.length > 0) pending.push({ r, order, next: 0 });
+    const { order, stale } = readOrder(ctx, r.live, r.key);
+    if (stale) {
+      staleKeys ??= [];
+      staleKeys.push(keys[r.i]!);
+    }
+    pending.push({ r, order, next: 0, stale });
   }
   let answered = 0;
   for (let round = 0; pending.length > 0; round++) {
@@ -169,6 +179,7 @@ export async function replicatedRetrieveMany<T>(
     });
     pending = retry;
   }
+  if (staleKeys !== undefined) for (const k of staleKeys) out.delete(k);
   return settle(command, out, failures, answered);
 }
 

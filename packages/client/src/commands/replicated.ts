@@ -53,7 +53,7 @@ import { serializeValue } from './storage';
 export function readPool(ctx: Context, k: WireKey): ServerPool {
   const { live, down } = ctx.cluster.replicasFor(k.route);
   if (live.length === 0) throw noReplica(down);
-  return readOrder(ctx, live, k)[0] ?? live[0]!;
+  return readOrder(ctx, live, k).order[0]!;
 }
 
 /** get/gets/gat/gats from the first healthy replica, failing over to the next on an outage. */
@@ -67,17 +67,17 @@ export function replicatedRetrieve(
   const k = ctx.key(key);
   const { live, down } = ctx.cluster.replicasFor(k.route);
   if (live.length === 0) return Promise.reject(noReplica(down));
-  const order = readOrder(ctx, live, k);
-  // Every live copy may be stale (an invalidation is pending on each): a miss.
-  if (order.length === 0) return Promise.resolve(undefined);
+  const { order, stale } = readOrder(ctx, live, k);
   const exptime = ttlSeconds === undefined ? undefined : toExptime(ttlSeconds);
   const first = order[0]!;
   const req = first.dialect.retrieve(kind, k, exptime, ctx.serializer);
   const deadline = performance.now() + (opts?.timeout ?? ctx.options.timeout);
   if (exptime !== undefined) touchOthers(ctx, live, first, k, exptime, opts);
-  const p = ctx.dispatch(first, req, opts);
-  if (order.length === 1) return p;
-  return p.catch((err: unknown) => failOver(ctx, kind, k, exptime, order, 1, deadline, opts, err));
+  let p = ctx.dispatch(first, req, opts);
+  if (order.length > 1)
+    p = p.catch((err: unknown) => failOver(ctx, kind, k, exptime, order, 1, deadline, opts, err, stale));
+  // Every live copy has an invalidation of this key pending: what they hold may be stale.
+  return stale ? p.then(() => undefined) : p;
 }
 
 async function failOver(
@@ -90,6 +90,7 @@ async function failOver(
   deadline: number,
   opts: CommandOptions | undefined,
   err: unknown,
+  stale: boolean,
 ): Promise<unknown> {
   let last = err;
   for (let i = next; i < order.length; i++) {
@@ -97,7 +98,7 @@ async function failOver(
     if (!canFailOver(last) || left === 0) break;
     const pool = order[i]!;
     // Skip a replica marked dead (or newly stale) since the call began.
-    if (ctx.cluster.isDead(pool.node.address) || ctx.cluster.stale(pool, k)) continue;
+    if (ctx.cluster.isDead(pool.node.address) || (!stale && ctx.cluster.stale(pool, k))) continue;
     try {
       return await ctx.dispatch(pool, pool.dialect.retrieve(kind, k, exptime, ctx.serializer), {
         ...opts,
@@ -212,7 +213,7 @@ async function replicatedCas(
 ): Promise<boolean> {
   const { live, down } = ctx.cluster.replicasFor(k.route);
   if (live.length === 0) throw noReplica(down);
-  const primary = readOrder(ctx, live, k)[0] ?? live[0]!;
+  const primary = readOrder(ctx, live, k).order[0]!;
   const others = live.filter((p) => p !== primary);
   // Encoded before anything is sent: a bad value fails the call alone.
   const casEx = make(primary, 'cas');

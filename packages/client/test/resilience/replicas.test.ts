@@ -5,7 +5,13 @@
  */
 import { type MemcachedInstance, startMemcachedCluster, stopAll } from '@memkit/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Client, isPartialFailure, type MemkitError, type ReplicaFailureMessage } from '../../src/index';
+import {
+  Client,
+  type FailureMessage,
+  isPartialFailure,
+  type MemkitError,
+  type ReplicaFailureMessage,
+} from '../../src/index';
 import { addresses, freeze, nextEvent, Tally } from './scenario';
 
 let servers: MemcachedInstance[];
@@ -258,6 +264,27 @@ describe('getOrSet with replicas', () => {
     expect(await holders(raw, 'rep:gos')).toHaveLength(2);
     expect(await c.getOrSet('rep:gos', loader)).toBe('loaded');
     expect(loads).toBe(1);
+  });
+});
+
+describe("replicas with onError: 'miss'", () => {
+  it('a write too few copies took is false (never an array or a rejection), reported per server', async () => {
+    const c = client({ replicas: 2, onError: 'miss', deadRetryDelay: 60_000 });
+    const failures: FailureMessage[] = [];
+    c.on('failure', (m: FailureMessage) => failures.push(m));
+    for (const k of keys) expect(await c.set(k, `v1:${k}`)).toBe(true);
+    const b = servers[1]!;
+    const dead = nextEvent(c, 'server:dead', b.address);
+    b.kill('SIGKILL');
+    await Promise.all(keys.map((k) => c.get(k)));
+    await dead;
+    const withB = keys.filter((k) => c.replicasFor(k).includes(b.address));
+    expect(withB.length).toBeGreaterThan(30);
+    for (const k of withB.slice(0, 30)) expect(await c.set(k, 'v2')).toBe(false);
+    expect(failures.filter((f) => f.server === b.address && f.method === 'set')).toHaveLength(30);
+    // The live copy took the write, and reads find it there.
+    for (const k of withB.slice(0, 30)) expect(await c.get(k)).toBe('v2');
+    for (const k of keys.slice(0, 100)) expect(await c.get(k)).toBeDefined();
   });
 });
 
