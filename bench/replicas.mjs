@@ -12,7 +12,8 @@
  * 2. get and set at concurrency 64 on two memcacheds, `replicas: 2` against
  *    `replicas: 1` of this build: what a second copy costs.
  *
- *   node bench/replicas.mjs [--base path/to/dist/index.js [--base-only]] [--rounds 15] [--ops 40000] [--json out.json]
+ *   node bench/replicas.mjs [--base path/to/dist/index.js [--head other/dist/index.js] [--base-only]]
+ *     [--rounds 15] [--ops 40000] [--json out.json]
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -124,8 +125,11 @@ const [one, two] = await Promise.all([memcached(), memcached()]);
 try {
   if (base) {
     const { Client: BaseClient } = await import(pathToFileURL(base).href);
+    // --head: another build in place of this one (e.g. a copy of the base: the bias of two module copies).
+    const head = arg('head', undefined);
+    const HeadClient = head ? (await import(pathToFileURL(head).href)).Client : Client;
     const before = new BaseClient({ servers: [one.address] });
-    const now = new Client({ servers: [one.address] });
+    const now = new HeadClient({ servers: [one.address] });
     for (const k of KEYS) await now.set(k, 'x'.repeat(100));
     results.pairs.push(
       await paired(
@@ -135,7 +139,7 @@ try {
       ),
     );
     // The noise floor of this measurement on this machine: the same build on both sides.
-    const again = new Client({ servers: [one.address] });
+    const again = new HeadClient({ servers: [one.address] });
     results.pairs.push(
       await paired(
         'get c=64, replicas: 1 — this build (a) vs this build (b): noise',
