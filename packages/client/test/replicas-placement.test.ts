@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { KetamaLocator } from '../src/cluster/ketama';
 import type { NodeLocator, ServerNode } from '../src/cluster/locator';
 import { ModulaLocator } from '../src/cluster/modula';
-import { requiredCopies } from '../src/cluster/replicas';
+import { readOrder, requiredCopies } from '../src/cluster/replicas';
+import type { Context } from '../src/context';
 import { Client, MemkitError } from '../src/index';
 
 function nodes(count: number): ServerNode[] {
@@ -140,5 +141,50 @@ describe('replica options', () => {
       const client = new Client({ servers, replicas: 3, replicaWrites });
       void client.close();
     }
+  });
+});
+
+describe('replica read order', () => {
+  /** A client on ports nothing listens on: nothing is sent, only routing is looked at. */
+  function offline() {
+    const client = new Client({
+      servers: ['127.0.0.1:1', '127.0.0.1:2', '127.0.0.1:3'],
+      replicas: 3,
+      invalidationBudget: 10,
+      reconnectMaxDelay: 60_000,
+    });
+    const ctx = (client as unknown as { ctx: Context }).ctx;
+    const k = ctx.key('order:key');
+    const { live } = ctx.cluster.replicasFor(k.route);
+    return { client, ctx, k, live };
+  }
+
+  it('is replica order while every copy is healthy and none is being invalidated', () => {
+    const { client, ctx, k, live } = offline();
+    expect(live).toHaveLength(3);
+    expect(readOrder(ctx, live, k)).toEqual({ order: live, stale: false });
+    void client.close();
+  });
+
+  it('puts copies that just failed last, keeping replica order within each group', () => {
+    const { client, ctx, k, live } = offline();
+    live[0]!.failures = 1;
+    expect(readOrder(ctx, live, k).order).toEqual([live[1], live[2], live[0]]);
+    live[1]!.failures = 1;
+    expect(readOrder(ctx, live, k).order).toEqual([live[2], live[0], live[1]]);
+    void client.close();
+  });
+
+  it('skips copies with an invalidation of the key pending; with all of them pending, reads them as stale', () => {
+    const { client, ctx, k, live } = offline();
+    ctx.cluster.invalidations.note(live[0]!.node.address, k, '');
+    expect(readOrder(ctx, live, k)).toEqual({ order: [live[1], live[2]], stale: false });
+    // Another key is not concerned.
+    const other = ctx.key('order:other');
+    expect(readOrder(ctx, live, other).order).toHaveLength(3);
+    ctx.cluster.invalidations.note(live[1]!.node.address, k, '');
+    ctx.cluster.invalidations.note(live[2]!.node.address, k, '');
+    expect(readOrder(ctx, live, k)).toEqual({ order: live, stale: true });
+    void client.close();
   });
 });
