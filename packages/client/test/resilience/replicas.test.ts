@@ -46,25 +46,28 @@ async function holders(raw: Client[], key: string): Promise<number[]> {
 const keys = Array.from({ length: 300 }, (_, i) => `rep:${i}`);
 
 describe('replicas: 2 of 3 servers', () => {
-  it('stores each key on exactly two servers, the first being the one reads use, and deletes both', async () => {
-    const c = client({ replicas: 2 });
-    const raw = direct();
-    for (const k of keys.slice(0, 60)) expect(await c.set(k, `v:${k}`)).toBe(true);
-    const perServer = [0, 0, 0];
-    for (const k of keys.slice(0, 60)) {
-      const on = await holders(raw, k);
-      expect(on, k).toHaveLength(2);
-      const copies = c.replicasFor(k);
-      expect(on.map((i) => servers[i]!.address).sort()).toEqual([...copies].sort());
-      expect(copies[0]).toBe(c.serverFor(k));
-      for (const i of on) perServer[i]!++;
-      expect(await c.get(k)).toBe(`v:${k}`);
-    }
-    for (const n of perServer) expect(n).toBeGreaterThan(10);
-    expect(await c.deleteMulti(keys.slice(0, 30))).toEqual([]);
-    for (const k of keys.slice(30, 60)) expect(await c.delete(k)).toBe(true);
-    for (const k of keys.slice(0, 60)) expect(await holders(raw, k)).toEqual([]);
-  });
+  it.each(['ketama', 'modula'] as const)(
+    '%s: stores each key on exactly two servers, the first being the one reads use, and deletes both',
+    async (hashing) => {
+      const c = client({ replicas: 2, hashing });
+      const raw = direct();
+      for (const k of keys.slice(0, 60)) expect(await c.set(k, `v:${k}`)).toBe(true);
+      const perServer = [0, 0, 0];
+      for (const k of keys.slice(0, 60)) {
+        const on = await holders(raw, k);
+        expect(on, k).toHaveLength(2);
+        const copies = c.replicasFor(k);
+        expect(on.map((i) => servers[i]!.address).sort()).toEqual([...copies].sort());
+        expect(copies[0]).toBe(c.serverFor(k));
+        for (const i of on) perServer[i]!++;
+        expect(await c.get(k)).toBe(`v:${k}`);
+      }
+      for (const n of perServer) expect(n).toBeGreaterThan(10);
+      expect(await c.deleteMulti(keys.slice(0, 30))).toEqual([]);
+      for (const k of keys.slice(30, 60)) expect(await c.delete(k)).toBe(true);
+      for (const k of keys.slice(0, 60)) expect(await holders(raw, k)).toEqual([]);
+    },
+  );
 
   it('writes multi-key calls to every copy and reads them back', async () => {
     const c = client({ replicas: 2 });
