@@ -107,7 +107,8 @@ export function noReplica(down: readonly string[]): MemkitError {
  * A write of `key` to `copies` leaves these to forget it: its dead replicas
  * (they delete it before serving again) and, after a membership change, the
  * servers that held its copies under the previous ring and no longer do
- * (their copy would be stale if the key moved back to them).
+ * (their copy would be stale if the key moved back to them; deleted once per
+ * membership change, see `Invalidations.noteMoved`).
  */
 export function noteDown(ctx: Context, copies: ReplicaSet, key: WireKey): void {
   const notes = ctx.cluster.invalidations;
@@ -120,7 +121,7 @@ export function noteDown(ctx: Context, copies: ReplicaSet, key: WireKey): void {
     // A server that left is flushed if it ever rejoins (cluster.ts).
     if (!ring.byAddress.has(a) || copies.down.includes(a) || copies.live.some((p) => p.node.address === a))
       continue;
-    notes.note(a, key, '');
+    notes.noteMoved(a, key);
   }
 }
 
