@@ -105,23 +105,26 @@ export function noReplica(down: readonly string[]): MemkitError {
 
 /**
  * A write of `key` to `copies` leaves these to forget it: its dead replicas
- * (they delete it before serving again) and, after a membership change, the
- * servers that held its copies under the previous ring and no longer do
- * (their copy would be stale if the key moved back to them; deleted once per
- * membership change, see `Invalidations.noteMoved`).
+ * (they delete it before serving again) and, after membership changes, the
+ * servers that held its copies under the rings before them (the `previous`
+ * chain) and no longer do: their copy would be stale if the key moved back
+ * to them (deleted once per change, see `Invalidations.noteMoved`).
  */
 export function noteDown(ctx: Context, copies: ReplicaSet, key: WireKey): void {
   const notes = ctx.cluster.invalidations;
   for (const address of copies.down) notes.note(address, key, '');
   const ring = ctx.cluster.current;
-  const before = ring.previous;
-  if (before?.locator?.locateN === undefined) return;
-  for (const node of before.locator.locateN(key.route, ctx.options.replicas)) {
-    const a = node.address;
-    // A server that left is flushed if it ever rejoins (cluster.ts).
-    if (!ring.byAddress.has(a) || copies.down.includes(a) || copies.live.some((p) => p.node.address === a))
-      continue;
-    notes.noteMoved(a, key);
+  for (let before = ring.previous; before !== undefined; before = before.previous) {
+    const held = before.locator?.locateN
+      ? before.locator.locateN(key.route, ctx.options.replicas)
+      : before.members.slice(0, 1);
+    for (const node of held) {
+      const a = node.address;
+      // A server that left is flushed if it ever rejoins (cluster.ts).
+      if (!ring.byAddress.has(a) || copies.down.includes(a) || copies.live.some((p) => p.node.address === a))
+        continue;
+      notes.noteMoved(a, key);
+    }
   }
 }
 

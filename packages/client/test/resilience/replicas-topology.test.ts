@@ -68,3 +68,36 @@ it('copies left behind by a joining server are deleted, and never read back afte
   for (const [k] of left) expect(client.replicasFor(k)).toEqual(before.get(k));
   for (const [k] of left) expect(await client.get(k)).not.toBe('v1');
 });
+
+it('copies displaced two membership changes ago and written since are not read back either', async () => {
+  const [a, b, c, d, e] = await Promise.all([server(), server(), server(), server(), server()]);
+  const three = [a.address, b.address, c.address];
+  const endpoint = await server({ clusterConfig: { nodes: three } });
+  const client = new Client({ discovery: { configEndpoint: endpoint.address, interval: 30 }, replicas: 2 });
+  clients.push(client);
+  await nextTopology(client);
+  const keys = Array.from({ length: 300 }, (_, i) => `topo2:${i}`);
+  for (const k of keys) expect(await client.set(k, 'v1')).toBe(true);
+  const before = new Map(keys.map((k) => [k, client.replicasFor(k)]));
+  // Two changes with no write in between, then every key written.
+  endpoint.setClusterNodes([...three, d.address]);
+  await nextTopology(client);
+  endpoint.setClusterNodes([...three, d.address, e.address]);
+  await nextTopology(client);
+  const moved = keys.filter((k) => before.get(k)!.some((s) => !client.replicasFor(k).includes(s)));
+  expect(moved.length).toBeGreaterThan(30);
+  for (const k of keys) expect(await client.set(k, 'v3')).toBe(true);
+  // Back to the first three: whatever a copy holds must be from after the writes.
+  endpoint.setClusterNodes(three);
+  await nextTopology(client);
+  const raw = three.map((s) => direct(s));
+  for (let i = 0; i < 100; i++) {
+    const held = await Promise.all(moved.flatMap((k) => raw.map((r) => r.get(k))));
+    if (!held.includes('v1')) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  for (const k of moved) {
+    expect(await client.get(k)).not.toBe('v1');
+    for (const r of raw) expect(await r.get(k), k).not.toBe('v1');
+  }
+});
