@@ -15,10 +15,12 @@ import { enroll, forget } from './census';
 import { Cluster, type TopologyEvent } from './cluster/cluster';
 import type { ServerStateChange } from './cluster/health';
 import type { InvalidationMessage } from './cluster/invalidations';
+import type { ReplicaFailureMessage } from './cluster/replicas';
 import { type GetOrSetOptions, getOrSet, type Loader } from './commands/get-or-set';
 import { deleteMulti, getMulti, getsMulti, type MultiOptions, setMulti } from './commands/multi';
 import { type ArithmeticOptions, arithmetic, del, touch } from './commands/mutation';
 import { type RawCommandOptions, rawCommand } from './commands/raw';
+import { readPool } from './commands/replicated';
 import { type CasResult, retrieve } from './commands/retrieval';
 import { flushAll, metadump, stats, version } from './commands/server';
 import { type SetOptions, type StoreKind, store, type WriteOptions } from './commands/storage';
@@ -53,7 +55,9 @@ import { type Hits, traceCall, tracingCalls } from './tracing';
  * keys a returning server missed were deleted on it, or it was flushed
  * instead; also on `memkit:invalidation`), `failure` (`FailureMessage`: with
  * `onError: 'miss'`, a failure answered as a miss; also on
- * `memkit:call:failure`).
+ * `memkit:call:failure`), `replica:failure` (`ReplicaFailureMessage`: with
+ * `replicas`, copies of a write that failed while enough others answered;
+ * also on `memkit:replica:failure`).
  *
  * @example
  * const client = new Client({ servers: ['127.0.0.1:11211'] });
@@ -83,6 +87,7 @@ export class Client extends EventEmitter {
     cluster.on('server:state', (change: ServerStateChange) => this.emit('server:state', change));
     cluster.on('invalidation', (m: InvalidationMessage) => this.emit('invalidation', m));
     cluster.on('failure', (m: FailureMessage) => this.emit('failure', m));
+    cluster.on('replica:failure', (m: ReplicaFailureMessage) => this.emit('replica:failure', m));
     cluster.on('connect', (a) => this.emit('connect', a));
     cluster.on('close', (a, e) => this.emit('close', a, e));
     cluster.on('topology', (event: TopologyEvent) => this.emit('topology', event));
@@ -317,16 +322,29 @@ export class Client extends EventEmitter {
 
   /**
    * The address of the server that holds `key` right now (after prefixing and
-   * failover), like python-memcached's `_get_server`. Throws ERR_SERVER_DEAD
+   * failover), like python-memcached's `_get_server`; with `replicas`, the
+   * copy reads go to (see `replicasFor` for all of them). Throws ERR_SERVER_DEAD
    * when no server can take it, and ERR_KEY_INVALID when that server's
    * dialect cannot write the key (a binary key on a text server; with
    * `protocol: 'auto'`, known once the server's protocol is).
    */
   serverFor(key: string | Uint8Array): string {
     const k = this.ctx.key(key, undefined, true);
-    const pool = this.ctx.cluster.poolFor(k.route);
+    const pool = this.ctx.replicated ? readPool(this.ctx, k) : this.ctx.cluster.poolFor(k.route);
     pool.dialect.checkKey(k);
     return pool.node.address;
+  }
+
+  /**
+   * The servers that hold copies of `key` (`replicas` option), in replica
+   * order, dead ones included: the first live one is where reads go. One
+   * server (the key's home) when `replicas` is 1.
+   */
+  replicasFor(key: string | Uint8Array): string[] {
+    const k = this.ctx.key(key, undefined, true);
+    const ring = this.ctx.cluster.current;
+    if (!this.ctx.replicated || ring.locator?.locateN === undefined) return [this.serverFor(key)];
+    return ring.locator.locateN(k.route, this.ctx.options.replicas).map((n) => n.address);
   }
 
   /**

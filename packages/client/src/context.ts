@@ -26,6 +26,8 @@ export class Context {
    * `'meta'` allows it (with `'auto'` a server may turn out to speak text).
    */
   readonly binaryKeys: boolean;
+  /** `replicas` above 1: commands take the replicated paths (commands/replicated*.ts). */
+  readonly replicated: boolean;
 
   constructor(
     readonly options: ResolvedOptions,
@@ -36,6 +38,7 @@ export class Context {
   ) {
     this.mapKeys = options.keyMapping === 'auto';
     this.binaryKeys = options.protocol === 'meta';
+    this.replicated = options.replicas > 1;
   }
 
   /**

@@ -43,6 +43,8 @@ export const channels = {
   invalidation: diagnostics.channel('memkit:invalidation'),
   /** With `onError: 'miss'`, a failure turned into a miss or `false` (message: `FailureMessage`). */
   failure: diagnostics.channel('memkit:call:failure'),
+  /** With `replicas`, copies of a write failed but enough others answered (message: `ReplicaFailureMessage`). */
+  replicaFailure: diagnostics.channel('memkit:replica:failure'),
   /** A membership change was applied (message: the `topology` event). */
   topology: diagnostics.channel('memkit:topology'),
   /** Discovery failed to read a topology, or read a bad one (message: `DiscoveryMessage`). */

@@ -32,6 +32,7 @@ export {
 } from './cluster/ketama';
 export type { NodeLocator, ServerNode } from './cluster/locator';
 export { ModulaLocator, type ModulaLocatorOptions } from './cluster/modula';
+export type { ReplicaFailureMessage } from './cluster/replicas';
 export type { GetOrSetOptions, Loader, LoaderContext } from './commands/get-or-set';
 export type { MultiOptions } from './commands/multi';
 export type { ArithmeticOptions } from './commands/mutation';

@@ -387,17 +387,22 @@ export const CLIENT_OPTIONS: OptionTable = {
   replicas: {
     type: 'number',
     doc:
-      "Copies of each key, on that many distinct servers (the ring's next distinct servers). Writes go to every copy, " +
-      'reads to the first healthy one and on to the next on an error. Needs `hashing` with `locateN` (the built-in ones).',
+      "Copies of each key (1–16), on that many distinct servers: ketama's owner then the next distinct servers clockwise, " +
+      "modula's bucket then the next ones. Writes go to every live copy and settle when all answered; reads go to the first " +
+      'healthy copy and on to the next on an outage (a miss is a miss). More than the configured servers is refused ' +
+      "(`ERR_INVALID_OPTION`); with `discovery` it is clamped to the current members. Not with `failover: 'gutter'`; " +
+      '`failover` does not apply (a dead copy is skipped, not rehashed). Needs `hashing` with `locateN` (the built-in ones). ' +
+      'See "Replicas" in the README.',
     default: 1,
     check: positiveInt(16),
   },
   replicaWrites: {
     type: "'all' | 'majority' | 'any'",
     doc:
-      'With `replicas` above 1, how many copies must be stored for a write to count as stored. Copies that failed are ' +
-      'invalidated when their server is reachable again, and reported: `ERR_PARTIAL_FAILURE` when too few were stored, ' +
-      'the `failure` event otherwise.',
+      'With `replicas` above 1, how many copies must answer a write (storage commands, delete, touch, incr/decr, ' +
+      'setMulti/deleteMulti) for it to count: every one, more than half, or one. Fewer: `ERR_PARTIAL_FAILURE` with ' +
+      '`.partial` and `.failures` per server. Enough, with some failed: the call resolves and the failed copies go to the ' +
+      '`replica:failure` event (`memkit:replica:failure`). Failed and dead copies are invalidated before their server serves the key again.',
     default: 'all',
     check: oneOf(['all', 'majority', 'any']),
   },

@@ -287,17 +287,23 @@ export interface ClientOptions {
    */
   gutter?: GutterOptions;
   /**
-   * Copies of each key, on that many distinct servers (the ring's next distinct servers). Writes go to
-   * every copy, reads to the first healthy one and on to the next on an error. Needs `hashing` with
-   * `locateN` (the built-in ones).
+   * Copies of each key (1–16), on that many distinct servers: ketama's owner then the next distinct
+   * servers clockwise, modula's bucket then the next ones. Writes go to every live copy and settle when
+   * all answered; reads go to the first healthy copy and on to the next on an outage (a miss is a miss).
+   * More than the configured servers is refused (`ERR_INVALID_OPTION`); with `discovery` it is clamped to
+   * the current members. Not with `failover: 'gutter'`; `failover` does not apply (a dead copy is
+   * skipped, not rehashed). Needs `hashing` with `locateN` (the built-in ones). See "Replicas" in the
+   * README.
    *
    * Default: `1`.
    */
   replicas?: number;
   /**
-   * With `replicas` above 1, how many copies must be stored for a write to count as stored. Copies that
-   * failed are invalidated when their server is reachable again, and reported: `ERR_PARTIAL_FAILURE` when
-   * too few were stored, the `failure` event otherwise.
+   * With `replicas` above 1, how many copies must answer a write (storage commands, delete, touch,
+   * incr/decr, setMulti/deleteMulti) for it to count: every one, more than half, or one. Fewer:
+   * `ERR_PARTIAL_FAILURE` with `.partial` and `.failures` per server. Enough, with some failed: the call
+   * resolves and the failed copies go to the `replica:failure` event (`memkit:replica:failure`). Failed
+   * and dead copies are invalidated before their server serves the key again.
    *
    * Default: `'all'`.
    */
@@ -483,6 +489,11 @@ export function resolveOptions(input: ClientOptions = {}): ResolvedOptions {
       "option nearCache needs protocol: 'meta' or 'auto' (its admission rule and revalidation read meta flags h, l and c, which the text protocol does not return)",
     );
   }
+  if (resolved.nearCache && resolved.replicas > 1) {
+    throw invalid(
+      'option nearCache cannot be combined with replicas above 1 (its entries follow one server per key, and replicated writes would not drop them)',
+    );
+  }
   checkRoutes(resolved);
   if (resolved.reconnectMaxDelay < resolved.reconnectDelay) {
     throw invalid(
@@ -531,6 +542,11 @@ function checkRoutes(r: ResolvedOptions): void {
   }
   if (r.replicas > 1 && r.discovery === undefined && r.replicas > r.servers.length)
     throw invalid(`option replicas (${r.replicas}) is more than the ${r.servers.length} server(s)`);
+  // A dead replica is skipped, never replaced: a gutter pool would hold copies no read looks for.
+  if (r.replicas > 1 && r.failover === 'gutter')
+    throw invalid(
+      "option replicas above 1 does not combine with failover: 'gutter' (dead copies are skipped, not moved)",
+    );
 }
 
 /** `deadRetryDelay` (ms), or the deprecated `deadRetry` (seconds) with a one-time warning. */

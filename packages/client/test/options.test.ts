@@ -186,6 +186,9 @@ describe('client options', () => {
     const text = refusal({ protocol: 'text', nearCache: { maxAge: 1000 } });
     expect(text.code).toBe('ERR_INVALID_OPTION');
     expect(text.message).toMatch(/option nearCache needs protocol: 'meta'/);
+    const replicated = refusal({ servers: ['a:1', 'b:1'], replicas: 2, nearCache: { maxAge: 1000 } });
+    expect(replicated.code).toBe('ERR_INVALID_OPTION');
+    expect(replicated.message).toMatch(/nearCache cannot be combined with replicas/);
     const off = new Client({});
     expect(off.nearCacheStats()).toBeUndefined();
     void off.close();

@@ -31,6 +31,7 @@ import { readEntry, writing } from '../near-cache/near-read';
 import { failureMessage, reportFailure } from '../routes/on-error';
 import { isOutage } from '../routes/outage';
 import { noteNearCache, noteOutcome, runUserCode } from '../tracing';
+import { readPool } from './replicated';
 import { retrieve } from './retrieval';
 import { type SetOptions, store } from './storage';
 
@@ -233,7 +234,8 @@ async function leasedGetOrSet<T>(
     // Routed afresh each time: the cluster may have changed while this caller waited.
     let reply: MetaValueReply | undefined;
     try {
-      const pool = ctx.cluster.poolFor(k.route);
+      // With replicas the lease lives on the copy reads use (its cas store then sets the others).
+      const pool = ctx.replicated ? readPool(ctx, k) : ctx.cluster.poolFor(k.route);
       const lock = pool.ttlCap === undefined ? lockExptime : capExptime(lockExptime, pool.ttlCap);
       reply = await ctx.dispatch(pool, lease.get(k, lock, recache), opts);
     } catch (err) {
@@ -285,7 +287,8 @@ async function loadAndStore<T>(
       // Release the win: delete our placeholder (only if still ours) so another caller can load.
       const k = ctx.key(key);
       const release = lease.release(k, won.cas);
-      await writing(ctx, k, ctx.dispatch(ctx.cluster.poolFor(k.route), release, always)).catch(() => false);
+      const pool = ctx.replicated ? readPool(ctx, k) : ctx.cluster.poolFor(k.route);
+      await writing(ctx, k, ctx.dispatch(pool, release, always)).catch(() => false);
     }
     throw err;
   }

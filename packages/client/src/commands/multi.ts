@@ -16,6 +16,7 @@ import { fetchGroups, invalidating, serveMany, slotOfKey } from '../near-cache/n
 import type { CommandOptions } from '../options';
 import { asServerError, type KeyFailure, settleMulti } from '../partial';
 import { groupKeys, type KeyGroup, type UnroutedKeys } from './group-keys';
+import { replicatedRetrieveMany, replicatedWriteMany } from './replicated-multi';
 import { serializeValue } from './storage';
 
 /** Options of multi-key commands. */
@@ -55,6 +56,7 @@ async function retrieveMany<T>(
   opts: MultiOptions | undefined,
   withCas: boolean,
 ): Promise<Map<string, T>> {
+  if (ctx.replicated) return replicatedRetrieveMany<T>(ctx, command, keys, opts, withCas);
   const out = new Map<string, T>();
   if (keys.length === 0) return out;
   const prefix = opts?.keyPrefix ?? ctx.options.keyPrefix;
@@ -130,6 +132,7 @@ async function writeMany(
   opts: MultiOptions | undefined,
   make: (g: KeyGroup) => Exchange<number[]>,
 ): Promise<string[]> {
+  if (ctx.replicated) return replicatedWriteMany(ctx, command, keys, opts, make);
   if (keys.length === 0) return [];
   const { groups, unrouted } = groupKeys(ctx, keys, opts?.keyPrefix ?? ctx.options.keyPrefix, true);
   // Encode every group first: an invalid key must fail the call before anything is sent.

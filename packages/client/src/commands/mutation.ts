@@ -9,6 +9,7 @@ import type { Context } from '../context';
 import type { WireKey } from '../keys';
 import { writing } from '../near-cache/near-read';
 import type { CommandOptions } from '../options';
+import { replicatedArithmetic, replicatedDelete, replicatedTouch } from './replicated';
 
 /** `delete`: true when an item was deleted, false when there was none. */
 export function del(
@@ -17,6 +18,7 @@ export function del(
   opts: CommandOptions | undefined,
 ): Promise<boolean> {
   const k = ctx.key(key);
+  if (ctx.replicated) return replicatedDelete(ctx, key, k, opts);
   const pool = ctx.cluster.writePoolFor(k);
   return writing(ctx, k, ctx.dispatchWrite(pool, pool.dialect.delete(k), opts, k));
 }
@@ -64,6 +66,7 @@ export function arithmetic(
   const d = u64(kind, 'delta', delta);
   const create = creation(kind, opts);
   const k = ctx.key(key);
+  if (ctx.replicated) return replicatedArithmetic(ctx, kind, key, k, d, create, opts);
   const pool = ctx.cluster.writePoolFor(k);
   if (create && pool.ttlCap !== undefined) create.exptime = capExptime(create.exptime, pool.ttlCap);
   const once = pool.dialect.arithmetic(kind, k, create ? { delta: d, create } : { delta: d });
@@ -72,7 +75,7 @@ export function arithmetic(
 }
 
 /** The fallback of dialects that cannot create a counter in one round trip: incr, add, incr. */
-async function createStepByStep(
+export async function createStepByStep(
   ctx: Context,
   pool: ServerPool,
   kind: 'incr' | 'decr',
@@ -129,6 +132,7 @@ export function touch(
 ): Promise<boolean> {
   const k = ctx.key(key);
   let exptime = toExptime(ttlSeconds);
+  if (ctx.replicated) return replicatedTouch(ctx, key, k, exptime, opts);
   const pool = ctx.cluster.writePoolFor(k);
   if (pool.ttlCap !== undefined) exptime = capExptime(exptime, pool.ttlCap);
   return writing(ctx, k, ctx.dispatchWrite(pool, pool.dialect.touch(k, exptime), opts, k));

@@ -9,6 +9,7 @@ import type { RetrievalKind } from '../dialect/index';
 import { slotOf } from '../near-cache/near-cache';
 import { nearRetrieve, writing } from '../near-cache/near-read';
 import type { CommandOptions } from '../options';
+import { replicatedRetrieve } from './replicated';
 
 export type { CasResult } from '../exchanges/text';
 
@@ -24,6 +25,7 @@ export function retrieve(
   ttlSeconds: number | undefined,
   opts: CommandOptions | undefined,
 ): Promise<unknown> {
+  if (ctx.replicated) return replicatedRetrieve(ctx, kind, key, ttlSeconds, opts);
   const near = ctx.near;
   if (near !== undefined && (kind === 'get' || kind === 'gets')) {
     if (ctx.cluster.invalidations.pending === 0) return nearRetrieve(ctx, near, key, kind === 'gets', opts);

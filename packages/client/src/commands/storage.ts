@@ -11,6 +11,7 @@ import type { StoreKind } from '../dialect/index';
 import { writing } from '../near-cache/near-read';
 import type { CommandOptions } from '../options';
 import { byteLengthOf, longerThan, serializeForWrite, type WriteValue } from '../serialization/write';
+import { replicatedStore } from './replicated';
 
 export type { StoreKind } from '../dialect/index';
 
@@ -59,6 +60,7 @@ export function store(
   cas: bigint | undefined,
   opts: SetOptions | undefined,
 ): Promise<boolean> {
+  if (ctx.replicated) return replicatedStore(ctx, kind, key, value, cas, opts);
   const k = ctx.key(key);
   const serialized = serializeValue(ctx, value, key);
   let exptime = toExptime(opts?.ttl ?? 0);

@@ -125,6 +125,9 @@ function missValue(
     if (!err.failures.every((f) => isOutage(f.error))) return REJECT;
     for (const f of err.failures) reportFailure(emitter, failureMessage(method, f.server, f.keys, f.error));
     if (kind === 'hits') return err.partial;
+    // A single-key call with too few copies answering (replicas): not stored, or no value.
+    if (kind === 'false') return false;
+    if (kind === 'undefined') return undefined;
     const failed = new Set(err.failures.flatMap((f) => f.keys));
     const listed = new Set(err.partial as string[]);
     return keys().filter((k) => listed.has(k) || failed.has(k));
