@@ -64,9 +64,12 @@ export type {
   AuthOptions,
   ClientOptions,
   CommandOptions,
+  GutterOptions,
   HashingName,
   ServerSpec,
+  ShadowOptions,
   TlsOptions,
+  WarmFromOptions,
 } from './options';
 export {
   isPartialFailure,
@@ -75,6 +78,8 @@ export {
   type ServerResult,
 } from './partial';
 export type { FailureMessage } from './routes/on-error';
+export type { ShadowStats } from './routes/shadow';
+export type { WarmUpStats } from './routes/warm-up';
 export * from './serialization/index';
 export { parseServer, parseServers } from './servers';
 export {

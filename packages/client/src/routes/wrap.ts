@@ -1,0 +1,241 @@
+/**
+ * The calls the routes take part in, each as the client's own method plus
+ * the route's part: reads (warm-up on a miss, mirrored and compared by the
+ * shadow) and writes (a delete of the key in the old cluster first, then
+ * mirrored). Each replacement is set on the client instance, so the class's
+ * methods stay the fast path of clients without routes.
+ */
+import type { Client } from '../client';
+import type { CasResult } from '../commands/retrieval';
+import type { CommandOptions } from '../options';
+import { detached, type Routes } from './install';
+import { casValue, compareMaps } from './shadow';
+
+type Key = string | Uint8Array;
+
+/** Sets `name` on `client` to `make(the class's method)`. */
+function replace<K extends keyof Client>(client: Client, name: K, make: (own: Client[K]) => Client[K]): void {
+  (client as unknown as Record<string, unknown>)[name as string] = make(client[name]);
+}
+
+export function wrapReads(client: Client, { warmUp, shadow }: Routes): void {
+  replace(
+    client,
+    'get',
+    (own) =>
+      function get(this: Client, key: Key, opts?: CommandOptions) {
+        const first = own.call(this, key, opts);
+        const result = warmUp ? first.then((v) => warmUp.get(this, key, v, opts?.timeout)) : first;
+        if (shadow?.picks(key)) shadow.read(this, result, (s) => s.get(key, detached(opts)));
+        return result as never;
+      },
+  );
+  replace(
+    client,
+    'gets',
+    (own) =>
+      function gets(this: Client, key: Key, opts?: CommandOptions) {
+        const first = own.call(this, key, opts);
+        const result = warmUp
+          ? first.then((v) => warmUp.gets(this, key, v, () => own.call(this, key, opts), opts?.timeout))
+          : first;
+        if (shadow?.picks(key)) shadow.read(this, result, (s) => s.gets(key, detached(opts)), sameCasValue);
+        return result as never;
+      },
+  );
+  if (shadow) {
+    for (const name of ['gat', 'gats'] as const) {
+      replace(
+        client,
+        name,
+        (own) =>
+          function gat(this: Client, key: Key, ttl: number, opts?: CommandOptions) {
+            const result = (own as (k: Key, t: number, o?: CommandOptions) => Promise<unknown>).call(
+              this,
+              key,
+              ttl,
+              opts,
+            );
+            if (shadow.picks(key))
+              shadow.read(
+                this,
+                result,
+                (s) => s[name](key, ttl, detached(opts)),
+                name === 'gats' ? sameCasValue : undefined,
+              );
+            return result as never;
+          },
+      );
+    }
+  }
+  for (const name of ['getMulti', 'getsMulti'] as const) {
+    replace(
+      client,
+      name,
+      (own) =>
+        function getMulti(
+          this: Client,
+          keys: readonly string[],
+          opts?: { keyPrefix?: string } & CommandOptions,
+        ) {
+          const call = own as (k: readonly string[], o?: CommandOptions) => Promise<Map<string, unknown>>;
+          const first = call.call(this, keys, opts);
+          const again = name === 'getsMulti' ? (ks: string[]) => call.call(this, ks, opts) : undefined;
+          const result = warmUp
+            ? first.then((m) => warmUp.getMulti(this, keys, m, opts?.keyPrefix, again, opts?.timeout))
+            : first;
+          const picked = shadow && Array.isArray(keys) ? keys.filter((k) => shadow.picks(k)) : [];
+          if (shadow && picked.length > 0) {
+            const compare = compareMaps(picked, name === 'getsMulti' ? casValue : undefined);
+            shadow.read(
+              this,
+              result,
+              (s) => s[name](picked, detached(opts)) as Promise<Map<string, unknown>>,
+              compare,
+            );
+          }
+          return result as never;
+        },
+    );
+  }
+  replace(
+    client,
+    'getOrSet',
+    (own) =>
+      function getOrSet<T>(
+        this: Client,
+        key: string,
+        loader: (...a: never[]) => unknown,
+        opts?: CommandOptions,
+      ) {
+        const load = warmUp ? warmUp.loader(this, key, loader as never, opts?.timeout) : loader;
+        const result = own.call(this, key, load as never, opts);
+        if (shadow?.picks(key))
+          shadow.readAfter(this, result, (s, value) => s.getOrSet(key, () => value, detached(opts)));
+        return result as Promise<T>;
+      },
+  );
+}
+
+export function wrapWrites(client: Client, routes: Routes): void {
+  const { warmUp, shadow } = routes;
+  for (const name of ['set', 'add', 'replace', 'append', 'prepend'] as const) {
+    replace(
+      client,
+      name,
+      (own) =>
+        function store(this: Client, key: Key, value: never, opts?: CommandOptions) {
+          warmUp?.invalidate(this, key);
+          const result = own.call(this, key, value, opts);
+          if (shadow?.picks(key)) shadow.write(this, (s) => s[name](key, value, detached(opts)));
+          return result;
+        },
+    );
+  }
+  replace(
+    client,
+    'cas',
+    (own) =>
+      function cas(this: Client, key: Key, value: unknown, unique: bigint, opts?: CommandOptions) {
+        warmUp?.invalidate(this, key);
+        const result = own.call(this, key, value, unique, opts);
+        // The shadow's CAS uniques are its own: what a successful cas did there is a set.
+        if (shadow?.picks(key))
+          result.then(
+            (ok) => ok && shadow.write(this, (s) => s.set(key, value, detached(opts))),
+            () => undefined,
+          );
+        return result;
+      },
+  );
+  replace(
+    client,
+    'delete',
+    (own) =>
+      function del(this: Client, key: Key, opts?: CommandOptions) {
+        warmUp?.invalidate(this, key);
+        const result = own.call(this, key, opts);
+        if (shadow?.picks(key)) shadow.write(this, (s) => s.delete(key, detached(opts)));
+        return result;
+      },
+  );
+  replace(
+    client,
+    'touch',
+    (own) =>
+      function touch(this: Client, key: Key, ttl: number, opts?: CommandOptions) {
+        warmUp?.invalidate(this, key);
+        const result = own.call(this, key, ttl, opts);
+        if (shadow?.picks(key)) shadow.write(this, (s) => s.touch(key, ttl, detached(opts)));
+        return result;
+      },
+  );
+  for (const name of ['incr', 'decr'] as const) {
+    replace(
+      client,
+      name,
+      (own) =>
+        function arithmetic(this: Client, key: Key, delta?: number | bigint, opts?: CommandOptions) {
+          warmUp?.invalidate(this, key);
+          const result = own.call(this, key, delta, opts);
+          if (shadow?.picks(key)) shadow.write(this, (s) => s[name](key, delta, detached(opts)));
+          return result;
+        },
+    );
+  }
+  wrapMultiWrites(client, routes);
+}
+
+function wrapMultiWrites(client: Client, { warmUp, shadow }: Routes): void {
+  replace(
+    client,
+    'setMulti',
+    (own) =>
+      function setMulti(this: Client, entries: never, opts?: { keyPrefix?: string; ttl?: number }) {
+        const list = listOf(entries);
+        if (list === undefined || !list.every((e) => Array.isArray(e) && typeof e[0] === 'string'))
+          return own.call(this, (list ?? entries) as never, opts);
+        warmUp?.invalidateMany(
+          this,
+          list.map((e) => e[0]),
+          opts?.keyPrefix,
+        );
+        const result = own.call(this, list, opts);
+        const picked = shadow ? list.filter((e) => shadow.picks(e[0])) : [];
+        if (shadow && picked.length > 0) shadow.write(this, (s) => s.setMulti(picked, detached(opts)));
+        return result;
+      },
+  );
+  replace(
+    client,
+    'deleteMulti',
+    (own) =>
+      function deleteMulti(this: Client, keys: readonly string[], opts?: { keyPrefix?: string }) {
+        if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string'))
+          return own.call(this, keys, opts);
+        warmUp?.invalidateMany(this, keys, opts?.keyPrefix);
+        const result = own.call(this, keys, opts);
+        const picked = shadow ? keys.filter((k) => shadow.picks(k)) : [];
+        if (shadow && picked.length > 0) shadow.write(this, (s) => s.deleteMulti(picked, detached(opts)));
+        return result;
+      },
+  );
+}
+
+/** setMulti's entries as a list (iterated once); undefined when they cannot be (the call rejects them). */
+function listOf(entries: unknown): Array<readonly [string, unknown]> | undefined {
+  if (typeof entries !== 'object' || entries === null) return undefined;
+  try {
+    return Symbol.iterator in entries
+      ? [...(entries as Iterable<readonly [string, unknown]>)]
+      : Object.entries(entries);
+  } catch {
+    return undefined;
+  }
+}
+
+function sameCasValue(a: unknown, b: unknown) {
+  const mine = a as CasResult<unknown> | undefined;
+  const theirs = b as CasResult<unknown> | undefined;
+  return compareMaps(['k'])(new Map([['k', mine?.value]]), new Map([['k', theirs?.value]]));
+}
