@@ -62,7 +62,7 @@ export function installRoutes(
   const s = resolved.shadow;
   if (s !== undefined) {
     const maxQueue = s.maxQueue ?? DEFAULT_SHADOW_QUEUE;
-    const shadowClient = build(make, 'shadow', { ...base, servers: s.servers, maxQueue });
+    const shadowClient = build(make, 'shadow', { ...base, servers: input.shadow!.servers, maxQueue });
     routes.shadow = new Shadow(shadowClient, s.fraction, maxQueue);
   }
   wrapReads(client, routes);
