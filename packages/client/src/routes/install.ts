@@ -20,6 +20,8 @@ import { wrapReads, wrapWrites } from './wrap';
 export interface Routes {
   warmUp: WarmUp | undefined;
   shadow: Shadow | undefined;
+  /** Set once `close()` was called: writes no longer reach the old cluster. */
+  closed: boolean;
 }
 
 /** Options the route clients never take from the client (they are the client's own routing). */
@@ -48,7 +50,7 @@ export function installRoutes(
   if (resolved.warmFrom === undefined && resolved.shadow === undefined) return undefined;
   const base: ClientOptions = { ...input };
   for (const name of NOT_INHERITED) delete base[name];
-  const routes: Routes = { warmUp: undefined, shadow: undefined };
+  const routes: Routes = { warmUp: undefined, shadow: undefined, closed: false };
   const w = resolved.warmFrom;
   if (w !== undefined) {
     const owned = !('get' in w && typeof w.get === 'function');
@@ -87,6 +89,7 @@ function wrapClose(client: Client, routes: Routes): void {
   const close = client.close;
   let closing: Promise<void> | undefined;
   client.close = function (this: Client, options) {
+    routes.closed = true;
     const own = close.call(this, options);
     return own.then(() => {
       const graceful = options?.graceful === true;

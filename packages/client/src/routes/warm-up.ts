@@ -3,7 +3,9 @@
  * cold cache. A read that misses here reads the old cluster; on a hit the
  * stored bytes and flags are `add`ed here with the item's remaining TTL
  * there (`warmTtl` when the old server speaks text and cannot say it), and
- * the value is returned. The old cluster's failures and misses are misses.
+ * the value is returned once that `add` answered (so it is here when the
+ * call resolves; its failure is ignored). The old cluster's failures are
+ * misses.
  *
  * No stale value may come back from the old cluster. Every write here
  * (set, add, replace, cas, append, prepend, delete, touch, incr, decr, and
@@ -88,7 +90,8 @@ export class WarmUp {
     const found = await this.fetch(view, key, timeout);
     if (found === undefined) return undefined;
     const value = decode(contextOf(view), found.item);
-    if (this.end(found.slot) && value !== undefined) void this.store(view, key, found.item);
+    // Awaited (a round trip here, on warmed reads only): once the call resolved, the value is here.
+    if (this.end(found.slot) && value !== undefined) await this.store(view, key, found.item);
     return value?.value;
   }
 
@@ -163,8 +166,8 @@ export class WarmUp {
       if (again) warmed.push(key);
       else primary.set(key, value.value as V);
     }
-    if (!again || warmed.length === 0) return primary;
     await Promise.all(stored);
+    if (!again || warmed.length === 0) return primary;
     try {
       for (const [k, v] of await again(warmed)) primary.set(k, v);
     } catch {

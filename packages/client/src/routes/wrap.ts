@@ -10,6 +10,7 @@ import type { CasResult } from '../commands/retrieval';
 import type { CommandOptions } from '../options';
 import { detached, type Routes } from './install';
 import { casValue, compareMaps } from './shadow';
+import type { WarmUp } from './warm-up';
 
 type Key = string | Uint8Array;
 
@@ -118,7 +119,8 @@ export function wrapReads(client: Client, { warmUp, shadow }: Routes): void {
 }
 
 export function wrapWrites(client: Client, routes: Routes): void {
-  const { warmUp, shadow } = routes;
+  const { shadow } = routes;
+  const warmUp = invalidation(routes);
   for (const name of ['set', 'add', 'replace', 'append', 'prepend'] as const) {
     replace(
       client,
@@ -186,7 +188,9 @@ export function wrapWrites(client: Client, routes: Routes): void {
   wrapMultiWrites(client, routes);
 }
 
-function wrapMultiWrites(client: Client, { warmUp, shadow }: Routes): void {
+function wrapMultiWrites(client: Client, routes: Routes): void {
+  const { shadow } = routes;
+  const warmUp = invalidation(routes);
   replace(
     client,
     'setMulti',
@@ -220,6 +224,20 @@ function wrapMultiWrites(client: Client, { warmUp, shadow }: Routes): void {
         return result;
       },
   );
+}
+
+/** What writes ask of the warm-up route (nothing once the client is closed: the call is refused). */
+function invalidation(routes: Routes): Pick<WarmUp, 'invalidate' | 'invalidateMany'> | undefined {
+  const w = routes.warmUp;
+  if (!w) return undefined;
+  return {
+    invalidate: (view, key) => {
+      if (!routes.closed) w.invalidate(view, key);
+    },
+    invalidateMany: (view, keys, prefix) => {
+      if (!routes.closed) w.invalidateMany(view, keys, prefix);
+    },
+  };
 }
 
 /** setMulti's entries as a list (iterated once); undefined when they cannot be (the call rejects them). */

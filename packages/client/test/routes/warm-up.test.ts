@@ -8,6 +8,7 @@ import {
   createPrng,
   type MemcachedInstance,
   rawCommand,
+  rawStats,
   startMemcachedCluster,
   stopAll,
   waitServerSeconds,
@@ -300,5 +301,37 @@ describe('warmFrom: no stale value comes back', () => {
     const plain = client({ servers: addrs(newPool) });
     expect((await plain.getMulti(keys)).size).toBe(0);
     expect((await fresh.getMulti(keys)).size).toBe(0);
+  });
+});
+
+describe('warmFrom: views and closing', () => {
+  it('a withKeyOptions view warms with its own prefix from an old pool it built', async () => {
+    const old = client({ servers: addrs(oldPool) });
+    const fresh = client({ servers: addrs(newPool), warmFrom: addrs(oldPool) });
+    await old.set('tenant:k', 'scoped');
+    const view = fresh.withKeyOptions({ keyPrefix: 'tenant:' });
+    expect(await view.get('k')).toBe('scoped');
+    expect(await view.getMulti(['k'])).toEqual(new Map([['k', 'scoped']]));
+    await view.delete('k');
+    expect(await old.get('tenant:k')).toBeUndefined();
+  });
+
+  it('closing the client closes the old-pool client it built; a closed client deletes nothing there', async () => {
+    const old = client({ servers: addrs(oldPool) });
+    await old.set('close:k', 'v');
+    const connections = async () => Number((await rawStats(oldPool[0]!)).curr_connections);
+    const before = await connections();
+    const fresh = new Client({ servers: addrs(newPool), warmFrom: addrs(oldPool) });
+    const given = new Client({ servers: addrs(newPool), warmFrom: old });
+    await fresh.get('close:k');
+    await fresh.getMulti(Array.from({ length: 20 }, (_, i) => `close:${i}`));
+    expect(await connections()).toBeGreaterThan(before);
+    await fresh.close();
+    for (let i = 0; i < 100 && (await connections()) > before; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await connections()).toBe(before);
+    await given.close();
+    await expect(given.set('close:k', 'x')).rejects.toMatchObject({ code: 'ERR_CLIENT_CLOSED' });
+    expect(await old.get('close:k')).toBe('v');
   });
 });
