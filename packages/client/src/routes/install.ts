@@ -9,8 +9,6 @@
  */
 import { MemkitError } from '@memkit/protocol';
 import type { Client } from '../client';
-import type { GetOrSetOptions, Loader } from '../commands/get-or-set';
-import type { MultiOptions } from '../commands/multi';
 import type { ClientOptions, ResolvedOptions } from '../options';
 import { DEFAULT_SHADOW_QUEUE, Shadow } from './shadow';
 import { WarmUp } from './warm-up';
@@ -107,5 +105,3 @@ export function detached<O extends object>(opts: O | undefined): O | undefined {
   const { signal: _s, timeout: _t, ...rest } = opts as O & { signal?: unknown; timeout?: unknown };
   return rest as O;
 }
-
-export type { GetOrSetOptions, Loader, MultiOptions };

@@ -5,7 +5,9 @@
  * there (`warmTtl` when the old server speaks text and cannot say it), and
  * the value is returned once that `add` answered (so it is here when the
  * call resolves; its failure is ignored). The old cluster's failures are
- * misses.
+ * misses, and the route's requests share the call's timeout: a call never
+ * takes longer than its `timeout` because of the old cluster (what is not
+ * done in time is a miss, or a value returned without being stored here).
  *
  * No stale value may come back from the old cluster. Every write here
  * (set, add, replace, cas, append, prepend, delete, touch, incr, decr, and
@@ -85,13 +87,13 @@ export class WarmUp {
   }
 
   /** `get`: the primary's answer, or on a miss the old cluster's value (stored here). */
-  async get(view: Client, key: string | Uint8Array, primary: unknown, timeout?: number): Promise<unknown> {
+  async get(view: Client, key: string | Uint8Array, primary: unknown, deadline: number): Promise<unknown> {
     if (primary !== undefined) return primary;
-    const found = await this.fetch(view, key, timeout);
+    const found = await this.fetch(view, key, deadline);
     if (found === undefined) return undefined;
     const value = decode(contextOf(view), found.item);
     // Awaited (a round trip here, on warmed reads only): once the call resolved, the value is here.
-    if (this.end(found.slot) && value !== undefined) await this.store(view, key, found.item);
+    if (this.end(found.slot) && value !== undefined) await this.store(view, key, found.item, deadline);
     return value?.value;
   }
 
@@ -103,18 +105,19 @@ export class WarmUp {
     view: Client,
     key: string | Uint8Array,
     primary: R | undefined,
-    again: () => Promise<R | undefined>,
-    timeout?: number,
+    again: (timeout: number) => Promise<R | undefined>,
+    deadline: number,
   ): Promise<R | undefined> {
     if (primary !== undefined) return primary;
-    const found = await this.fetch(view, key, timeout);
+    const found = await this.fetch(view, key, deadline);
     if (found === undefined) return undefined;
     const value = decode(contextOf(view), found.item);
     const fresh = this.end(found.slot);
     if (value === undefined) return undefined;
     // Overtaken by a write of the key: what is here now is the answer.
-    if (fresh) await this.store(view, key, found.item);
-    return again();
+    if (fresh) await this.store(view, key, found.item, deadline);
+    const budget = left(deadline);
+    return budget < 1 ? undefined : again(budget).catch(() => undefined);
   }
 
   /**
@@ -127,8 +130,8 @@ export class WarmUp {
     keys: readonly string[],
     primary: Map<string, V>,
     prefix: string | undefined,
-    again: ((keys: string[]) => Promise<Map<string, V>>) | undefined,
-    timeout?: number,
+    again: ((keys: string[], timeout: number) => Promise<Map<string, V>>) | undefined,
+    deadline: number,
   ): Promise<Map<string, V>> {
     if (!this.active || primary.size === keys.length) return primary;
     const oldCtx = contextOf(this.oldFor(view));
@@ -142,12 +145,13 @@ export class WarmUp {
       missing.push(key);
       slots.set(key, slot);
     }
-    if (missing.length === 0) return primary;
+    const budget = left(deadline);
+    if (missing.length === 0 || budget < 1) return primary;
     this.counts.lookups += missing.length;
     for (const slot of slots.values()) this.begin(slot);
     let items: Map<string, OldItem>;
     try {
-      items = await readOldMany(oldCtx, missing, oldPrefix, timeout);
+      items = await readOldMany(oldCtx, missing, oldPrefix, Math.min(budget, oldCtx.options.timeout));
     } catch {
       items = new Map();
       this.counts.failed++;
@@ -162,14 +166,14 @@ export class WarmUp {
       const fresh = this.end(slot);
       if (value === undefined) continue;
       this.counts.hits++;
-      if (fresh) stored.push(this.add(ctx, ctx.key(key, prefix ?? ctx.options.keyPrefix), item!));
+      if (fresh) stored.push(this.add(ctx, ctx.key(key, prefix ?? ctx.options.keyPrefix), item!, deadline));
       if (again) warmed.push(key);
       else primary.set(key, value.value as V);
     }
     await Promise.all(stored);
-    if (!again || warmed.length === 0) return primary;
+    if (!again || warmed.length === 0 || left(deadline) < 1) return primary;
     try {
-      for (const [k, v] of await again(warmed)) primary.set(k, v);
+      for (const [k, v] of await again(warmed, left(deadline))) primary.set(k, v);
     } catch {
       // Read back failed: those keys stay misses, like any failure of the warm-up.
     }
@@ -177,9 +181,9 @@ export class WarmUp {
   }
 
   /** A `getOrSet` loader that first looks in the old cluster (its value stored with its remaining TTL). */
-  loader<T>(view: Client, key: string, loader: Loader<T>, timeout?: number): Loader<T> {
+  loader<T>(view: Client, key: string, loader: Loader<T>, timeout: number): Loader<T> {
     return async (lctx) => {
-      const found = await this.fetch(view, key, timeout);
+      const found = await this.fetch(view, key, performance.now() + timeout);
       if (found === undefined) return loader(lctx);
       const value = decode(contextOf(view), found.item);
       // Overtaken by a write of the key: the old value may be what that write replaced.
@@ -233,9 +237,10 @@ export class WarmUp {
   private async fetch(
     view: Client,
     key: string | Uint8Array,
-    timeout: number | undefined,
+    deadline: number,
   ): Promise<{ item: OldItem; slot: string } | undefined> {
-    if (!this.active) return undefined;
+    const budget = left(deadline);
+    if (!this.active || budget < 1) return undefined;
     const oldCtx = contextOf(this.oldFor(view));
     let wire: WireKey;
     try {
@@ -249,7 +254,7 @@ export class WarmUp {
     this.begin(slot);
     let item: OldItem | undefined;
     try {
-      item = await readOldOne(oldCtx, wire, timeout);
+      item = await readOldOne(oldCtx, wire, Math.min(budget, oldCtx.options.timeout));
     } catch {
       this.counts.failed++;
     }
@@ -262,14 +267,18 @@ export class WarmUp {
   }
 
   /** Stores an old item of a single-key read here. */
-  private store(view: Client, key: string | Uint8Array, item: OldItem): Promise<void> {
+  private store(view: Client, key: string | Uint8Array, item: OldItem, deadline: number): Promise<void> {
     const ctx = contextOf(view);
-    return this.add(ctx, ctx.key(key), item);
+    return this.add(ctx, ctx.key(key), item, deadline);
   }
 
-  /** `add` of the old bytes and flags here, with the remaining TTL; never rejects. */
-  private add(ctx: Context, k: WireKey, item: OldItem): Promise<void> {
-    if (item.bytes.length > ctx.options.maxValueSize) return Promise.resolve();
+  /**
+   * `add` of the old bytes and flags here, with the remaining TTL, within
+   * what is left of the call's time (none left: not stored); never rejects.
+   */
+  private add(ctx: Context, k: WireKey, item: OldItem, deadline: number): Promise<void> {
+    const timeout = left(deadline);
+    if (item.bytes.length > ctx.options.maxValueSize || timeout < 1) return Promise.resolve();
     try {
       const pool = ctx.cluster.writePoolFor(k);
       let exptime = toExptime(ttlOf(item, this.fallbackTtl));
@@ -282,7 +291,7 @@ export class WarmUp {
         undefined,
         false,
       );
-      return ctx.dispatchWrite(pool, ex, undefined, k).then(
+      return ctx.dispatchWrite(pool, ex, { timeout }, k).then(
         (stored) => {
           if (stored) this.counts.added++;
         },
@@ -322,6 +331,11 @@ export class WarmUp {
       `more than ${BLOCK_LIMIT} keys could not be deleted in the old cluster: it is no longer read (a value there may be stale)`,
     );
   }
+}
+
+/** Whole milliseconds left until `deadline` (a `performance.now()` time). */
+function left(deadline: number): number {
+  return Math.floor(deadline - performance.now());
 }
 
 /** Seconds to store an old item with here: its remaining TTL, or `fallback` when unknown. */

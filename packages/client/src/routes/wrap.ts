@@ -6,11 +6,13 @@
  * methods stay the fast path of clients without routes.
  */
 import type { Client } from '../client';
+import type { GetOrSetOptions, Loader } from '../commands/get-or-set';
+import type { MultiOptions } from '../commands/multi';
 import type { CasResult } from '../commands/retrieval';
 import type { CommandOptions } from '../options';
 import { detached, type Routes } from './install';
-import { casValue, compareMaps } from './shadow';
-import type { WarmUp } from './warm-up';
+import { casValue, compareMaps, type Shadow } from './shadow';
+import { contextOf, type WarmUp } from './warm-up';
 
 type Key = string | Uint8Array;
 
@@ -20,102 +22,76 @@ function replace<K extends keyof Client>(client: Client, name: K, make: (own: Cl
 }
 
 export function wrapReads(client: Client, { warmUp, shadow }: Routes): void {
-  replace(
-    client,
-    'get',
-    (own) =>
-      function get(this: Client, key: Key, opts?: CommandOptions) {
-        const first = own.call(this, key, opts);
-        const result = warmUp ? first.then((v) => warmUp.get(this, key, v, opts?.timeout)) : first;
-        if (shadow?.picks(key)) shadow.read(this, result, (s) => s.get(key, detached(opts)));
-        return result as never;
-      },
-  );
-  replace(
-    client,
-    'gets',
-    (own) =>
-      function gets(this: Client, key: Key, opts?: CommandOptions) {
-        const first = own.call(this, key, opts);
-        const result = warmUp
-          ? first.then((v) => warmUp.gets(this, key, v, () => own.call(this, key, opts), opts?.timeout))
-          : first;
-        if (shadow?.picks(key)) shadow.read(this, result, (s) => s.gets(key, detached(opts)), sameCasValue);
-        return result as never;
-      },
-  );
-  if (shadow) {
-    for (const name of ['gat', 'gats'] as const) {
-      replace(
-        client,
-        name,
-        (own) =>
-          function gat(this: Client, key: Key, ttl: number, opts?: CommandOptions) {
-            const result = (own as (k: Key, t: number, o?: CommandOptions) => Promise<unknown>).call(
-              this,
-              key,
-              ttl,
-              opts,
-            );
-            if (shadow.picks(key))
-              shadow.read(
-                this,
-                result,
-                (s) => s[name](key, ttl, detached(opts)),
-                name === 'gats' ? sameCasValue : undefined,
-              );
-            return result as never;
-          },
-      );
-    }
-  }
+  replace(client, 'get', (own) => {
+    return function get(this: Client, key: Key, opts?: CommandOptions) {
+      const deadline = deadlineOf(this, opts);
+      const first = own.call(this, key, opts);
+      const result = warmUp ? first.then((v) => warmUp.get(this, key, v, deadline)) : first;
+      if (shadow?.picks(key)) shadow.read(this, result, (s) => s.get(key, detached(opts)));
+      return result as never;
+    };
+  });
+  replace(client, 'gets', (own) => {
+    return function gets(this: Client, key: Key, opts?: CommandOptions) {
+      const deadline = deadlineOf(this, opts);
+      const first = own.call(this, key, opts);
+      const again = (timeout: number) => own.call(this, key, { ...opts, timeout });
+      const result = warmUp ? first.then((v) => warmUp.gets(this, key, v, again, deadline)) : first;
+      if (shadow?.picks(key)) shadow.read(this, result, (s) => s.gets(key, detached(opts)), sameCasValue);
+      return result as never;
+    };
+  });
+  if (shadow) wrapGat(client, shadow);
   for (const name of ['getMulti', 'getsMulti'] as const) {
-    replace(
-      client,
-      name,
-      (own) =>
-        function getMulti(
-          this: Client,
-          keys: readonly string[],
-          opts?: { keyPrefix?: string } & CommandOptions,
-        ) {
-          const call = own as (k: readonly string[], o?: CommandOptions) => Promise<Map<string, unknown>>;
-          const first = call.call(this, keys, opts);
-          const again = name === 'getsMulti' ? (ks: string[]) => call.call(this, ks, opts) : undefined;
-          const result = warmUp
-            ? first.then((m) => warmUp.getMulti(this, keys, m, opts?.keyPrefix, again, opts?.timeout))
-            : first;
-          const picked = shadow && Array.isArray(keys) ? keys.filter((k) => shadow.picks(k)) : [];
-          if (shadow && picked.length > 0) {
-            const compare = compareMaps(picked, name === 'getsMulti' ? casValue : undefined);
-            shadow.read(
-              this,
-              result,
-              (s) => s[name](picked, detached(opts)) as Promise<Map<string, unknown>>,
-              compare,
-            );
-          }
-          return result as never;
-        },
-    );
+    replace(client, name, (own) => {
+      const call = own as (k: readonly string[], o?: MultiOptions) => Promise<Map<string, unknown>>;
+      return function getMulti(this: Client, keys: readonly string[], opts?: MultiOptions) {
+        const deadline = deadlineOf(this, opts);
+        const first = call.call(this, keys, opts);
+        const again =
+          name === 'getsMulti'
+            ? (ks: string[], timeout: number) => call.call(this, ks, { ...opts, timeout })
+            : undefined;
+        const result = warmUp
+          ? first.then((m) => warmUp.getMulti(this, keys, m, opts?.keyPrefix, again, deadline))
+          : first;
+        const picked = shadow && Array.isArray(keys) ? keys.filter((k) => shadow.picks(k)) : [];
+        if (shadow && picked.length > 0) {
+          const compare = compareMaps(picked, name === 'getsMulti' ? casValue : undefined);
+          const mirror = (s: Client) => s[name](picked, detached(opts)) as Promise<Map<string, unknown>>;
+          shadow.read(this, result, mirror, compare);
+        }
+        return result as never;
+      };
+    });
   }
-  replace(
-    client,
-    'getOrSet',
-    (own) =>
-      function getOrSet<T>(
-        this: Client,
-        key: string,
-        loader: (...a: never[]) => unknown,
-        opts?: CommandOptions,
-      ) {
-        const load = warmUp ? warmUp.loader(this, key, loader as never, opts?.timeout) : loader;
-        const result = own.call(this, key, load as never, opts);
-        if (shadow?.picks(key))
-          shadow.readAfter(this, result, (s, value) => s.getOrSet(key, () => value, detached(opts)));
-        return result as Promise<T>;
-      },
-  );
+  replace(client, 'getOrSet', (own) => {
+    return function getOrSet<T>(this: Client, key: string, loader: Loader<T>, opts?: GetOrSetOptions) {
+      const timeout = opts?.timeout ?? contextOf(this).options.timeout;
+      const load = warmUp ? warmUp.loader(this, key, loader, timeout) : loader;
+      const result = own.call(this, key, load, opts) as Promise<T>;
+      if (shadow?.picks(key))
+        shadow.readAfter(this, result, (s, value) => s.getOrSet(key, () => value, detached(opts)));
+      return result;
+    };
+  });
+}
+
+/** gat / gats: mirrored and compared (they do not warm: their TTL is the caller's anyway). */
+function wrapGat(client: Client, shadow: Shadow): void {
+  for (const name of ['gat', 'gats'] as const) {
+    replace(client, name, (own) => {
+      const call = own as (k: Key, t: number, o?: CommandOptions) => Promise<unknown>;
+      return function gat(this: Client, key: Key, ttl: number, opts?: CommandOptions) {
+        const result = call.call(this, key, ttl, opts);
+        if (shadow.picks(key)) {
+          const compare = name === 'gats' ? sameCasValue : undefined;
+          shadow.read(this, result, (s) => s[name](key, ttl, detached(opts)), compare);
+        }
+        return result as never;
+      };
+    });
+  }
 }
 
 export function wrapWrites(client: Client, routes: Routes): void {
@@ -224,6 +200,11 @@ function wrapMultiWrites(client: Client, routes: Routes): void {
         return result;
       },
   );
+}
+
+/** When a read must be over: the old cluster's part of it shares the call's timeout. */
+function deadlineOf(view: Client, opts: CommandOptions | undefined): number {
+  return performance.now() + (opts?.timeout ?? contextOf(view).options.timeout);
 }
 
 /** What writes ask of the warm-up route (nothing once the client is closed: the call is refused). */
