@@ -461,7 +461,7 @@ export function resolveOptions(input: ClientOptions = {}): ResolvedOptions {
     replicaWrites: pick('replicaWrites'),
     onError: pick('onError'),
     invalidationBudget: pick('invalidationBudget'),
-    warmFrom: resolveWarmFrom(o.warmFrom),
+    warmFrom: undefined,
     warmTtl: pick('warmTtl'),
     shadow: o.shadow && {
       servers: resolveServers(o.shadow.servers, 'shadow.'),
@@ -469,6 +469,8 @@ export function resolveOptions(input: ClientOptions = {}): ResolvedOptions {
       maxQueue: o.shadow.maxQueue,
     },
   };
+  resolved.warmFrom = resolveWarmFrom(o.warmFrom, resolved.servers);
+  if (resolved.shadow) apart('shadow.servers', resolved.shadow.servers, resolved.servers);
   checkRoutes(resolved);
   if (resolved.reconnectMaxDelay < resolved.reconnectDelay) {
     throw invalid(
@@ -498,13 +500,23 @@ function resolveServers(servers: string | ReadonlyArray<string | ServerSpec>, wi
 }
 
 /** `warmFrom`: a client as it is; servers as `{ servers }` (checked now, like every server list). */
-function resolveWarmFrom(w: ClientOptions['warmFrom']): Client | WarmFromOptions | undefined {
+function resolveWarmFrom(
+  w: ClientOptions['warmFrom'],
+  primaries: readonly ServerNode[],
+): Client | WarmFromOptions | undefined {
   if (w === undefined) return undefined;
   if (typeof (w as { get?: unknown }).get === 'function') return w as Client;
   const options: WarmFromOptions =
     typeof w === 'string' || Array.isArray(w) ? { servers: w as string } : (w as WarmFromOptions);
-  resolveServers(options.servers, 'warmFrom: ');
+  apart('warmFrom', resolveServers(options.servers, 'warmFrom: '), primaries);
   return options;
+}
+
+/** Refuses a route pool (old cluster, shadow pool) that shares a server with this client's own. */
+function apart(name: string, pool: readonly ServerNode[], primaries: readonly ServerNode[]): void {
+  const own = new Set(primaries.map((n) => n.address));
+  const shared = pool.find((n) => own.has(n.address));
+  if (shared) throw invalid(`option ${name}: ${shared.address} is also in servers; it must be other servers`);
 }
 
 /** The resilience options that only make sense together. */

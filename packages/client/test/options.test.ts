@@ -101,6 +101,8 @@ const BAD: Record<keyof ClientOptions, unknown[]> = {
     ['old:port'],
     {},
     { servers: ['old:11211'], shadow: { servers: ['s'], fraction: 1 } },
+    // The default servers: warming from itself.
+    ['127.0.0.1:11211'],
   ],
   warmTtl: [-1, 1.5, '60', 2592001],
   shadow: [
@@ -110,6 +112,7 @@ const BAD: Record<keyof ClientOptions, unknown[]> = {
     { servers: [], fraction: 0.1 },
     { servers: ['s:11211'], fraction: 0.1, mode: 'all' },
     { servers: ['s:11211'], fraction: 0.1, maxQueue: 0 },
+    { servers: ['127.0.0.1:11211'], fraction: 0.1 },
   ],
 };
 
