@@ -101,7 +101,7 @@ function wrapClose(client: Client, routes: Routes): void {
 
 /** The call options a mirrored or old-cluster call gets: the caller's signal and timeout are the caller's. */
 export function detached<O extends object>(opts: O | undefined): O | undefined {
-  if (opts === undefined) return undefined;
+  if (typeof opts !== 'object' || opts === null) return undefined;
   const { signal: _s, timeout: _t, ...rest } = opts as O & { signal?: unknown; timeout?: unknown };
   return rest as O;
 }

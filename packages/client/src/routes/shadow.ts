@@ -68,6 +68,8 @@ export class Shadow {
 
   /** Whether calls of `key` are mirrored. */
   picks(key: string | Uint8Array): boolean {
+    // Not a key (a caller's mistake, which the call itself rejects): nothing to mirror.
+    if (typeof key !== 'string' && !(key instanceof Uint8Array)) return false;
     return this.threshold > 0 && keyHash(key) < this.threshold;
   }
 

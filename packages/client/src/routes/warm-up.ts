@@ -244,7 +244,7 @@ export class WarmUp {
     const oldCtx = contextOf(this.oldFor(view));
     let wire: WireKey;
     try {
-      wire = oldCtx.key(key);
+      wire = oldCtx.key(key, undefined, true);
     } catch {
       return undefined;
     }
@@ -361,7 +361,7 @@ function slotName(wire: WireKey): string {
 
 function slotOf(ctx: Context, key: string | Uint8Array, prefix?: string): string | undefined {
   try {
-    return slotName(ctx.key(key, prefix ?? ctx.options.keyPrefix));
+    return slotName(ctx.key(key, prefix ?? ctx.options.keyPrefix, true));
   } catch {
     return undefined;
   }

@@ -90,6 +90,20 @@ describe('shadow: which keys', () => {
   });
 });
 
+describe('shadow: bad input', () => {
+  it('a call with bad input rejects with its own error, the shadow route adds none', async () => {
+    const c = client({
+      servers: [primary.address],
+      shadow: { servers: [shadowServer.address], fraction: 1 },
+    });
+    await expect(c.get(42 as never)).rejects.toMatchObject({ code: 'ERR_KEY_INVALID' });
+    await expect(c.set(null as never, 1)).rejects.toMatchObject({ code: 'ERR_KEY_INVALID' });
+    await expect(c.getMulti('k' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(c.get('k', null as never)).resolves.toBeUndefined();
+    expect(c.shadowStats()!.mirrored).toBe(1);
+  });
+});
+
 describe('shadow: reads compared', () => {
   it('counts the reads the shadow pool answered differently', async () => {
     const c = client({

@@ -304,6 +304,18 @@ describe('warmFrom: no stale value comes back', () => {
   });
 });
 
+describe('warmFrom: bad input', () => {
+  it('a call with bad input rejects with its own error', async () => {
+    const fresh = client({ servers: addrs(newPool), warmFrom: addrs(oldPool) });
+    await expect(fresh.get(42 as never)).rejects.toMatchObject({ code: 'ERR_KEY_INVALID' });
+    await expect(fresh.set('a key', 1)).rejects.toMatchObject({ code: 'ERR_KEY_INVALID' });
+    await expect(fresh.setMulti(7 as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
+    await expect(fresh.deleteMulti([1] as never)).rejects.toMatchObject({ code: 'ERR_KEY_INVALID' });
+    await expect(fresh.getOrSet(5 as never, () => 1)).rejects.toBeInstanceOf(Error);
+    expect(fresh.warmUpStats()).toMatchObject({ lookups: 0, invalidated: 0 });
+  });
+});
+
 describe('warmFrom: views and closing', () => {
   it('a withKeyOptions view warms with its own prefix from an old pool it built', async () => {
     const old = client({ servers: addrs(oldPool) });
