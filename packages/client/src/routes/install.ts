@@ -33,6 +33,8 @@ const NOT_INHERITED: readonly (keyof ClientOptions)[] = [
   'replicaWrites',
   'invalidationBudget',
   'flushOnReconnect',
+  // Their failures are the routes' to count (old cluster: misses; shadow: failed), not misses already.
+  'onError',
   'warmFrom',
   'warmTtl',
   'shadow',
