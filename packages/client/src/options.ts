@@ -314,9 +314,9 @@ export interface ClientOptions {
    * ...options }` (a client built from this client's options and those, closed with it). A read that
    * misses here (get, gets, getMulti, getsMulti, getOrSet before its loader) reads there and, on a hit,
    * `add`s the value here with its remaining TTL there (`warmTtl` from a text-protocol server) and
-   * returns it; failures there are misses. Writes go here only, each first deleting its key there, so a
-   * value deleted or replaced here never comes back from there. See "Warm-up and shadow pools" in the
-   * README.
+   * returns it; failures there are misses. Writes go here only, each first deleting its key there (and
+   * resolving once that settled, within its timeout), so a value deleted or replaced here never comes
+   * back from there. See "Warm-up and shadow pools" in the README.
    *
    * Default: none.
    */

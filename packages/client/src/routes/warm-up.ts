@@ -11,8 +11,9 @@
  *
  * No stale value may come back from the old cluster. Every write here
  * (set, add, replace, cas, append, prepend, delete, touch, incr, decr, and
- * the multi-key ones) first sends a delete of the key to the old cluster, so
- * a later miss here (a delete, an expiry, an eviction) cannot find the old
+ * the multi-key ones) first sends a delete of the key to the old cluster,
+ * and resolves once that settled too (within the write's timeout), so a
+ * later miss here (a delete, an expiry, an eviction) cannot find the old
  * value there, in this process or any other. A key whose old delete failed
  * is never read from the old cluster again by this client (a bounded set;
  * past `BLOCK_LIMIT` keys the route stops reading the old cluster at all). A
@@ -192,35 +193,59 @@ export class WarmUp {
     };
   }
 
-  /** Before a write of `key` here: delete it in the old cluster; if that fails, never read it there again. */
-  invalidate(view: Client, key: string | Uint8Array): void {
+  /**
+   * Before a write of `key` here: delete it in the old cluster (within what is
+   * left of the write's time); if that fails, never read it there again.
+   * Settles when the delete did; never rejects.
+   */
+  invalidate(view: Client, key: string | Uint8Array, deadline: number): Promise<void> | undefined {
     const old = this.oldFor(view);
     const slot = slotOf(contextOf(old), key);
-    if (slot === undefined) return;
+    if (slot === undefined) return undefined;
     this.overtake(slot);
     this.counts.invalidated++;
-    old.delete(key).catch(() => this.block(slot));
+    const timeout = left(deadline);
+    if (timeout < 1) {
+      this.block(slot);
+      return undefined;
+    }
+    return old.delete(key, { timeout }).then(
+      () => undefined,
+      () => this.block(slot),
+    );
   }
 
   /** `invalidate` for the keys of a multi-key write (one `deleteMulti` there). */
-  invalidateMany(view: Client, keys: readonly string[], prefix: string | undefined): void {
+  invalidateMany(
+    view: Client,
+    keys: readonly string[],
+    prefix: string | undefined,
+    deadline: number,
+  ): Promise<void> | undefined {
     const old = this.oldFor(view);
     const oldCtx = contextOf(old);
     const p = prefix ?? oldCtx.options.keyPrefix;
     const slots = new Map<string, string>();
     for (const key of keys) {
       const slot = slotOf(oldCtx, key, p);
-      if (slot === undefined) return;
+      if (slot === undefined) return undefined;
       slots.set(key, slot);
       this.overtake(slot);
     }
     this.counts.invalidated += slots.size;
-    old
-      .deleteMulti([...slots.keys()], prefix === undefined ? undefined : { keyPrefix: prefix })
-      .catch((err) => {
+    const timeout = left(deadline);
+    if (timeout < 1) {
+      for (const slot of slots.values()) this.block(slot);
+      return undefined;
+    }
+    const opts = prefix === undefined ? { timeout } : { timeout, keyPrefix: prefix };
+    return old.deleteMulti([...slots.keys()], opts).then(
+      () => undefined,
+      (err) => {
         const failed = isPartialFailure(err) ? err.failures.flatMap((f) => f.keys) : [...slots.keys()];
         for (const key of failed) this.block(slots.get(key)!);
-      });
+      },
+    );
   }
 
   /** Closes the old client when the route built it. */

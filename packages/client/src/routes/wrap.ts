@@ -12,7 +12,7 @@ import type { CasResult } from '../commands/retrieval';
 import type { CommandOptions } from '../options';
 import { detached, type Routes } from './install';
 import { casValue, compareMaps, type Shadow } from './shadow';
-import { contextOf, type WarmUp } from './warm-up';
+import { contextOf } from './warm-up';
 
 type Key = string | Uint8Array;
 
@@ -103,10 +103,10 @@ export function wrapWrites(client: Client, routes: Routes): void {
       name,
       (own) =>
         function store(this: Client, key: Key, value: never, opts?: CommandOptions) {
-          warmUp?.invalidate(this, key);
+          const pending = warmUp?.invalidate(this, key, opts);
           const result = own.call(this, key, value, opts);
           if (shadow?.picks(key)) shadow.write(this, (s) => s[name](key, value, detached(opts)));
-          return result;
+          return after(result, pending);
         },
     );
   }
@@ -115,7 +115,7 @@ export function wrapWrites(client: Client, routes: Routes): void {
     'cas',
     (own) =>
       function cas(this: Client, key: Key, value: unknown, unique: bigint, opts?: CommandOptions) {
-        warmUp?.invalidate(this, key);
+        const pending = warmUp?.invalidate(this, key, opts);
         const result = own.call(this, key, value, unique, opts);
         // The shadow's CAS uniques are its own: what a successful cas did there is a set.
         if (shadow?.picks(key))
@@ -123,7 +123,7 @@ export function wrapWrites(client: Client, routes: Routes): void {
             (ok) => ok && shadow.write(this, (s) => s.set(key, value, detached(opts))),
             () => undefined,
           );
-        return result;
+        return after(result, pending);
       },
   );
   replace(
@@ -131,10 +131,10 @@ export function wrapWrites(client: Client, routes: Routes): void {
     'delete',
     (own) =>
       function del(this: Client, key: Key, opts?: CommandOptions) {
-        warmUp?.invalidate(this, key);
+        const pending = warmUp?.invalidate(this, key, opts);
         const result = own.call(this, key, opts);
         if (shadow?.picks(key)) shadow.write(this, (s) => s.delete(key, detached(opts)));
-        return result;
+        return after(result, pending);
       },
   );
   replace(
@@ -142,10 +142,10 @@ export function wrapWrites(client: Client, routes: Routes): void {
     'touch',
     (own) =>
       function touch(this: Client, key: Key, ttl: number, opts?: CommandOptions) {
-        warmUp?.invalidate(this, key);
+        const pending = warmUp?.invalidate(this, key, opts);
         const result = own.call(this, key, ttl, opts);
         if (shadow?.picks(key)) shadow.write(this, (s) => s.touch(key, ttl, detached(opts)));
-        return result;
+        return after(result, pending);
       },
   );
   for (const name of ['incr', 'decr'] as const) {
@@ -154,10 +154,10 @@ export function wrapWrites(client: Client, routes: Routes): void {
       name,
       (own) =>
         function arithmetic(this: Client, key: Key, delta?: number | bigint, opts?: CommandOptions) {
-          warmUp?.invalidate(this, key);
+          const pending = warmUp?.invalidate(this, key, opts);
           const result = own.call(this, key, delta, opts);
           if (shadow?.picks(key)) shadow.write(this, (s) => s[name](key, delta, detached(opts)));
-          return result;
+          return after(result, pending);
         },
     );
   }
@@ -175,15 +175,15 @@ function wrapMultiWrites(client: Client, routes: Routes): void {
         const list = listOf(entries);
         if (list === undefined || !list.every((e) => Array.isArray(e) && typeof e[0] === 'string'))
           return own.call(this, (list ?? entries) as never, opts);
-        warmUp?.invalidateMany(
+        const pending = warmUp?.invalidateMany(
           this,
           list.map((e) => e[0]),
-          opts?.keyPrefix,
+          opts,
         );
         const result = own.call(this, list, opts);
         const picked = shadow ? list.filter((e) => shadow.picks(e[0])) : [];
         if (shadow && picked.length > 0) shadow.write(this, (s) => s.setMulti(picked, detached(opts)));
-        return result;
+        return after(result, pending);
       },
   );
   replace(
@@ -193,11 +193,11 @@ function wrapMultiWrites(client: Client, routes: Routes): void {
       function deleteMulti(this: Client, keys: readonly string[], opts?: { keyPrefix?: string }) {
         if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string'))
           return own.call(this, keys, opts);
-        warmUp?.invalidateMany(this, keys, opts?.keyPrefix);
+        const pending = warmUp?.invalidateMany(this, keys, opts);
         const result = own.call(this, keys, opts);
         const picked = shadow ? keys.filter((k) => shadow.picks(k)) : [];
         if (shadow && picked.length > 0) shadow.write(this, (s) => s.deleteMulti(picked, detached(opts)));
-        return result;
+        return after(result, pending);
       },
   );
 }
@@ -207,18 +207,35 @@ function deadlineOf(view: Client, opts: CommandOptions | undefined): number {
   return performance.now() + (opts?.timeout ?? contextOf(view).options.timeout);
 }
 
-/** What writes ask of the warm-up route (nothing once the client is closed: the call is refused). */
-function invalidation(routes: Routes): Pick<WarmUp, 'invalidate' | 'invalidateMany'> | undefined {
+/** The deletes a write sends to the old cluster first (none once the client is closed: the call is refused). */
+interface Invalidation {
+  invalidate(view: Client, key: Key, opts: CommandOptions | undefined): Promise<void> | undefined;
+  invalidateMany(
+    view: Client,
+    keys: readonly string[],
+    opts: (CommandOptions & { keyPrefix?: string }) | undefined,
+  ): Promise<void> | undefined;
+}
+
+function invalidation(routes: Routes): Invalidation | undefined {
   const w = routes.warmUp;
   if (!w) return undefined;
   return {
-    invalidate: (view, key) => {
-      if (!routes.closed) w.invalidate(view, key);
-    },
-    invalidateMany: (view, keys, prefix) => {
-      if (!routes.closed) w.invalidateMany(view, keys, prefix);
-    },
+    invalidate: (view, key, opts) =>
+      routes.closed ? undefined : w.invalidate(view, key, deadlineOf(view, opts)),
+    invalidateMany: (view, keys, opts) =>
+      routes.closed ? undefined : w.invalidateMany(view, keys, opts?.keyPrefix, deadlineOf(view, opts)),
   };
+}
+
+/**
+ * The write's own result, once the old cluster's delete of its keys settled
+ * too (it never fails the write, and shares its timeout): when a write
+ * resolved, no other process can find the old value there any more. A write
+ * that fails rejects at once.
+ */
+function after<T>(result: Promise<T>, pending: Promise<void> | undefined): Promise<T> {
+  return pending ? result.then((r) => pending.then(() => r)) : result;
 }
 
 /** setMulti's entries as a list (iterated once); undefined when they cannot be (the call rejects them). */
