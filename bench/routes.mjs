@@ -2,8 +2,9 @@
 /**
  * What the warm-up and shadow routes cost the calls they wrap (a measurement,
  * not a test): client CPU per `get` at concurrency 64 against real memcached,
- * as a ratio to the same client without routes, in paired rounds (A B C D,
- * repeated; medians). The warm-up client's reads all hit here (the old
+ * as a ratio to the same client without routes, in paired rounds (every
+ * client once per round, repeated; medians), with a second client without
+ * routes as an A/A control of the noise. The warm-up client's reads all hit here (the old
  * cluster is never asked: the steady state after warm-up); the shadow ones
  * mirror no key (`fraction: 0`: the wrapper alone) or every key (`fraction: 1`:
  * a second pool gets every read and compares it).
@@ -87,6 +88,8 @@ await shadowPlain.setMulti(KEYS.map((k) => [k, `value of ${k}`]));
 await shadowPlain.close();
 const clients = {
   plain,
+  // A/A control: a second client without routes, for the noise of the rounds.
+  plainAgain: new Client({ servers: [primary.address] }),
   warmFrom: new Client({ servers: [primary.address], warmFrom: [old.address] }),
   shadow0: new Client({ servers: [primary.address], shadow: { servers: [shadow.address], fraction: 0 } }),
   shadow1: new Client({ servers: [primary.address], shadow: { servers: [shadow.address], fraction: 1 } }),

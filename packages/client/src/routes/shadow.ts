@@ -68,9 +68,10 @@ export class Shadow {
 
   /** Whether calls of `key` are mirrored. */
   picks(key: string | Uint8Array): boolean {
+    if (this.threshold === 0) return false;
     // Not a key (a caller's mistake, which the call itself rejects): nothing to mirror.
     if (typeof key !== 'string' && !(key instanceof Uint8Array)) return false;
-    return this.threshold > 0 && keyHash(key) < this.threshold;
+    return keyHash(key) < this.threshold;
   }
 
   /** Mirrors a write of `view`: `call` runs on the shadow client now, its outcome only counted. */

@@ -24,7 +24,7 @@ function replace<K extends keyof Client>(client: Client, name: K, make: (own: Cl
 export function wrapReads(client: Client, { warmUp, shadow }: Routes): void {
   replace(client, 'get', (own) => {
     return function get(this: Client, key: Key, opts?: CommandOptions) {
-      const deadline = deadlineOf(this, opts);
+      const deadline = warmUp ? deadlineOf(this, opts) : 0;
       const first = own.call(this, key, opts);
       const result = warmUp ? first.then((v) => warmUp.get(this, key, v, deadline)) : first;
       if (shadow?.picks(key)) shadow.read(this, result, (s) => s.get(key, detached(opts)));
@@ -33,7 +33,7 @@ export function wrapReads(client: Client, { warmUp, shadow }: Routes): void {
   });
   replace(client, 'gets', (own) => {
     return function gets(this: Client, key: Key, opts?: CommandOptions) {
-      const deadline = deadlineOf(this, opts);
+      const deadline = warmUp ? deadlineOf(this, opts) : 0;
       const first = own.call(this, key, opts);
       const again = (timeout: number) => own.call(this, key, { ...opts, timeout });
       const result = warmUp ? first.then((v) => warmUp.gets(this, key, v, again, deadline)) : first;
@@ -46,7 +46,7 @@ export function wrapReads(client: Client, { warmUp, shadow }: Routes): void {
     replace(client, name, (own) => {
       const call = own as (k: readonly string[], o?: MultiOptions) => Promise<Map<string, unknown>>;
       return function getMulti(this: Client, keys: readonly string[], opts?: MultiOptions) {
-        const deadline = deadlineOf(this, opts);
+        const deadline = warmUp ? deadlineOf(this, opts) : 0;
         const first = call.call(this, keys, opts);
         const again =
           name === 'getsMulti'
