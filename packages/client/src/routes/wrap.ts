@@ -26,7 +26,10 @@ export function wrapReads(client: Client, { warmUp, shadow }: Routes): void {
     return function get(this: Client, key: Key, opts?: CommandOptions) {
       const deadline = warmUp ? deadlineOf(this, opts) : 0;
       const first = own.call(this, key, opts);
-      const result = warmUp ? first.then((v) => warmUp.get(this, key, v, deadline)) : first;
+      // A hit (the steady state) costs one `then`, no async function.
+      const result = warmUp
+        ? first.then((v) => (v === undefined ? warmUp.get(this, key, v, deadline) : v))
+        : first;
       if (shadow?.picks(key)) shadow.read(this, result, (s) => s.get(key, detached(opts)));
       return result as never;
     };
@@ -53,7 +56,9 @@ export function wrapReads(client: Client, { warmUp, shadow }: Routes): void {
             ? (ks: string[], timeout: number) => call.call(this, ks, { ...opts, timeout })
             : undefined;
         const result = warmUp
-          ? first.then((m) => warmUp.getMulti(this, keys, m, opts?.keyPrefix, again, deadline))
+          ? first.then((m) =>
+              m.size === keys.length ? m : warmUp.getMulti(this, keys, m, opts?.keyPrefix, again, deadline),
+            )
           : first;
         const picked = shadow && Array.isArray(keys) ? keys.filter((k) => shadow.picks(k)) : [];
         if (shadow && picked.length > 0) {
