@@ -33,7 +33,10 @@ import type { NearCacheStats } from './near-cache/near-cache';
 import { createNearCache } from './near-cache/near-read';
 import { type ClientOptions, type CommandOptions, resolveOptions } from './options';
 import type { ServerResult } from './partial';
+import { installRoutes, type Routes } from './routes/install';
 import { type FailureMessage, missOnOutage } from './routes/on-error';
+import type { ShadowStats } from './routes/shadow';
+import type { WarmUpStats } from './routes/warm-up';
 import { createDefaultSerializer } from './serialization/index';
 import { type Hits, traceCall, tracingCalls } from './tracing';
 
@@ -57,7 +60,9 @@ import { type Hits, traceCall, tracingCalls } from './tracing';
  * `onError: 'miss'`, a failure answered as a miss; also on
  * `memkit:call:failure`), `replica:failure` (`ReplicaFailureMessage`: with
  * `replicas`, copies of a write that failed while enough others answered;
- * also on `memkit:replica:failure`).
+ * also on `memkit:replica:failure`),
+ * `warmUpOff` (`{ reason }`: the `warmFrom` route stopped reading the old
+ * cluster, see `warmUpStats()`).
  *
  * @example
  * const client = new Client({ servers: ['127.0.0.1:11211'] });
@@ -76,6 +81,8 @@ export class Client extends EventEmitter {
   private readonly stopDiscovery: () => void;
   /** `onError: 'miss'`: outages resolve as misses (routes/on-error.ts). */
   private readonly missOnError: boolean;
+  /** The `warmFrom` / `shadow` routes, when configured (routes/install.ts). */
+  private readonly routes: Routes | undefined;
 
   constructor(options: ClientOptions = {}) {
     super();
@@ -105,6 +112,7 @@ export class Client extends EventEmitter {
           if (this.listenerCount('error') > 0) this.emit('error', err);
         })
       : () => {};
+    this.routes = installRoutes(this, options, resolved, (o) => new Client(o));
   }
 
   /** The value stored under `key`, or `undefined` on a miss. */
@@ -375,6 +383,16 @@ export class Client extends EventEmitter {
    */
   servers(): string[] {
     return this.ctx.cluster.nodes.map((n) => n.address);
+  }
+
+  /** What the `warmFrom` route did so far (old-cluster lookups, hits, adds…); undefined without `warmFrom`. */
+  warmUpStats(): WarmUpStats | undefined {
+    return this.routes?.warmUp?.stats();
+  }
+
+  /** What the `shadow` route did so far (mirrored, dropped, failed, compared reads…); undefined without `shadow`. */
+  shadowStats(): ShadowStats | undefined {
+    return this.routes?.shadow?.stats();
   }
 
   /** The prefix added to every key (`keyPrefix` option). */

@@ -66,10 +66,13 @@ export type {
   AuthOptions,
   ClientOptions,
   CommandOptions,
+  GutterOptions,
   HashingName,
   NearCacheOptions,
   ServerSpec,
+  ShadowOptions,
   TlsOptions,
+  WarmFromOptions,
 } from './options';
 export {
   isPartialFailure,
@@ -78,6 +81,8 @@ export {
   type ServerResult,
 } from './partial';
 export type { FailureMessage } from './routes/on-error';
+export type { ShadowStats } from './routes/shadow';
+export type { WarmUpStats } from './routes/warm-up';
 export * from './serialization/index';
 export { parseServer, parseServers } from './servers';
 export {

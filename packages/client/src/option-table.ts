@@ -161,20 +161,38 @@ const checkGutter: Check = (v) => {
 };
 
 const checkShadow: Check = (v) => {
-  if (!isPlainObject(v)) return `must be { servers, fraction }, got ${show(v)}`;
-  const unknown = unknownName(v, ['servers', 'fraction'] satisfies (keyof ShadowOptions)[]);
+  if (!isPlainObject(v)) return `must be { servers, fraction, maxQueue? }, got ${show(v)}`;
+  const unknown = unknownName(v, ['servers', 'fraction', 'maxQueue'] satisfies (keyof ShadowOptions)[]);
   if (unknown) return `has an ${unknown}`;
   const bad = numberIn(0, 1, false, 'a number from 0 to 1')(v.fraction);
   if (bad) return `fraction ${bad}`;
+  const badQueue = v.maxQueue === undefined ? undefined : positiveInt()(v.maxQueue);
+  if (badQueue) return `maxQueue ${badQueue}`;
   return checkPool('shadow', v)?.replace(/^shadow\./, '');
 };
 
-const checkWarmFrom: Check = (v) =>
-  typeof v === 'string' ||
-  (Array.isArray(v) && v.length > 0) ||
-  (typeof v === 'object' && v !== null && typeof (v as { get?: unknown }).get === 'function')
-    ? undefined
-    : `must be a Client or its servers (an array, or one comma-separated string), got ${show(v)}`;
+/** Options of the main client that a `warmFrom` object cannot hold (the old cluster has no routes of its own). */
+const NOT_IN_WARM_FROM = [
+  'discovery',
+  'warmFrom',
+  'warmTtl',
+  'shadow',
+  'gutter',
+  'replicas',
+  'replicaWrites',
+];
+
+const checkWarmFrom: Check = (v) => {
+  if (typeof v === 'string' || (Array.isArray(v) && v.length > 0)) return undefined;
+  if (typeof v === 'object' && v !== null && typeof (v as { get?: unknown }).get === 'function')
+    return undefined;
+  if (isPlainObject(v)) {
+    const routed = NOT_IN_WARM_FROM.find((name) => v[name] !== undefined);
+    if (routed) return `cannot hold ${routed}: the old cluster is read and written as plain servers`;
+    return checkPool('warmFrom', v)?.replace(/^warmFrom\./, '');
+  }
+  return `must be a Client, its servers (an array, or one comma-separated string) or { servers, ...options }, got ${show(v)}`;
+};
 
 const checkServers: Check = (v) =>
   typeof v === 'string' || Array.isArray(v)
@@ -426,19 +444,35 @@ export const CLIENT_OPTIONS: OptionTable = {
     check: numberIn(0, Number.MAX_SAFE_INTEGER, true, 'an integer >= 0'),
   },
   warmFrom: {
-    type: 'Client | string | ReadonlyArray<string | ServerSpec>',
+    type: 'Client | string | ReadonlyArray<string | ServerSpec> | WarmFromOptions',
     doc:
-      'An older cluster to warm this one from (a `Client`, or its servers): a read that misses here reads there and, on ' +
-      'a hit, `add`s the value here with its remaining TTL. Writes here delete the key there, so it cannot come back from it.',
+      'An older cluster to warm this one from: a `Client` (used, never closed), its servers, or `{ servers, ...options }` ' +
+      "(a client built from this client's options and those, closed with it). A read that misses here (get, gets, " +
+      'getMulti, getsMulti, getOrSet before its loader) reads there and, on a hit, `add`s the value here with its ' +
+      'remaining TTL there (`warmTtl` from a text-protocol server) and returns it; failures there are misses. ' +
+      'Writes go here only, each first deleting its key there (and resolving once that settled, within its timeout), ' +
+      'so a value deleted or replaced here never comes back ' +
+      'from there. See "Warm-up and shadow pools" in the README.',
     default: undefined as ClientOptions['warmFrom'],
     defaultText: 'none',
     check: checkWarmFrom,
   },
+  warmTtl: {
+    type: 'number',
+    doc:
+      'TTL of a value warmed from an old server that cannot tell its remaining TTL (one speaking the text protocol): ' +
+      'it lives that long here at most, then is read there again (if still there). `0`: no expiry.',
+    default: 60,
+    unit: 'seconds',
+    check: numberIn(0, 2592000, true, 'an integer number of seconds from 0 to 2592000 (30 days)'),
+  },
   shadow: {
     type: 'ShadowOptions',
     doc:
-      '`{ servers, fraction }`: mirror the calls of a fixed `fraction` (0–1) of the keys (chosen by key hash) to another ' +
-      'pool, fire-and-forget: its answers, failures and latency never reach the caller, and mirrored calls are dropped while it is backed up.',
+      '`{ servers, fraction, maxQueue? }`: mirror the calls (reads and writes) of a fixed `fraction` (0–1) of the keys ' +
+      '(chosen by key hash: the same keys in every process) to another pool, fire-and-forget: its answers, failures ' +
+      'and latency never reach the caller; past `maxQueue` (default 1000) mirrored calls in flight, new ones are ' +
+      'dropped. `client.shadowStats()` counts them and how many reads the shadow answered differently.',
     default: undefined as ShadowOptions | undefined,
     defaultText: 'none',
     check: checkShadow,

@@ -98,7 +98,18 @@ export interface ShadowOptions {
   servers: string | ReadonlyArray<string | ServerSpec>;
   /** The share of keys (0–1, picked by key hash, so always the same keys) whose calls are mirrored. */
   fraction: number;
+  /** Most mirrored calls in flight; past it new ones are dropped (counted). Default 1000. */
+  maxQueue?: number;
 }
+
+/**
+ * The `warmFrom` option as servers and options: the old cluster's client is
+ * built from this client's options with these on top (and closed with it).
+ */
+export type WarmFromOptions = Omit<ClientOptions, 'servers'> & {
+  /** The old cluster's servers, as in the `servers` option. */
+  servers: string | ReadonlyArray<string | ServerSpec>;
+};
 
 /** Which key-to-server hashing a cluster uses (the ketama ones as `KetamaLocator`'s `hashing`). */
 export type HashingName = KetamaHashing | 'modula';
@@ -328,17 +339,31 @@ export interface ClientOptions {
    */
   invalidationBudget?: number;
   /**
-   * An older cluster to warm this one from (a `Client`, or its servers): a read that misses here reads
-   * there and, on a hit, `add`s the value here with its remaining TTL. Writes here delete the key there,
-   * so it cannot come back from it.
+   * An older cluster to warm this one from: a `Client` (used, never closed), its servers, or `{ servers,
+   * ...options }` (a client built from this client's options and those, closed with it). A read that
+   * misses here (get, gets, getMulti, getsMulti, getOrSet before its loader) reads there and, on a hit,
+   * `add`s the value here with its remaining TTL there (`warmTtl` from a text-protocol server) and
+   * returns it; failures there are misses. Writes go here only, each first deleting its key there (and
+   * resolving once that settled, within its timeout), so a value deleted or replaced here never comes
+   * back from there. See "Warm-up and shadow pools" in the README.
    *
    * Default: none.
    */
-  warmFrom?: Client | string | ReadonlyArray<string | ServerSpec>;
+  warmFrom?: Client | string | ReadonlyArray<string | ServerSpec> | WarmFromOptions;
   /**
-   * `{ servers, fraction }`: mirror the calls of a fixed `fraction` (0–1) of the keys (chosen by key
-   * hash) to another pool, fire-and-forget: its answers, failures and latency never reach the caller, and
-   * mirrored calls are dropped while it is backed up.
+   * TTL of a value warmed from an old server that cannot tell its remaining TTL (one speaking the text
+   * protocol): it lives that long here at most, then is read there again (if still there). `0`: no
+   * expiry.
+   *
+   * Default: `60` s.
+   */
+  warmTtl?: number;
+  /**
+   * `{ servers, fraction, maxQueue? }`: mirror the calls (reads and writes) of a fixed `fraction` (0–1)
+   * of the keys (chosen by key hash: the same keys in every process) to another pool, fire-and-forget:
+   * its answers, failures and latency never reach the caller; past `maxQueue` (default 1000) mirrored
+   * calls in flight, new ones are dropped. `client.shadowStats()` counts them and how many reads the
+   * shadow answered differently.
    *
    * Default: none.
    */
@@ -408,8 +433,10 @@ export interface ResolvedOptions {
   replicaWrites: 'all' | 'majority' | 'any';
   onError: 'throw' | 'miss';
   invalidationBudget: number;
-  warmFrom: Client | ServerNode[] | undefined;
-  shadow: { servers: ServerNode[]; fraction: number } | undefined;
+  /** The old cluster's client, or the options to build it from (`servers` always set). */
+  warmFrom: Client | WarmFromOptions | undefined;
+  warmTtl: number;
+  shadow: { servers: ServerNode[]; fraction: number; maxQueue: number | undefined } | undefined;
 }
 
 /** Default `gutter.ttl`, seconds. */
@@ -478,11 +505,13 @@ export function resolveOptions(input: ClientOptions = {}): ResolvedOptions {
     replicaWrites: pick('replicaWrites'),
     onError: pick('onError'),
     invalidationBudget: pick('invalidationBudget'),
-    warmFrom:
-      o.warmFrom === undefined || isClientLike(o.warmFrom)
-        ? (o.warmFrom as Client | undefined)
-        : resolveServers(o.warmFrom as string | ReadonlyArray<string | ServerSpec>, 'warmFrom: '),
-    shadow: o.shadow && { servers: resolveServers(o.shadow.servers, 'shadow.'), fraction: o.shadow.fraction },
+    warmFrom: undefined,
+    warmTtl: pick('warmTtl'),
+    shadow: o.shadow && {
+      servers: resolveServers(o.shadow.servers, 'shadow.'),
+      fraction: o.shadow.fraction,
+      maxQueue: o.shadow.maxQueue,
+    },
   };
   if (resolved.nearCache && resolved.protocol === 'text') {
     throw invalid(
@@ -494,6 +523,8 @@ export function resolveOptions(input: ClientOptions = {}): ResolvedOptions {
       'option nearCache cannot be combined with replicas above 1 (its entries follow one server per key, and replicated writes would not drop them)',
     );
   }
+  resolved.warmFrom = resolveWarmFrom(o.warmFrom, resolved.servers);
+  if (resolved.shadow) apart('shadow.servers', resolved.shadow.servers, resolved.servers);
   checkRoutes(resolved);
   if (resolved.reconnectMaxDelay < resolved.reconnectDelay) {
     throw invalid(
@@ -522,8 +553,24 @@ function resolveServers(servers: string | ReadonlyArray<string | ServerSpec>, wi
   }
 }
 
-function isClientLike(v: unknown): boolean {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+/** `warmFrom`: a client as it is; servers as `{ servers }` (checked now, like every server list). */
+function resolveWarmFrom(
+  w: ClientOptions['warmFrom'],
+  primaries: readonly ServerNode[],
+): Client | WarmFromOptions | undefined {
+  if (w === undefined) return undefined;
+  if (typeof (w as { get?: unknown }).get === 'function') return w as Client;
+  const options: WarmFromOptions =
+    typeof w === 'string' || Array.isArray(w) ? { servers: w as string } : (w as WarmFromOptions);
+  apart('warmFrom', resolveServers(options.servers, 'warmFrom: '), primaries);
+  return options;
+}
+
+/** Refuses a route pool (old cluster, shadow pool) that shares a server with this client's own. */
+function apart(name: string, pool: readonly ServerNode[], primaries: readonly ServerNode[]): void {
+  const own = new Set(primaries.map((n) => n.address));
+  const shared = pool.find((n) => own.has(n.address));
+  if (shared) throw invalid(`option ${name}: ${shared.address} is also in servers; it must be other servers`);
 }
 
 /** The resilience options that only make sense together. */

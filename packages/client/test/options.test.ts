@@ -105,13 +105,25 @@ const BAD: Record<keyof ClientOptions, unknown[]> = {
   replicaWrites: ['most', 1],
   onError: ['ignore', true],
   invalidationBudget: [-1, 1.5, '10'],
-  warmFrom: [42, [], null, ['old:port']],
+  warmFrom: [
+    42,
+    [],
+    null,
+    ['old:port'],
+    {},
+    { servers: ['old:11211'], shadow: { servers: ['s'], fraction: 1 } },
+    // The default servers: warming from itself.
+    ['127.0.0.1:11211'],
+  ],
+  warmTtl: [-1, 1.5, '60', 2592001],
   shadow: [
     'x',
     { servers: ['s:11211'] },
     { servers: ['s:11211'], fraction: 2 },
     { servers: [], fraction: 0.1 },
     { servers: ['s:11211'], fraction: 0.1, mode: 'all' },
+    { servers: ['s:11211'], fraction: 0.1, maxQueue: 0 },
+    { servers: ['127.0.0.1:11211'], fraction: 0.1 },
   ],
 };
 

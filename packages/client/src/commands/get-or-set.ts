@@ -30,6 +30,7 @@ import { slotOf } from '../near-cache/near-cache';
 import { readEntry, writing } from '../near-cache/near-read';
 import { failureMessage, reportFailure } from '../routes/on-error';
 import { isOutage } from '../routes/outage';
+import { unwrapLoaded } from '../routes/warmed';
 import { noteNearCache, noteOutcome, runUserCode } from '../tracing';
 import { readPool } from './replicated';
 import { retrieve } from './retrieval';
@@ -212,8 +213,8 @@ async function plainGetOrSet<T>(
     return hit as T;
   }
   noteOutcome('won');
-  const value = await runUserCode(() => loader({ signal: opts.signal }));
-  await storeLoaded(ctx, 'set', key, value, undefined, unsignalled(opts));
+  const [value, storeOpts] = unwrapLoaded(await runUserCode(() => loader({ signal: opts.signal })), opts);
+  await storeLoaded(ctx, 'set', key, value, undefined, unsignalled(storeOpts));
   return value;
 }
 
@@ -255,7 +256,7 @@ async function leasedGetOrSet<T>(
     // Another caller is loading: wait for its value, but never forever.
     if (performance.now() + delay > waitUntil) {
       noteOutcome('timeout');
-      return runUserCode(() => loader({ signal: opts.signal }));
+      return unwrapLoaded(await runUserCode(() => loader({ signal: opts.signal })), opts)[0];
     }
     waited = true;
     await sleep(delay, key, opts.signal);
@@ -279,9 +280,9 @@ async function loadAndStore<T>(
   let value: T;
   // The release and the store go out even when every caller aborted: the lock must not stay
   // held, and a loaded value serves the next caller.
-  const always = unsignalled(opts);
+  let always = unsignalled(opts);
   try {
-    value = await runUserCode(() => loader({ signal: opts.signal }));
+    [value, always] = unwrapLoaded(await runUserCode(() => loader({ signal: opts.signal })), always);
   } catch (err) {
     if (won?.cas !== undefined) {
       // Release the win: delete our placeholder (only if still ours) so another caller can load.
