@@ -7,12 +7,22 @@
  */
 import { createHook } from 'node:async_hooks';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 const SOURCE = fileURLToPath(new URL('../../src/', import.meta.url));
 const TRACKED = new Set(['Timeout', 'TCPWRAP', 'TLSWRAP', 'PIPEWRAP']);
 
 export interface ResourceTracker {
-  /** The client-created resources not destroyed yet, by type (e.g. `['Timeout', 'TCPWRAP']`). */
+  /**
+   * The client-created resources not destroyed yet, by type (e.g. `['Timeout', 'TCPWRAP']`).
+   * Collects garbage first: Node reports a TLS socket's wrap (TLSWRAP) destroyed only once the
+   * garbage collector frees it, so without a collection a closed TLS socket could look alive (or
+   * not) depending on when the collector last ran. A socket the client still holds is not freed.
+   */
   alive(): string[];
   /** How many client-created resources of `type` were created so far. */
   created(type: string): number;
@@ -40,7 +50,10 @@ export function trackClientResources(): ResourceTracker {
   });
   hook.enable();
   return {
-    alive: () => [...alive.values()].sort(),
+    alive: () => {
+      gc();
+      return [...alive.values()].sort();
+    },
     created: (type) => counts.get(type) ?? 0,
     stop: () => hook.disable(),
   };
