@@ -17,7 +17,7 @@ export {
   type ServerCensus,
 } from './census';
 export { Client } from './client';
-export type { RingChange, TopologyEvent } from './cluster/cluster';
+export type { TopologyEvent } from './cluster/cluster';
 export { PointCache, type PointScheme } from './cluster/continuum';
 export type { KeyInput } from './cluster/hash';
 export type { ServerState, ServerStateChange } from './cluster/health';
