@@ -5,6 +5,7 @@
 import { startServer } from '@memkit/server';
 import {
   type MemcachedInstance,
+  rawCommand,
   type StartMemcachedOptions,
   startMemcached,
   waitServerSeconds,
@@ -83,4 +84,16 @@ export async function freeze(instance: MemcachedInstance): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
   throw new Error(`memcached ${instance.pid} did not stop`);
+}
+
+/**
+ * Puts memcacheds an earlier test froze or killed back to a clean start: running again (the same
+ * port), resumed, and empty.
+ */
+export async function resetServers(servers: readonly MemcachedInstance[]): Promise<void> {
+  for (const s of servers) {
+    s.kill('SIGCONT');
+    if (!s.running) await s.restart();
+    await rawCommand(s, 'flush_all\r\n');
+  }
 }

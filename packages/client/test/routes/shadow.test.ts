@@ -7,7 +7,7 @@
 import { type MemcachedInstance, rawCommand, rawStats, startMemcached, stopAll } from '@memkit/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Client, type ShadowStats } from '../../src/index';
-import { freeze } from '../helpers/backends';
+import { freeze, resetServers } from '../helpers/backends';
 
 let primary: MemcachedInstance;
 let shadowServer: MemcachedInstance;
@@ -19,13 +19,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopAll([primary, shadowServer]);
 });
-beforeEach(async () => {
-  for (const s of [primary, shadowServer]) {
-    s.kill('SIGCONT');
-    if (!s.running) await s.restart();
-    await rawCommand(s, 'flush_all\r\n');
-  }
-});
+beforeEach(() => resetServers([primary, shadowServer]));
 afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.close()));
 });

@@ -16,7 +16,7 @@ import {
 } from '@memkit/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Client } from '../../src/index';
-import { freeze } from '../helpers/backends';
+import { freeze, resetServers } from '../helpers/backends';
 import { waitUntil } from '../helpers/wait';
 
 let oldPool: MemcachedInstance[];
@@ -29,13 +29,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopAll([...oldPool, ...newPool]);
 });
-beforeEach(async () => {
-  for (const s of [...oldPool, ...newPool]) {
-    s.kill('SIGCONT');
-    if (!s.running) await s.restart();
-    await rawCommand(s, 'flush_all\r\n');
-  }
-});
+beforeEach(() => resetServers([...oldPool, ...newPool]));
 afterEach(async () => {
   await Promise.all(open.splice(0).map((c) => c.close()));
 });
