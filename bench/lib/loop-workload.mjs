@@ -67,10 +67,25 @@ async function populateThrough(c, ds, target, { timeoutMs, nServers, entry }) {
     );
   if (nServers > 1) {
     entry.keysPerServer = v.perServer;
-    // ketama/modula put ~1/n of the keys on each; a client that ignores servers puts none there
-    if (v.perServer.some((n) => n < v.checked / (nServers * 4)))
-      throw new Error(`keys not spread over the ${nServers} servers: ${v.perServer.join(' / ')}`);
+    const problem = spreadProblem(v.perServer, v.checked);
+    if (problem) throw new Error(problem);
   }
+}
+
+/**
+ * Why a cluster fill is not spread over its servers, or null. A client that
+ * ignores a server puts (next to) none there. The bound is not "about 1/n": a
+ * ketama ring's spread depends on the servers' names, here free ports that
+ * change every run. memcache 1.10 (50 FNV-1a points per server) gave one of 3
+ * servers as few as 2.9% of 10,000 keys over 5,000 port draws, and under 1/12
+ * in 3.3% of them (one failed a CI run), so the bound is 1% of the keys.
+ * @param {number[]} perServer keys found on each server
+ * @param {number} checked keys checked in all
+ */
+export function spreadProblem(perServer, checked) {
+  if (perServer.some((n) => n < checked / 100))
+    return `keys not spread over the ${perServer.length} servers: ${perServer.join(' / ')}`;
+  return null;
 }
 
 /** The plan (op, check, finish) of a closed-loop workload; creates j's writer instance. */

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { parseMemaslap } from '../lib/cref.mjs';
 import { countBursts } from '../lib/getorset.mjs';
+import { spreadProblem } from '../lib/loop-workload.mjs';
 import { HERE, ROOT, useFleet } from './helpers.mjs';
 
 const worker = useFleet();
@@ -101,6 +102,15 @@ test('a client that ignores all but its first server is caught on the cluster wo
   const res = worker(path.join(HERE, 'fixtures/one-server.mjs'), 'h');
   assert.equal(res.workloads.h.valid, false);
   assert.match(res.workloads.h.problems.join(' '), /not spread over the 3 servers: 10000 \/ 0 \/ 0/);
+});
+
+test('the spread bound takes a skewed ketama ring and catches an ignored server', () => {
+  // the memcache 1.10 fill that failed a CI run (its ring on that run's ports)
+  assert.equal(spreadProblem([4695, 4591, 714], 10_000), null);
+  // the skewest of 5,000 port draws of that peer's ring
+  assert.equal(spreadProblem([293, 4853, 4854], 10_000), null);
+  assert.match(spreadProblem([9950, 50, 0], 10_000), /not spread over the 3 servers: 9950 \/ 50 \/ 0/);
+  assert.match(spreadProblem([9920, 80], 10_000), /not spread over the 2 servers/);
 });
 
 test('loader calls are grouped into one burst per expiry', () => {
