@@ -34,6 +34,7 @@ import type { Exchange } from '../exchanges/exchange';
 import { deliverReply } from '../exchanges/reply-route';
 import type { AuthOptions } from '../options';
 import { ChunkWriter } from './chunk-writer';
+import { DeadlineTimer } from './deadline-timer';
 import { abortError, timeoutError } from './exchange-errors';
 import { InFlight } from './in-flight';
 import { Outbox } from './outbox';
@@ -81,8 +82,8 @@ export class Connection {
   private closedPromise: Promise<void> | undefined;
   private markClosed: (() => void) | undefined;
   private socketOpen = false;
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Number.POSITIVE_INFINITY;
+  /** The earliest deadline of what is queued or in flight; after `quit`, the wait for the server to close. */
+  private readonly deadlines = new DeadlineTimer(() => this.expire());
   /** Aborted by `destroy()`, so a connect or TLS handshake still pending is dropped at once. */
   private readonly opening = new AbortController();
   /** Where the socket reads (when the runtime reads into buffers we give it: `readsInPlace`). */
@@ -126,7 +127,7 @@ export class Connection {
       watchAbort(req.signal, req.onAbort);
     }
     this.outbox.push(req);
-    if (req.deadline < this.timerAt) this.armTimer(req.deadline);
+    this.deadlines.arm(req.deadline);
     if (this.state === 'ready') this.scheduleFlush();
   }
 
@@ -139,8 +140,7 @@ export class Connection {
     }
     this.state = 'closed';
     this.opening.abort();
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.deadlines.clear();
     this.socket?.destroy();
     if (!this.socketOpen) this.markClosed?.();
     this.inflight.rejectAll(err);
@@ -175,9 +175,7 @@ export class Connection {
     this.state = 'ending';
     this.socket.end('quit\r\n');
     // A server that never closes (stopped, unreachable) must not hold the close forever.
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.destroy(this.closedError()), this.options.quitTimeout);
-    this.timerAt = Number.NEGATIVE_INFINITY;
+    this.deadlines.hold(() => this.destroy(this.closedError()), this.options.quitTimeout);
   }
 
   private async open(): Promise<void> {
@@ -257,7 +255,7 @@ export class Connection {
 
   private handshake<T>(req: Exchange<T>): Promise<T> {
     req.deadline = performance.now() + this.options.connectTimeout;
-    this.armTimer(req.deadline);
+    this.deadlines.arm(req.deadline);
     req.written = true;
     this.inflight.push(req);
     const out = new ChunkWriter().start(this.socket!);
@@ -359,16 +357,8 @@ export class Connection {
     }
   }
 
-  private armTimer(at: number): void {
-    if (at === Number.POSITIVE_INFINITY || at >= this.timerAt) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(this.onTimer, Math.max(0, at - performance.now()));
-  }
-
-  private readonly onTimer = (): void => {
-    this.timer = undefined;
-    this.timerAt = Number.POSITIVE_INFINITY;
+  /** Times out what passed its deadline (see `deadlines`). */
+  private expire(): void {
     if (this.state === 'closed') return;
     const now = performance.now();
     // Unwritten requests simply leave the queue.
@@ -388,9 +378,9 @@ export class Connection {
     }
     // Each firing scans every pending request: with many pending, fire less often (at most
     // ~10,000 requests scanned per ms, so a stalled server's full queue cannot starve the loop).
-    this.armTimer(Math.max(next, now + Math.min(this.pending / 10_000, 50)));
+    this.deadlines.arm(Math.max(next, now + Math.min(this.pending / 10_000, 50)));
     if (this.endRequested) this.quitWhenIdle();
-  };
+  }
 
   private closedError(): MemkitError {
     return this.wrap('ERR_CONNECTION_CLOSED', `${this.node.address}: connection closed`, undefined);

@@ -16,6 +16,7 @@ import type { Dialect } from '../dialect/dialect';
 import { DeferredExchange } from '../dialect/pending';
 import type { Exchange, SettleHook } from '../exchanges/exchange';
 import { ProtocolProbeExchange, type ProtocolVerdict } from '../exchanges/protocol-probe';
+import { DeadlineTimer } from './deadline-timer';
 import { abortError, timeoutError } from './exchange-errors';
 
 /** What the probe needs from its pool. */
@@ -34,8 +35,7 @@ export class DialectProbe implements SettleHook {
   private probing = false;
   private closed = false;
   private waiters: Array<() => void> = [];
-  private timer: NodeJS.Timeout | undefined;
-  private timerAt = Number.POSITIVE_INFINITY;
+  private readonly deadlines = new DeadlineTimer(() => this.expire());
 
   constructor(
     private readonly owner: ProbeOwner,
@@ -60,7 +60,7 @@ export class DialectProbe implements SettleHook {
       signal.addEventListener('abort', req.onAbort, { once: true });
     }
     this.held.push(req);
-    if (req.deadline < this.timerAt) this.arm(req.deadline);
+    this.deadlines.arm(req.deadline);
     this.start();
   }
 
@@ -114,9 +114,7 @@ export class DialectProbe implements SettleHook {
 
   /** Clears the timer and tells the waiters. */
   private finish(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt = Number.POSITIVE_INFINITY;
+    this.deadlines.clear();
     for (const w of this.waiters.splice(0)) w();
   }
 
@@ -126,16 +124,8 @@ export class DialectProbe implements SettleHook {
     req.reject(err);
   }
 
-  private arm(at: number): void {
-    if (at === Number.POSITIVE_INFINITY) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(this.onTimer, Math.max(0, at - performance.now()));
-  }
-
-  private readonly onTimer = (): void => {
-    this.timer = undefined;
-    this.timerAt = Number.POSITIVE_INFINITY;
+  /** Times out the held requests whose deadline passed. */
+  private expire(): void {
     const now = performance.now();
     let next = Number.POSITIVE_INFINITY;
     const kept: Exchange[] = [];
@@ -148,6 +138,6 @@ export class DialectProbe implements SettleHook {
       }
     }
     this.held = kept;
-    this.arm(next);
-  };
+    this.deadlines.arm(next);
+  }
 }
