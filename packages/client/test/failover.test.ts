@@ -3,20 +3,12 @@
  * (SIGSTOP) under load; calls fail only for its keys or move, nothing hangs,
  * and it rejoins after deadRetryDelay (flushed first with flushOnReconnect).
  */
-import { type MemcachedInstance, startMemcachedCluster, stopAll } from '@memkit/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client, isPartialFailure, type MemkitError, type PartialFailureError } from '../src/index';
 import { freeze } from './helpers/backends';
+import { useClusterPerTest } from './helpers/servers';
 
-let servers: MemcachedInstance[];
-
-beforeEach(async () => {
-  servers = await startMemcachedCluster(3);
-});
-afterEach(async () => {
-  for (const s of servers) s.kill('SIGCONT');
-  await stopAll(servers);
-});
+const servers = useClusterPerTest(3);
 
 const keys = Array.from({ length: 300 }, (_, i) => `k${i}`);
 

@@ -7,39 +7,29 @@
  * server's hits. Only when nothing answered (no near-cache hit, every
  * server failed) does the call reject with the server's own error.
  */
-import { getFreePort, type MemcachedInstance, startMemcached } from '@memkit/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type CasResult,
-  Client,
+  type Client,
   isPartialFailure,
   MemkitError,
   type PartialFailureError,
 } from '../src/index';
+import { useClients } from './helpers/clients';
 import { driveClock, stats, warm } from './helpers/near';
+import { useLiveAndDown } from './helpers/servers';
 
-let mc: MemcachedInstance;
-let down: string;
-const clients: Client[] = [];
-
-beforeAll(async () => {
-  mc = await startMemcached();
-  down = `127.0.0.1:${await getFreePort()}`;
-});
-afterAll(() => mc.stop());
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-});
+const env = useLiveAndDown();
+const track = useClients();
 
 /** A near-cache client over the live and the down server (the down one is never marked dead: its keys stay). */
 function open(): Client {
-  const client = new Client({
-    servers: [mc.address, down],
+  const client = track({
+    servers: [env.live.address, env.down],
     nearCache: { maxAge: 60_000 },
     failureThreshold: 1_000_000,
     timeout: 2000,
   });
-  clients.push(client);
   driveClock(client); // the entries never expire during a test
   return client;
 }
@@ -47,14 +37,13 @@ function open(): Client {
 /** Keys held by the live server (`hot` warmed into the near cache, `cold` not) and by the down one. */
 async function setUp(client: Client, tag: string) {
   const all = Array.from({ length: 80 }, (_, i) => `npf:${tag}:${i}`);
-  const up = all.filter((k) => client.serverFor(k) === mc.address);
-  const off = all.filter((k) => client.serverFor(k) === down);
+  const up = all.filter((k) => client.serverFor(k) === env.live.address);
+  const off = all.filter((k) => client.serverFor(k) === env.down);
   expect(up.length).toBeGreaterThan(8);
   expect(off.length).toBeGreaterThan(4);
   const hot = up.slice(0, 4);
   const cold = up.slice(4, 8);
-  const direct = new Client({ servers: [mc.address] });
-  clients.push(direct);
+  const direct = track({ servers: [env.live.address] });
   await direct.setMulti(up.map((k) => [k, `v:${k}`] as const));
   for (const k of hot) await warm(client, k);
   return { hot, cold, off: off.slice(0, 4) };
@@ -81,7 +70,7 @@ describe('near cache + partial failures', () => {
     expect([...err.partial.keys()].sort()).toEqual([...hot, ...cold].sort());
     for (const k of [...hot, ...cold]) expect(err.partial.get(k)).toBe(`v:${k}`);
     expect(err.failures).toHaveLength(1);
-    expect(err.failures[0]!.server).toBe(down);
+    expect(err.failures[0]!.server).toBe(env.down);
     expect(err.failures[0]!.keys).toEqual(off);
     expect(err.failures[0]!.error.code).toBe('ERR_CONNECT');
     // the down server's failed connects drop nothing the live server gave: its hot keys are still answered locally
@@ -95,7 +84,7 @@ describe('near cache + partial failures', () => {
     const { hot, off } = await setUp(client, 'b');
     const err = await partialFailure<Map<string, string>>(client.getMulti([...off, ...hot]));
     expect([...err.partial.keys()].sort()).toEqual([...hot].sort());
-    expect(err.failures.map((f) => [f.server, f.keys])).toEqual([[down, off]]);
+    expect(err.failures.map((f) => [f.server, f.keys])).toEqual([[env.down, off]]);
   });
 
   it('getsMulti: the same, each hit with its cas', async () => {

@@ -4,20 +4,12 @@
  * once B is marked dead); B thawed with its old items. Reading every key
  * afterwards must never give "v1" back.
  */
-import { type MemcachedInstance, startMemcachedCluster, stopAll } from '@memkit/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Client, type InvalidationMessage } from '../../src/index';
+import { useClusterPerTest } from '../helpers/servers';
 import { addresses, freeze, nextEvent, setUntilStored, Tally } from './scenario';
 
-let servers: MemcachedInstance[];
-
-beforeEach(async () => {
-  servers = await startMemcachedCluster(3);
-});
-afterEach(async () => {
-  for (const s of servers) s.kill('SIGCONT');
-  await stopAll(servers);
-});
+const servers = useClusterPerTest(3);
 
 const keys = Array.from({ length: 300 }, (_, i) => `flap:${i}`);
 

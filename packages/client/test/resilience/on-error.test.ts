@@ -6,20 +6,13 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { type MemcachedInstance, startMemcachedCluster, stopAll } from '@memkit/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { MemcachedInstance } from '@memkit/testing';
+import { describe, expect, it } from 'vitest';
 import { Client, type FailureMessage } from '../../src/index';
+import { useClusterPerTest } from '../helpers/servers';
 import { addresses, freeze, nextEvent, Tally } from './scenario';
 
-let servers: MemcachedInstance[];
-
-beforeEach(async () => {
-  servers = await startMemcachedCluster(3);
-});
-afterEach(async () => {
-  for (const s of servers) if (s.running) s.kill('SIGCONT');
-  await stopAll(servers);
-});
+const servers = useClusterPerTest(3);
 
 function failures(client: Client): FailureMessage[] {
   const seen: FailureMessage[] = [];

@@ -5,13 +5,13 @@
  * bounded and the drops counted).
  */
 import { type MemcachedInstance, rawCommand, rawStats, startMemcached, stopAll } from '@memkit/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Client, type ShadowStats } from '../../src/index';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Client, ShadowStats } from '../../src/index';
 import { freeze, resetServers } from '../helpers/backends';
+import { useClients } from '../helpers/clients';
 
 let primary: MemcachedInstance;
 let shadowServer: MemcachedInstance;
-const open: Client[] = [];
 
 beforeAll(async () => {
   [primary, shadowServer] = await Promise.all([startMemcached(), startMemcached()]);
@@ -20,15 +20,7 @@ afterAll(async () => {
   await stopAll([primary, shadowServer]);
 });
 beforeEach(() => resetServers([primary, shadowServer]));
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-
-function client(options: ConstructorParameters<typeof Client>[0]): Client {
-  const c = new Client(options);
-  open.push(c);
-  return c;
-}
+const client = useClients();
 
 /** Waits until no mirrored call is in flight any more. */
 async function settled(c: Client): Promise<ShadowStats> {

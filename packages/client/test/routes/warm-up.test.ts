@@ -14,14 +14,14 @@ import {
   stopAll,
   waitServerSeconds,
 } from '@memkit/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Client } from '../../src/index';
 import { freeze, resetServers } from '../helpers/backends';
+import { useClients } from '../helpers/clients';
 import { waitUntil } from '../helpers/wait';
 
 let oldPool: MemcachedInstance[];
 let newPool: MemcachedInstance[];
-const open: Client[] = [];
 
 beforeAll(async () => {
   [oldPool, newPool] = await Promise.all([startMemcachedCluster(2), startMemcachedCluster(2)]);
@@ -30,15 +30,7 @@ afterAll(async () => {
   await stopAll([...oldPool, ...newPool]);
 });
 beforeEach(() => resetServers([...oldPool, ...newPool]));
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close()));
-});
-
-function client(options: ConstructorParameters<typeof Client>[0]): Client {
-  const c = new Client(options);
-  open.push(c);
-  return c;
-}
+const client = useClients();
 
 const addrs = (pool: MemcachedInstance[]) => pool.map((s) => s.address);
 
