@@ -66,7 +66,7 @@ describe('startNestjsCache', () => {
       expect(running.servers).toEqual([mc.address]);
       expect(lines).toContain(`  cache in memcached at ${mc.address}`);
       await request(running.url).get('products/2').expect(200);
-      const dump = await rawCommand(mc, 'lru_crawler metadump all\r\n', { idleMs: 200 });
+      const dump = await rawCommand(mc, 'lru_crawler metadump hash\r\n', { idleMs: 200 });
       expect(dump).toMatch(/key=nestjs-cache%3A[0-9a-z]+%3A%2Fproducts%2F2 /);
     } finally {
       await running.close();

@@ -156,7 +156,7 @@ export function createProgram(io: CliIo, setExit: (code: ExitCodeValue) => void)
     .command('keys')
     .summary('list keys (lru_crawler metadump)')
     .description(
-      'Lists keys of every server via `lru_crawler metadump all`, sorted. An admin walk of the cache.',
+      'Lists keys of every server via `lru_crawler metadump hash` (`all` before memcached 1.6.9), sorted. An admin walk of the cache.',
     )
     .option('--prefix <p>', 'only keys starting with p')
     .option('--limit <n>', 'at most n keys', integer(1))

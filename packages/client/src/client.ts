@@ -314,7 +314,11 @@ export class Client extends EventEmitter {
     return this.run('flushAll', 'command', opts, () => flushAll(this.ctx, delaySeconds, opts));
   }
 
-  /** Item metadata of every server via `lru_crawler metadump all` (an admin walk of the whole cache); per server like `stats`. */
+  /**
+   * Item metadata of every server via `lru_crawler metadump hash` (an admin walk of the whole
+   * cache; `all`, the LRU walk that can miss items in motion, on memcached before 1.6.9); per
+   * server like `stats`.
+   */
   metadump(opts?: CommandOptions): Promise<ServerResult<MetadumpReply[]>[]> {
     return this.run('metadump', 'command', opts, () => metadump(this.ctx, opts));
   }

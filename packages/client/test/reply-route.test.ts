@@ -91,10 +91,29 @@ describe('error replies reach every exchange mapped the same way', () => {
     await expect(ex.promise).rejects.toMatchObject({ code: 'ERR_SERVER' });
   });
 
+  it('metadump: a BADCLASS refusal of the hash walk (memcached < 1.6.9) is told apart from other refusals', async () => {
+    const hash = textDialect.metadump('hash');
+    deliver(hash, 'BADCLASS invalid class id\r\n');
+    await expect(hash.promise).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED' });
+    expect(hash.scopeRefused).toBe(true);
+    // the LRU walk refused the same way is no reason to ask again
+    const all = textDialect.metadump('all');
+    expect(all.chunks).toEqual(['lru_crawler metadump all\r\n']);
+    deliver(all, 'BADCLASS invalid class id\r\n');
+    await expect(all.promise).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED' });
+    expect(all.scopeRefused).toBe(false);
+    const busy = textDialect.metadump('hash');
+    deliver(busy, 'BUSY currently processing crawler request\r\n');
+    await expect(busy.promise).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED', message: /BUSY/ });
+    expect(busy.scopeRefused).toBe(false);
+  });
+
   it('metadump names what key listing needs; auth never echoes the credentials', async () => {
-    const dump = metaDialect.metadump();
+    const dump = metaDialect.metadump('hash');
+    expect(dump.chunks).toEqual(['lru_crawler metadump hash\r\n']);
     deliver(dump, 'ERROR cannot pipeline other commands before metadump\r\n');
     await expect(dump.promise).rejects.toMatchObject({ code: 'ERR_UNSUPPORTED', message: /lru_crawler/ });
+    expect(dump.scopeRefused).toBe(false);
     const auth = new AuthExchange({ username: 'alice', password: 's3cret' });
     deliver(auth, 'CLIENT_ERROR bad command line format s3cret\r\n');
     const err = await auth.promise.catch((e: Error) => e);

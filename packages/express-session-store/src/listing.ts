@@ -1,6 +1,6 @@
 /**
  * Enumerating one store's sessions. memcached has no cheap way to list keys,
- * so this walks the whole cache with `lru_crawler metadump all` on every
+ * so this walks the whole cache with `lru_crawler metadump` (client.metadump) on every
  * server (memcached >= 1.4.31 with the crawler enabled, or @memkit/server)
  * and keeps the keys under the store's prefix. It is an admin operation: its
  * cost grows with everything in the cache, not with the number of sessions.

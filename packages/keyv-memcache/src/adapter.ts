@@ -323,7 +323,7 @@ export class KeyvMemkit extends EventEmitter {
   /**
    * Yields `[key, value]` for every live key of the namespace. memcached has
    * no key listing: this walks every item of every server with
-   * `lru_crawler metadump all`, so it costs O(items in the whole cache). Meant
+   * `lru_crawler metadump` (client.metadump), so it costs O(items in the whole cache). Meant
    * for admin tasks and tests, not for request paths. Entries stored in the
    * digest form (keys over 250 bytes with the namespace) cannot be named
    * (a hash does not give the key back) and are not yielded. A server that

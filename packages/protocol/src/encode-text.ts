@@ -135,7 +135,24 @@ export function encodeQuit(): string {
   return `quit${CRLF}`;
 }
 
-/** `lru_crawler metadump all`: one `key=… exp=…` line per item, then `END`. */
-export function encodeMetadump(): string {
-  return `lru_crawler metadump all${CRLF}`;
+/**
+ * Where `lru_crawler metadump` walks: `'all'` walks every LRU, `'hash'`
+ * (memcached ≥ 1.6.9) every bucket of the hash table once.
+ */
+export type MetadumpScope = 'all' | 'hash';
+
+/**
+ * `lru_crawler metadump <scope>`: one `key=… exp=…` line per item, then
+ * `END`. The LRU walk (`all`, the default) misses items that move between
+ * LRUs or are in use while it passes; the hash walk does not, and older
+ * servers refuse it with `BADCLASS`.
+ */
+export function encodeMetadump(scope: MetadumpScope = 'all'): string {
+  if (scope !== 'all' && scope !== 'hash') {
+    throw new MemkitError(
+      'ERR_INVALID_ARGUMENT',
+      `metadump scope must be 'all' or 'hash', got ${String(scope)}`,
+    );
+  }
+  return `lru_crawler metadump ${scope}${CRLF}`;
 }

@@ -84,6 +84,10 @@ describe('text encoders', () => {
     expect(encodeVerbosity(0, true)).toBe('verbosity 0 noreply\r\n');
     expect(encodeQuit()).toBe('quit\r\n');
     expect(encodeMetadump()).toBe('lru_crawler metadump all\r\n');
+    expect(encodeMetadump('hash')).toBe('lru_crawler metadump hash\r\n');
+    expect(() => encodeMetadump('1 2' as 'all')).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }),
+    );
   });
 
   it('rejects bad keys with ERR_KEY_INVALID', () => {

@@ -54,9 +54,9 @@ async function outcome<T>(run: () => Promise<T>): Promise<{ code: string; value?
   }
 }
 
-/** Every key memcached holds, read with a raw `lru_crawler metadump all`. */
+/** Every key memcached holds, read with a raw `lru_crawler metadump hash` (the walk that misses none). */
 async function serverKeys(): Promise<string[]> {
-  const dump = await rawCommand(mc, 'lru_crawler metadump all\r\n', { idleMs: 200 });
+  const dump = await rawCommand(mc, 'lru_crawler metadump hash\r\n', { idleMs: 200 });
   return [...dump.matchAll(/^key=(\S+)/gm)].map((m) => decodeURIComponent(m[1]!));
 }
 

@@ -1,5 +1,5 @@
 /**
- * `memkit keys`: key listing through `lru_crawler metadump all`, an admin
+ * `memkit keys`: key listing through `lru_crawler metadump` (client.metadump), an admin
  * walk of every item on every server (fine for inspection, not for hot paths).
  */
 import { CliError, ExitCode } from '../errors';

@@ -15,7 +15,7 @@ import type { CommandOptions } from '../options';
 import { asServerError, callError, type ServerResult } from '../partial';
 
 /** Runs one exchange per server (`alone`: each on a one-off connection); one result per server. */
-export async function eachServer<T>(
+export function eachServer<T>(
   ctx: Context,
   make: (pool: ServerPool) => Exchange<T>,
   opts: CommandOptions | undefined,
@@ -24,11 +24,23 @@ export async function eachServer<T>(
   const pools = ctx.cluster.pools;
   // Built first: an invalid argument rejects the call before anything is sent.
   const exchanges = pools.map(make);
-  const settled = await Promise.allSettled(pools.map((p, i) => ctx.dispatch(p, exchanges[i]!, opts, alone)));
+  return settleEach(ctx, exchanges[0]?.command ?? '', (pool, i) =>
+    ctx.dispatch(pool, exchanges[i]!, opts, alone),
+  );
+}
+
+/** Runs `run` on every server in parallel; one result per server, in configuration order. */
+async function settleEach<T>(
+  ctx: Context,
+  command: string,
+  run: (pool: ServerPool, i: number) => Promise<T>,
+): Promise<ServerResult<T>[]> {
+  const pools = ctx.cluster.pools;
+  const settled = await Promise.allSettled(pools.map(run));
   const results = settled.map((s, i): ServerResult<T> => {
     const server = pools[i]!.node.address;
     if (s.status === 'fulfilled') return { server, ok: true, value: s.value };
-    return { server, ok: false, error: asServerError(s.reason, server, exchanges[i]!.command) };
+    return { server, ok: false, error: asServerError(s.reason, server, command) };
   });
   // A closed client or an aborted call is the call's failure, not a server's.
   const own = callError(results.flatMap((r) => (r.ok ? [] : [r.error])));
@@ -64,10 +76,32 @@ export function flushAll(
   return ctx.near === undefined ? done : invalidating(ctx.near, undefined, done);
 }
 
-/** Every item's metadata (`lru_crawler metadump all`) on every server. */
+/**
+ * Every item's metadata on every server: `lru_crawler metadump hash`, which
+ * lists every item once, or `all` (the LRU walk, which can miss items in
+ * motion) on a server that refuses the hash walk (memcached < 1.6.9); the
+ * refusal is remembered per server.
+ */
 export function metadump(
   ctx: Context,
   opts: CommandOptions | undefined,
 ): Promise<ServerResult<MetadumpReply[]>[]> {
-  return eachServer(ctx, (pool) => pool.dialect.metadump(), opts, true);
+  return settleEach(ctx, 'lru_crawler metadump', (pool) => metadumpOf(ctx, pool, opts));
+}
+
+async function metadumpOf(
+  ctx: Context,
+  pool: ServerPool,
+  opts: CommandOptions | undefined,
+): Promise<MetadumpReply[]> {
+  if (pool.metadumpScope === 'hash') {
+    const hash = pool.dialect.metadump('hash');
+    try {
+      return await ctx.dispatch(pool, hash, opts, true);
+    } catch (err) {
+      if (!hash.scopeRefused) throw err;
+      pool.metadumpScope = 'all';
+    }
+  }
+  return ctx.dispatch(pool, pool.dialect.metadump('all'), opts, true);
 }

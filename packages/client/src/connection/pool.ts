@@ -10,7 +10,7 @@
  * gracefully: no new requests, the pending ones finish, then each connection sends `quit`.
  */
 import { EventEmitter } from 'node:events';
-import { MemkitError } from '@memkit/protocol';
+import { MemkitError, type MetadumpScope } from '@memkit/protocol';
 import type { ConnectionStates } from '../census';
 import type { ServerNode } from '../cluster/locator';
 import { channels, type ProtocolMessage, publishConnection } from '../diagnostics';
@@ -51,6 +51,8 @@ export class ServerPool extends EventEmitter implements ConnectionOwner, WriteFa
   private retiring = false;
   /** Set by `end()`: new requests are refused, pending ones finish. */
   private ending = false;
+  /** How metadump walks this server: the hash table, or its LRUs once it refused that (before 1.6.9). */
+  metadumpScope: MetadumpScope = 'hash';
   /** One-off connections of `sendAlone` (metadump), closed with the pool. */
   private readonly alone = new Set<Connection>();
 

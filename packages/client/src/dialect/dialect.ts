@@ -10,7 +10,8 @@
  * Error replies are not the dialect's business: they are mapped in one
  * place, before any exchange sees them (exchanges/reply-route.ts).
  */
-import type { MetadumpReply, MetaReplyFlags, MetaValueReply } from '@memkit/protocol';
+import type { MetadumpScope, MetaReplyFlags, MetaValueReply } from '@memkit/protocol';
+import type { MetadumpExchange } from '../exchanges/admin';
 import type { Exchange } from '../exchanges/exchange';
 import type { NearHitSink } from '../exchanges/meta-near';
 import type { WireKey } from '../keys';
@@ -158,6 +159,6 @@ export interface Dialect {
   version(): Exchange<string>;
   /** `flush_all [delay]`. */
   flushAll(delaySeconds: number | undefined): Exchange<void>;
-  /** Every item's metadata; must run on a connection of its own. */
-  metadump(): Exchange<MetadumpReply[]>;
+  /** Every item's metadata (see `MetadumpExchange` for the scopes); must run on a connection of its own. */
+  metadump(scope: MetadumpScope): MetadumpExchange;
 }

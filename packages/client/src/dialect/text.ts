@@ -85,7 +85,7 @@ export const textShared = {
   stats: (arg: string | undefined) => new StatsExchange(encodeStats(arg)),
   version: () => new VersionExchange(encodeVersion()),
   flushAll: (delaySeconds: number | undefined) => new OkExchange('flush_all', encodeFlushAll(delaySeconds)),
-  metadump: () => new MetadumpExchange(),
+  metadump: (scope) => new MetadumpExchange(scope),
 } satisfies Partial<Dialect>;
 
 export const textDialect: Dialect = {

@@ -5,8 +5,9 @@
  * 1.6.6 does), and meta commands get the pre-release answers (`OK` where
  * 1.6.10 answers `HD`; values are not emulated); `mnReply` makes `mn` answer
  * something else. The text protocol (get/gets, set/add/replace, delete,
- * incr/decr, touch, flush_all) works, on a plain map; every command line
- * received is kept.
+ * incr/decr, touch, flush_all) works, on a plain map, and so does
+ * `lru_crawler metadump all`; `metadump hash` (memcached 1.6.9) is refused
+ * with `BADCLASS`, as 1.6.6 does. Every command line received is kept.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { type Request, RequestDecoder } from '@memkit/protocol';
@@ -110,6 +111,13 @@ export class OldMetaResponder {
       case 'flush_all':
         this.items.clear();
         return 'OK\r\n';
+      case 'metadump': {
+        if (req.classes !== 'all') return 'BADCLASS invalid class id\r\n';
+        let out = '';
+        for (const [key, it] of this.items)
+          out += `key=${encodeURIComponent(key)} exp=-1 la=0 cas=${it.cas} fetch=no cls=1 size=${it.value.length}\n`;
+        return `${out}END\r\n`;
+      }
       // The pre-release dialect: OK where memcached 1.6.10 answers HD.
       case 'ms':
         this.items.set(req.key, { value: Buffer.from(req.value), flags: 0, cas: ++this.cas });
